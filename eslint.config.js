@@ -1,0 +1,44 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/build/**', '**/node_modules/**', 'runs/**', '**/*.d.ts'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'off',
+    },
+  },
+  {
+    files: ['**/*.mjs', '**/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+  {
+    // SPEC §1: augment/ and schedules/ are plain TypeScript (worker threads, browsers): no tfjs, no Node built-ins.
+    files: ['packages/trickbox/src/augment/**/*.ts', 'packages/trickbox/src/schedules/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['@tensorflow/*', 'node:*', 'sharp', '../data/*', '../train/*', '../cli/*', '../report/*'] },
+      ],
+    },
+  },
+  {
+    files: [
+      'packages/trickbox/src/losses/**/*.ts',
+      'packages/trickbox/src/mix/**/*.ts',
+      'packages/trickbox/src/optim/**/*.ts',
+      'packages/trickbox/src/models/**/*.ts',
+    ],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['../data/*', '../train/*', '../cli/*', '../report/*'] }],
+    },
+  },
+  {
+    files: ['packages/tfjs-backend-onednn/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['trickbox', 'trickbox/*'] }] },
+  },
+);
