@@ -1,0 +1,41 @@
+/**
+ * Argument checks shared by the training-math areas (schedules, losses, mix, optim, regularizers, init).
+ * Plain TypeScript (no tfjs) so that `schedules/` stays importable from workers and browsers (SPEC §1).
+ * Every error names the function, the field, the value received and the accepted range.
+ */
+
+/** Error for a bad argument: `fn: field must be <range>, got <value>`. */
+export function argError(fn: string, field: string, range: string, value: unknown): RangeError {
+  let shown: string;
+  try {
+    shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+    if (Array.isArray(value)) shown = `[${value.join(', ')}]`;
+  } catch {
+    shown = typeof value;
+  }
+  return new RangeError(`${fn}: ${field} must be ${range}, got ${shown}`);
+}
+
+/** Finite number check with an optional open/closed interval. */
+export function checkNumber(
+  fn: string,
+  field: string,
+  value: unknown,
+  opts: { min?: number; max?: number; minOpen?: boolean; maxOpen?: boolean; integer?: boolean; range?: string } = {},
+): number {
+  const { min, max, minOpen = false, maxOpen = false, integer = false } = opts;
+  const range =
+    opts.range ??
+    [
+      integer ? 'an integer' : 'a finite number',
+      min !== undefined ? `${minOpen ? '>' : '>='} ${min}` : '',
+      max !== undefined ? `${min !== undefined ? 'and ' : ''}${maxOpen ? '<' : '<='} ${max}` : '',
+    ]
+      .filter((s) => s !== '')
+      .join(' ');
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw argError(fn, field, range, value);
+  if (integer && !Number.isInteger(value)) throw argError(fn, field, range, value);
+  if (min !== undefined && (minOpen ? !(value > min) : !(value >= min))) throw argError(fn, field, range, value);
+  if (max !== undefined && (maxOpen ? !(value < max) : !(value <= max))) throw argError(fn, field, range, value);
+  return value;
+}
