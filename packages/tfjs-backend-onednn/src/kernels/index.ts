@@ -1,0 +1,21 @@
+// The single list of kernels that run natively on 'onednn' (STYLE.md: one file per kernel family, one list).
+import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { conv2DConfig } from './Conv2D.js';
+import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.js';
+import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.js';
+import {
+  depthwiseConv2dNativeBackpropFilterConfig,
+  depthwiseConv2dNativeBackpropInputConfig,
+  depthwiseConv2dNativeConfig,
+} from './depthwise.js';
+import { fusedConv2DConfig } from './FusedConv2D.js';
+
+export const nativeKernels: KernelConfig[] = [
+  conv2DConfig,
+  conv2DBackpropInputConfig,
+  conv2DBackpropFilterConfig,
+  fusedConv2DConfig,
+  depthwiseConv2dNativeConfig,
+  depthwiseConv2dNativeBackpropInputConfig,
+  depthwiseConv2dNativeBackpropFilterConfig,
+];

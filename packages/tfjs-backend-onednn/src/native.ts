@@ -1,0 +1,65 @@
+// Loads the C++ addon (built by node-gyp at install) and describes its functions.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Functions of `build/Release/onednn_addon.node`. Arrays are tensor data, read and written in place. */
+export interface NativeAddon {
+  setNumThreads(threads: number): void;
+  getNumThreads(): number;
+  primitiveCacheSize(): number;
+  onednnVersion(): string;
+  conv2d(
+    x: Float32Array,
+    w: Float32Array,
+    bias: Float32Array | null,
+    y: Float32Array,
+    params: number[],
+    relu: boolean,
+  ): void;
+  conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, params: number[]): void;
+  conv2dBackpropFilter(
+    x: Float32Array,
+    dy: Float32Array,
+    dw: Float32Array,
+    params: number[],
+    dbias: Float32Array | null,
+  ): void;
+  [name: string]: unknown;
+}
+
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'binding.gyp'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('tfjs-backend-onednn: package root (binding.gyp) not found');
+    dir = parent;
+  }
+  return dir;
+}
+
+const INSTALL_HINT =
+  'The native addon needs oneDNN. Debian/Ubuntu: `sudo apt-get install -y libdnnl-dev g++ make python3`; ' +
+  'macOS: `brew install onednn libomp`. Then rebuild it: `npm rebuild tfjs-backend-onednn`.';
+
+function load(): NativeAddon {
+  const root = packageRoot();
+  const file = join(root, 'build', 'Release', 'onednn_addon.node');
+  if (!existsSync(file)) {
+    throw new Error(`tfjs-backend-onednn: native addon not built (${file} is missing). ${INSTALL_HINT}`);
+  }
+  try {
+    return createRequire(import.meta.url)(file) as NativeAddon;
+  } catch (error) {
+    const message = (error as Error).message;
+    const missingLib = /lib(dnnl|gomp|omp)[^:\s]*/.exec(message)?.[0];
+    throw new Error(
+      `tfjs-backend-onednn: cannot load ${file}` +
+        (missingLib ? ` (shared library ${missingLib} not found)` : '') +
+        `: ${message}. ${INSTALL_HINT}`,
+    );
+  }
+}
+
+export const native: NativeAddon = load();

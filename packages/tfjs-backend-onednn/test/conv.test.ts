@@ -1,0 +1,86 @@
+import * as tf from '@tensorflow/tfjs';
+import { test } from 'node:test';
+import { assertParity, pick, randInt } from './parity.js';
+
+type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
+
+function randomConvCase() {
+  const k = pick([1, 3, 5]);
+  const stride = pick([1, 2]);
+  const dilation = stride === 1 && k > 1 ? pick([1, 1, 2]) : 1;
+  const pad: Pad = pick([
+    'same',
+    'valid',
+    [
+      [0, 0],
+      [1, 2],
+      [0, 1],
+      [0, 0],
+    ],
+  ] as Pad[]);
+  const h = randInt(k * dilation, 13);
+  const w = randInt(k * dilation, 11);
+  return { b: pick([1, 2, 3]), h, w, cin: pick([1, 3, 8, 64]), cout: pick([1, 3, 16]), k, stride, dilation, pad };
+}
+
+test('Conv2D and its gradients match the cpu backend on random shapes', () => {
+  for (let i = 0; i < 40; i++) {
+    const c = randomConvCase();
+    const label = `conv case ${i} ${JSON.stringify(c)}`;
+    const specs = [{ shape: [c.b, c.h, c.w, c.cin] }, { shape: [c.k, c.k, c.cin, c.cout] }];
+    const conv = (x: tf.Tensor, f: tf.Tensor) =>
+      tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.stride, c.pad, 'NHWC', c.dilation);
+    assertParity(label, conv, specs);
+    if (c.dilation > 1) continue; // tfjs has no gradient for dilated convolutions
+    const grads = tf.grads((x: tf.Tensor, f: tf.Tensor) => tf.sum(tf.square(conv(x, f))));
+    assertParity(`${label} gradients`, (x, f) => grads([x, f]), specs, 1e-3);
+  }
+});
+
+test('FusedConv2D with bias and relu matches the cpu backend, and its gradients too', () => {
+  for (let i = 0; i < 20; i++) {
+    const c = randomConvCase();
+    const activation = pick(['linear', 'relu', 'elu'] as const);
+    const label = `fused conv case ${i} ${activation} ${JSON.stringify(c)}`;
+    const specs = [{ shape: [c.b, c.h, c.w, c.cin] }, { shape: [c.k, c.k, c.cin, c.cout] }, { shape: [c.cout] }];
+    const fused = (x: tf.Tensor, f: tf.Tensor, b: tf.Tensor) =>
+      tf.fused.conv2d({
+        x: x as tf.Tensor4D,
+        filter: f as tf.Tensor4D,
+        bias: b,
+        strides: c.stride,
+        pad: c.pad,
+        dilations: c.dilation,
+        activation,
+      });
+    assertParity(label, fused, specs);
+    if (c.dilation > 1) continue;
+    const grads = tf.grads((x: tf.Tensor, f: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(fused(x, f, b))));
+    assertParity(`${label} gradients`, (x, f, b) => grads([x, f, b]), specs, 1e-3);
+  }
+});
+
+test('depthwise convolution and its gradients match the cpu backend', () => {
+  for (let i = 0; i < 20; i++) {
+    const c = randomConvCase();
+    const mult = pick([1, 2]);
+    const pad = typeof c.pad === 'string' ? c.pad : 'same';
+    const dilation = c.dilation;
+    const stride = dilation > 1 ? 1 : c.stride;
+    const label = `depthwise case ${i} ${JSON.stringify({ ...c, mult, pad, stride })}`;
+    const specs = [{ shape: [c.b, c.h, c.w, c.cin] }, { shape: [c.k, c.k, c.cin, mult] }];
+    const dw = (x: tf.Tensor, f: tf.Tensor) =>
+      tf.depthwiseConv2d(x as tf.Tensor4D, f as tf.Tensor4D, stride, pad, 'NHWC', dilation);
+    assertParity(label, dw, specs);
+    if (dilation > 1) continue;
+    const grads = tf.grads((x: tf.Tensor, f: tf.Tensor) => tf.sum(tf.square(dw(x, f))));
+    assertParity(`${label} gradients`, (x, f) => grads([x, f]), specs, 1e-3);
+  }
+});
+
+test('convolutions on empty batches and int32 inputs fall back to the cpu kernels', () => {
+  assertParity('empty batch', (x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'same'), [
+    { shape: [0, 5, 5, 2] },
+    { shape: [3, 3, 2, 4] },
+  ]);
+});
