@@ -1,6 +1,6 @@
 // Registers the backend and its kernels: the native ones from `nativeKernels`, the cpu backend's for everything else.
 import '@tensorflow/tfjs-backend-cpu';
-import { getKernelsForBackend, registerBackend, registerKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import { getKernelsForBackend, registerBackend, registerKernel } from '@tensorflow/tfjs-core';
 import { BACKEND_NAME, OneDnnBackend } from './backend.js';
 import { nativeKernels } from './kernels/index.js';
 import { native } from './native.js';
