@@ -1,1 +1,4 @@
-export {};
+// Losses (SPEC §2 "loss", §3): cross-entropy with label smoothing and soft targets, knowledge distillation.
+export { crossEntropy, targetDistribution, type CrossEntropyOptions } from './cross_entropy.js';
+export { distillation, type DistillationOptions } from './distillation.js';
+export { smoothLabels, markSmoothed, isSmoothed } from './smoothing.js';

@@ -4,11 +4,19 @@
  * Every error names the function, the field, the value received and the accepted range.
  */
 
+/** A description shown as is (not quoted) in an error, e.g. `shape [2,4]`. */
+export class Shown {
+  constructor(readonly text: string) {}
+  toString(): string {
+    return this.text;
+  }
+}
+
 /** Error for a bad argument: `fn: field must be <range>, got <value>`. */
 export function argError(fn: string, field: string, range: string, value: unknown): RangeError {
   let shown: string;
   try {
-    shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+    shown = typeof value === 'string' ? JSON.stringify(value) : String(value); // Shown: as is
     if (Array.isArray(value)) shown = `[${value.join(', ')}]`;
   } catch {
     shown = typeof value;
