@@ -1,1 +1,2 @@
-export {};
+export type { Image, Transform, Fill } from './image.js';
+export * as ops from './ops.js';

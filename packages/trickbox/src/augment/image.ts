@@ -1,0 +1,100 @@
+// The image type every transform works on, and the argument checks shared by all of them.
+
+/** An 8-bit image, HWC interleaved: pixel (y, x), channel c is `data[(y * width + x) * channels + c]`. */
+export interface Image {
+  data: Uint8Array;
+  height: number;
+  width: number;
+  channels: 1 | 3;
+}
+
+/** A random transform: draws its parameters from `rng` and returns a new image (the input is not modified). */
+export type Transform = (img: Image, rng: import('../rng/index.js').Rng) => Image;
+
+/** Error for a bad argument: names the transform, the field, the accepted range and the value given. */
+export function argError(where: string, field: string, expected: string, got: unknown): RangeError {
+  let shown: string;
+  try {
+    shown = typeof got === 'string' ? `'${got}'` : Array.isArray(got) ? JSON.stringify(got) : String(got);
+  } catch {
+    shown = String(got);
+  }
+  return new RangeError(`augment.${where}: ${field} must be ${expected}, got ${shown}`);
+}
+
+/** Throws unless `img` is a well-formed Image (channels 1 or 3, positive integer sizes, buffer length H·W·C). */
+export function checkImage(where: string, img: Image, channels?: readonly number[]): void {
+  if (!img || typeof img !== 'object') throw argError(where, 'img', 'an Image { data, height, width, channels }', img);
+  const { data, height, width } = img;
+  if (!(data instanceof Uint8Array)) throw argError(where, 'img.data', 'a Uint8Array', (data as unknown as object | undefined)?.constructor?.name);
+  if (!Number.isInteger(height) || height < 1) throw argError(where, 'img.height', 'an integer >= 1', height);
+  if (!Number.isInteger(width) || width < 1) throw argError(where, 'img.width', 'an integer >= 1', width);
+  if (img.channels !== 1 && img.channels !== 3) throw argError(where, 'img.channels', '1 or 3', img.channels);
+  if (channels && !channels.includes(img.channels))
+    throw argError(where, 'img.channels', channels.join(' or '), img.channels);
+  const n = height * width * img.channels;
+  if (data.length !== n)
+    throw argError(
+      where,
+      'img.data.length',
+      `height·width·channels = ${height}·${width}·${img.channels} = ${n}`,
+      data.length,
+    );
+}
+
+/** A new image of the given size, zero-filled. */
+export function makeImage(height: number, width: number, channels: 1 | 3): Image {
+  return { data: new Uint8Array(height * width * channels), height, width, channels };
+}
+
+export function cloneImage(img: Image): Image {
+  return { data: img.data.slice(), height: img.height, width: img.width, channels: img.channels };
+}
+
+export function checkNumber(where: string, field: string, v: unknown, lo: number, hi: number, range?: string): number {
+  if (typeof v !== 'number' || !(v >= lo && v <= hi))
+    throw argError(where, field, range ?? `a number in [${lo}, ${hi}]`, v);
+  return v;
+}
+
+export function checkInt(where: string, field: string, v: unknown, lo: number, hi = Number.MAX_SAFE_INTEGER): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi)
+    throw argError(
+      where,
+      field,
+      hi === Number.MAX_SAFE_INTEGER ? `an integer >= ${lo}` : `an integer in [${lo}, ${hi}]`,
+      v,
+    );
+  return v;
+}
+
+export function checkProbability(where: string, field: string, v: unknown): number {
+  return checkNumber(where, field, v, 0, 1, 'a probability in [0, 1]');
+}
+
+/** A pixel fill value (0–255) for every channel: a number, or one number per channel. */
+export type Fill = number | readonly number[];
+
+/**
+ * Resolves a fill to one uint8 value per channel, as torchvision does for uint8 tensors (round half to even,
+ * then cast).
+ */
+export function resolveFill(where: string, fill: Fill | undefined, channels: number): Uint8Array {
+  const out = new Uint8Array(channels);
+  if (fill === undefined) return out;
+  const vals = typeof fill === 'number' ? new Array<number>(channels).fill(fill) : fill;
+  if (!Array.isArray(vals) || (vals.length !== channels && vals.length !== 1))
+    throw argError(where, 'fill', `a number or an array of ${channels} numbers in [0, 255]`, fill);
+  for (let c = 0; c < channels; c++) {
+    const v = vals.length === 1 ? vals[0] : vals[c];
+    if (typeof v !== 'number' || !(v >= 0 && v <= 255)) throw argError(where, 'fill', 'pixel values in [0, 255]', fill);
+    out[c] = roundHalfEven(v);
+  }
+  return out;
+}
+
+/** Round half to even, like torch.round / numpy.rint. */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && (r & 1) === 1 ? r - 1 : r;
+}

@@ -1,0 +1,700 @@
+// Deterministic image ops with the semantics of torchvision.transforms.functional on uint8 tensors
+// (torchvision 0.14, `functional_tensor.py`). Arithmetic that torchvision does in float32 is done here in float32
+// too (Math.fround after every operation), so results are bit-exact where torchvision's are well defined.
+// Every op returns a new image; none allocates per pixel.
+import {
+  type Fill,
+  type Image,
+  argError,
+  checkImage,
+  checkInt,
+  checkNumber,
+  makeImage,
+  resolveFill,
+  roundHalfEven,
+} from './image.js';
+
+const f32 = Math.fround;
+
+/** float32 value → uint8 as torch `.clamp(0, 255).to(torch.uint8)` does (clamp, then truncate). */
+function clampTrunc(v: number): number {
+  return v <= 0 ? 0 : v >= 255 ? 255 : Math.trunc(v);
+}
+
+function mapLut(img: Image, lut: Uint8Array): Image {
+  const out = makeImage(img.height, img.width, img.channels);
+  const src = img.data,
+    dst = out.data;
+  for (let i = 0; i < src.length; i++) dst[i] = lut[src[i]!]!;
+  return out;
+}
+
+/** Per-channel LUTs (`luts[c]` has 256 entries). */
+function mapLutPerChannel(img: Image, luts: Uint8Array[]): Image {
+  if (img.channels === 1) return mapLut(img, luts[0]!);
+  const out = makeImage(img.height, img.width, img.channels);
+  const src = img.data,
+    dst = out.data;
+  const l0 = luts[0]!,
+    l1 = luts[1]!,
+    l2 = luts[2]!;
+  for (let i = 0; i < src.length; i += 3) {
+    dst[i] = l0[src[i]!]!;
+    dst[i + 1] = l1[src[i + 1]!]!;
+    dst[i + 2] = l2[src[i + 2]!]!;
+  }
+  return out;
+}
+
+/** LUT of torchvision's `_blend(img, other, ratio)` for a constant `other` (a float32 value). */
+function blendConstLut(ratio: number, other: number): Uint8Array {
+  const r = f32(ratio);
+  const term = f32(f32(1 - ratio) * f32(other));
+  const lut = new Uint8Array(256);
+  for (let v = 0; v < 256; v++) lut[v] = clampTrunc(f32(f32(r * v) + term));
+  return lut;
+}
+
+// ---------------------------------------------------------------------------------------------- pixel ops
+
+/** 255 - x (F.invert). */
+export function invert(img: Image): Image {
+  checkImage('ops.invert', img);
+  const lut = new Uint8Array(256);
+  for (let v = 0; v < 256; v++) lut[v] = 255 - v;
+  return mapLut(img, lut);
+}
+
+/** Keep the `bits` high bits of every value (F.posterize: x & ~(2^(8-bits) - 1)); bits in [0, 8]. */
+export function posterize(img: Image, bits: number): Image {
+  checkImage('ops.posterize', img);
+  checkInt('ops.posterize', 'bits', bits, 0, 8);
+  const mask = (0xff << (8 - bits)) & 0xff;
+  const lut = new Uint8Array(256);
+  for (let v = 0; v < 256; v++) lut[v] = v & mask;
+  return mapLut(img, lut);
+}
+
+/** Invert every value >= threshold (F.solarize); threshold in [0, 255]. */
+export function solarize(img: Image, threshold: number): Image {
+  checkImage('ops.solarize', img);
+  checkNumber('ops.solarize', 'threshold', threshold, 0, 255);
+  const lut = new Uint8Array(256);
+  for (let v = 0; v < 256; v++) lut[v] = v >= threshold ? 255 - v : v;
+  return mapLut(img, lut);
+}
+
+/** Multiply by `factor` (F.adjust_brightness: blend with black); factor >= 0. */
+export function brightness(img: Image, factor: number): Image {
+  checkImage('ops.brightness', img);
+  checkNumber('ops.brightness', 'factor', factor, 0, Infinity, 'a number >= 0');
+  return mapLut(img, blendConstLut(factor, 0));
+}
+
+/** Gray value per pixel as torchvision's rgb_to_grayscale on uint8 (0.2989 R + 0.587 G + 0.114 B, truncated). */
+export function grayValues(img: Image): Uint8Array {
+  const n = img.height * img.width;
+  if (img.channels === 1) return img.data.slice();
+  const out = new Uint8Array(n);
+  const lr = GRAY_LUT_R,
+    lg = GRAY_LUT_G,
+    lb = GRAY_LUT_B;
+  const src = img.data;
+  for (let i = 0, j = 0; i < n; i++, j += 3) {
+    out[i] = Math.trunc(f32(f32(lr[src[j]!]! + lg[src[j + 1]!]!) + lb[src[j + 2]!]!));
+  }
+  return out;
+}
+
+function grayLut(coef: number): Float64Array {
+  const c = f32(coef);
+  const lut = new Float64Array(256);
+  for (let v = 0; v < 256; v++) lut[v] = f32(c * v);
+  return lut;
+}
+// ITU-R 601-2 luma weights as torchvision uses them (functional_tensor.rgb_to_grayscale).
+const GRAY_LUT_R = grayLut(0.2989);
+const GRAY_LUT_G = grayLut(0.587);
+const GRAY_LUT_B = grayLut(0.114);
+
+/** Grayscale (F.rgb_to_grayscale), with 1 or 3 output channels. */
+export function grayscale(img: Image, outputChannels: 1 | 3 = 1): Image {
+  checkImage('ops.grayscale', img);
+  if (outputChannels !== 1 && outputChannels !== 3)
+    throw argError('ops.grayscale', 'outputChannels', '1 or 3', outputChannels);
+  const g = grayValues(img);
+  if (outputChannels === 1) return { data: g, height: img.height, width: img.width, channels: 1 };
+  const out = makeImage(img.height, img.width, 3);
+  for (let i = 0, j = 0; i < g.length; i++, j += 3) out.data[j] = out.data[j + 1] = out.data[j + 2] = g[i]!;
+  return out;
+}
+
+/** Blend with the mean gray level (F.adjust_contrast); factor >= 0. */
+export function contrast(img: Image, factor: number): Image {
+  checkImage('ops.contrast', img);
+  checkNumber('ops.contrast', 'factor', factor, 0, Infinity, 'a number >= 0');
+  let sum = 0;
+  if (img.channels === 3) {
+    const g = grayValues(img);
+    for (let i = 0; i < g.length; i++) sum += g[i]!;
+  } else {
+    const d = img.data;
+    for (let i = 0; i < d.length; i++) sum += d[i]!;
+  }
+  // torch.mean on CPU = sum (float32; exact for sums below 2^24) divided by the count.
+  const mean = f32(f32(sum) / (img.height * img.width));
+  return mapLut(img, blendConstLut(factor, mean));
+}
+
+/** Blend with the grayscale image (F.adjust_saturation, PIL's ImageEnhance.Color); gray images unchanged. */
+export function color(img: Image, factor: number): Image {
+  checkImage('ops.color', img);
+  checkNumber('ops.color', 'factor', factor, 0, Infinity, 'a number >= 0');
+  if (img.channels === 1) return { ...img, data: img.data.slice() };
+  const g = grayValues(img);
+  return blendPerPixel(img, factor, g, 3);
+}
+
+/** blend(img, other, ratio) where `other` has one value per pixel (shared by all channels when stride 3). */
+function blendPerPixel(img: Image, ratio: number, other: Uint8Array, otherPerPixel: 1 | 3): Image {
+  const r = f32(ratio);
+  const s = f32(1 - ratio);
+  const ta = new Float64Array(256);
+  const tb = new Float64Array(256);
+  for (let v = 0; v < 256; v++) {
+    ta[v] = f32(r * v);
+    tb[v] = f32(s * v);
+  }
+  const out = makeImage(img.height, img.width, img.channels);
+  const src = img.data,
+    dst = out.data;
+  const ch = img.channels;
+  if (otherPerPixel === 3 && ch === 3) {
+    for (let i = 0, p = 0; p < other.length; p++, i += 3) {
+      const b = tb[other[p]!]!;
+      dst[i] = clampTrunc(f32(ta[src[i]!]! + b));
+      dst[i + 1] = clampTrunc(f32(ta[src[i + 1]!]! + b));
+      dst[i + 2] = clampTrunc(f32(ta[src[i + 2]!]! + b));
+    }
+  } else {
+    for (let i = 0; i < src.length; i++) dst[i] = clampTrunc(f32(ta[src[i]!]! + tb[other[i]!]!));
+  }
+  return out;
+}
+
+/**
+ * Blend with a smoothed copy (F.adjust_sharpness, PIL's ImageEnhance.Sharpness): kernel [[1,1,1],[1,5,1],[1,1,1]]/13
+ * on the interior, border pixels kept; images of height or width <= 2 are returned unchanged.
+ */
+export function sharpness(img: Image, factor: number): Image {
+  checkImage('ops.sharpness', img);
+  checkNumber('ops.sharpness', 'factor', factor, 0, Infinity, 'a number >= 0');
+  const { height: h, width: w, channels: ch } = img;
+  if (h <= 2 || w <= 2) return { ...img, data: img.data.slice() };
+  const src = img.data;
+  const blurred = src.slice();
+  const row = w * ch;
+  for (let y = 1; y < h - 1; y++) {
+    for (let x = 1; x < w - 1; x++) {
+      const base = y * row + x * ch;
+      for (let c = 0; c < ch; c++) {
+        const i = base + c;
+        const s =
+          src[i - row - ch]! +
+          src[i - row]! +
+          src[i - row + ch]! +
+          src[i - ch]! +
+          5 * src[i]! +
+          src[i + ch]! +
+          src[i + row - ch]! +
+          src[i + row]! +
+          src[i + row + ch]!;
+        // s/13 is never a tie (13 is odd), so float32 conv + torch.round equals rounding the exact quotient.
+        blurred[i] = Math.round(s / 13);
+      }
+    }
+  }
+  return blendPerPixel(img, factor, blurred, 1);
+}
+
+/** Stretch each channel to the full [0, 255] range (F.autocontrast); constant channels unchanged. */
+export function autoContrast(img: Image): Image {
+  checkImage('ops.autoContrast', img);
+  const ch = img.channels;
+  const src = img.data;
+  const lo = [255, 255, 255],
+    hi = [0, 0, 0];
+  for (let i = 0; i < src.length; i += ch) {
+    for (let c = 0; c < ch; c++) {
+      const v = src[i + c]!;
+      if (v < lo[c]!) lo[c] = v;
+      if (v > hi[c]!) hi[c] = v;
+    }
+  }
+  const luts: Uint8Array[] = [];
+  for (let c = 0; c < ch; c++) {
+    const lut = new Uint8Array(256);
+    // torch evaluates `bound / (max - min)` as reciprocal(max - min) * bound (Tensor.__rtruediv__)
+    let min = lo[c]!,
+      scale = f32(f32(1 / (hi[c]! - min)) * 255);
+    if (!Number.isFinite(scale)) {
+      min = 0;
+      scale = 1;
+    }
+    for (let v = 0; v < 256; v++) lut[v] = clampTrunc(f32((v - min) * scale));
+    luts.push(lut);
+  }
+  return mapLutPerChannel(img, luts);
+}
+
+/** Histogram equalization per channel (F.equalize, PIL's ImageOps.equalize). */
+export function equalize(img: Image): Image {
+  checkImage('ops.equalize', img);
+  const ch = img.channels;
+  const src = img.data;
+  const luts: Uint8Array[] = [];
+  const hist = new Int32Array(256);
+  for (let c = 0; c < ch; c++) {
+    hist.fill(0);
+    for (let i = c; i < src.length; i += ch) hist[src[i]!]!++;
+    // step = (sum of the histogram without its last non-zero bin) // 255
+    let total = 0,
+      last = 0;
+    for (let v = 0; v < 256; v++) {
+      if (hist[v]! !== 0) {
+        total += hist[v]!;
+        last = hist[v]!;
+      }
+    }
+    const step = Math.floor((total - last) / 255);
+    const lut = new Uint8Array(256);
+    if (step === 0) {
+      for (let v = 0; v < 256; v++) lut[v] = v;
+    } else {
+      // lut[v] = (cumsum(hist)[v-1] + step // 2) // step, lut[0] = 0, clamped to 255
+      let cum = 0;
+      const half = Math.floor(step / 2);
+      for (let v = 0; v < 256; v++) {
+        lut[v] = Math.min(255, Math.floor((cum + half) / step));
+        cum += hist[v]!;
+      }
+    }
+    luts.push(lut);
+  }
+  return mapLutPerChannel(img, luts);
+}
+
+/**
+ * Shift the hue by `factor` turns (F.adjust_hue on uint8: RGB→HSV→RGB in float32, truncated back to uint8);
+ * factor in [-0.5, 0.5]; gray images unchanged.
+ */
+export function hue(img: Image, factor: number): Image {
+  checkImage('ops.hue', img);
+  checkNumber('ops.hue', 'factor', factor, -0.5, 0.5);
+  if (img.channels === 1) return { ...img, data: img.data.slice() };
+  const hf = f32(factor);
+  const out = makeImage(img.height, img.width, 3);
+  const src = img.data,
+    dst = out.data;
+  for (let i = 0; i < src.length; i += 3) {
+    const r = UNIT[src[i]!]!,
+      g = UNIT[src[i + 1]!]!,
+      b = UNIT[src[i + 2]!]!;
+    const maxc = Math.max(r, g, b),
+      minc = Math.min(r, g, b);
+    const eqc = maxc === minc;
+    const cr = f32(maxc - minc);
+    const s = f32(cr / (eqc ? 1 : maxc));
+    const crd = eqc ? 1 : cr;
+    const rc = f32(f32(maxc - r) / crd),
+      gc = f32(f32(maxc - g) / crd),
+      bc = f32(f32(maxc - b) / crd);
+    const hr = maxc === r ? f32(bc - gc) : 0;
+    const hg = maxc === g && maxc !== r ? f32(f32(2 + rc) - bc) : 0;
+    const hb = maxc !== g && maxc !== r ? f32(f32(4 + gc) - rc) : 0;
+    let hh = f32(f32(hr + hg) + hb);
+    hh = f32(f32(hh / 6) + 1) % 1; // torch.fmod
+    hh = f32(hh + hf);
+    hh = hh % 1; // torch.remainder(h, 1): result in [0, 1)
+    if (hh < 0) hh = f32(hh + 1);
+    const v = maxc;
+    // _hsv2rgb
+    const h6 = f32(hh * 6);
+    const fi = Math.floor(h6);
+    const f = f32(h6 - fi);
+    const p = clamp01(f32(v * f32(1 - s)));
+    const q = clamp01(f32(v * f32(1 - f32(s * f))));
+    const t = clamp01(f32(v * f32(1 - f32(s * f32(1 - f)))));
+    let r2: number, g2: number, b2: number;
+    switch (((fi % 6) + 6) % 6) {
+      case 0: r2 = v; g2 = t; b2 = p; break; // prettier-ignore
+      case 1: r2 = q; g2 = v; b2 = p; break; // prettier-ignore
+      case 2: r2 = p; g2 = v; b2 = t; break; // prettier-ignore
+      case 3: r2 = p; g2 = q; b2 = v; break; // prettier-ignore
+      case 4: r2 = t; g2 = p; b2 = v; break; // prettier-ignore
+      default: r2 = v; g2 = p; b2 = q; // prettier-ignore
+    }
+    dst[i] = Math.trunc(f32(r2 * 255));
+    dst[i + 1] = Math.trunc(f32(g2 * 255));
+    dst[i + 2] = Math.trunc(f32(b2 * 255));
+  }
+  return out;
+}
+
+function clamp01(v: number): number {
+  return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+const UNIT = new Float64Array(256).map((_, v) => f32(v / 255));
+
+// ---------------------------------------------------------------------------------------------- geometry
+
+/** Mirror left–right (F.hflip). */
+export function hflip(img: Image): Image {
+  checkImage('ops.hflip', img);
+  const { height: h, width: w, channels: ch } = img;
+  const out = makeImage(h, w, ch);
+  const src = img.data,
+    dst = out.data;
+  if (ch === 1) {
+    for (let y = 0; y < h; y++) {
+      const o = y * w;
+      for (let x = 0; x < w; x++) dst[o + x] = src[o + w - 1 - x]!;
+    }
+  } else {
+    for (let y = 0; y < h; y++) {
+      const o = y * w * 3;
+      for (let x = 0; x < w; x++) {
+        const d = o + x * 3,
+          s = o + (w - 1 - x) * 3;
+        dst[d] = src[s]!;
+        dst[d + 1] = src[s + 1]!;
+        dst[d + 2] = src[s + 2]!;
+      }
+    }
+  }
+  return out;
+}
+
+/** Mirror top–bottom (F.vflip). */
+export function vflip(img: Image): Image {
+  checkImage('ops.vflip', img);
+  const { height: h, width: w, channels: ch } = img;
+  const out = makeImage(h, w, ch);
+  const row = w * ch;
+  for (let y = 0; y < h; y++) out.data.set(img.data.subarray((h - 1 - y) * row, (h - y) * row), y * row);
+  return out;
+}
+
+/**
+ * Inverse affine matrix of torchvision's `_get_inverse_affine_matrix` (angles in degrees, centre relative to the
+ * image centre, as in functional_tensor): M^-1 = C · RSS^-1 · C^-1 · T^-1.
+ */
+export function inverseAffineMatrix(
+  center: readonly [number, number],
+  angle: number,
+  translate: readonly [number, number],
+  scale: number,
+  shear: readonly [number, number],
+): number[] {
+  const rad = Math.PI / 180;
+  const rot = angle * rad;
+  const sx = shear[0] * rad;
+  const sy = shear[1] * rad;
+  const [cx, cy] = center;
+  const [tx, ty] = translate;
+  const a = Math.cos(rot - sy) / Math.cos(sy);
+  const b = (-Math.cos(rot - sy) * Math.tan(sx)) / Math.cos(sy) - Math.sin(rot);
+  const c = Math.sin(rot - sy) / Math.cos(sy);
+  const d = (-Math.sin(rot - sy) * Math.tan(sx)) / Math.cos(sy) + Math.cos(rot);
+  const m = [d, -b, 0, -c, a, 0].map((v) => v / scale);
+  m[2] += m[0]! * (-cx - tx) + m[1]! * (-cy - ty);
+  m[5] += m[3]! * (-cx - tx) + m[4]! * (-cy - ty);
+  m[2] += cx;
+  m[5] += cy;
+  return m;
+}
+
+/**
+ * Nearest-neighbour warp with an inverse affine matrix in torchvision's tensor convention (coordinates relative
+ * to the image centre, pixel centres at ±0.5): the affine grid and grid_sample(align_corners=False) computed in
+ * float32 as torch does; samples outside the image get `fill`.
+ */
+export function warpAffine(img: Image, matrix: readonly number[], fill?: Fill, where = 'ops.warpAffine'): Image {
+  checkImage(where, img);
+  if (!Array.isArray(matrix) || matrix.length !== 6 || !matrix.every((v) => Number.isFinite(v)))
+    throw argError(where, 'matrix', 'an array of 6 finite numbers', matrix);
+  const { height: h, width: w, channels: ch } = img;
+  const fillPx = resolveFill(where, fill, ch);
+  const t = matrix.map(f32);
+  const hw = f32(0.5 * w),
+    hh = f32(0.5 * h);
+  // rescaled_theta = theta^T / [0.5 w, 0.5 h]
+  const r00 = f32(t[0]! / hw),
+    r10 = f32(t[1]! / hw),
+    r20 = f32(t[2]! / hw);
+  const r01 = f32(t[3]! / hh),
+    r11 = f32(t[4]! / hh),
+    r21 = f32(t[5]! / hh);
+  const sw = f32(w / 2),
+    sh = f32(h / 2);
+  const xs = new Float64Array(w * 2);
+  for (let j = 0; j < w; j++) {
+    const x = f32(-w * 0.5 + 0.5 + j);
+    xs[2 * j] = f32(x * r00);
+    xs[2 * j + 1] = f32(x * r01);
+  }
+  const out = makeImage(h, w, ch);
+  const src = img.data,
+    dst = out.data;
+  for (let i = 0; i < h; i++) {
+    const y = f32(-h * 0.5 + 0.5 + i);
+    const yx = f32(y * r10),
+      yy = f32(y * r11);
+    for (let j = 0; j < w; j++) {
+      const gx = f32(f32(xs[2 * j]! + yx) + r20);
+      const gy = f32(f32(xs[2 * j + 1]! + yy) + r21);
+      // grid_sample unnormalize (align_corners=False): ((g + 1) * size / 2) - 0.5, then round half to even
+      const ix = roundHalfEven(f32(f32(f32(gx + 1) * sw) - 0.5));
+      const iy = roundHalfEven(f32(f32(f32(gy + 1) * sh) - 0.5));
+      const d = (i * w + j) * ch;
+      if (ix >= 0 && ix < w && iy >= 0 && iy < h) {
+        const s = (iy * w + ix) * ch;
+        dst[d] = src[s]!;
+        if (ch === 3) {
+          dst[d + 1] = src[s + 1]!;
+          dst[d + 2] = src[s + 2]!;
+        }
+      } else {
+        dst[d] = fillPx[0]!;
+        if (ch === 3) {
+          dst[d + 1] = fillPx[1]!;
+          dst[d + 2] = fillPx[2]!;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Rotate counter-clockwise by `degrees` about the image centre (F.rotate, nearest, no expand). */
+export function rotate(img: Image, degrees: number, fill?: Fill): Image {
+  checkNumber('ops.rotate', 'degrees', degrees, -Infinity, Infinity, 'a finite number');
+  if (!Number.isFinite(degrees)) throw argError('ops.rotate', 'degrees', 'a finite number', degrees);
+  return warpAffine(img, inverseAffineMatrix([0, 0], -degrees, [0, 0], 1, [0, 0]), fill, 'ops.rotate');
+}
+
+/**
+ * Shear along x by `v` (the AutoAugment magnitude: shear angle atan(v)) about the top-left corner, as
+ * torchvision's AutoAugment (`F.affine(shear=[degrees(atan(v)), 0], center=[0, 0])`).
+ */
+export function shearX(img: Image, v: number, fill?: Fill): Image {
+  checkImage('ops.shearX', img);
+  checkNumber('ops.shearX', 'v', v, -Infinity, Infinity, 'a finite number');
+  if (!Number.isFinite(v)) throw argError('ops.shearX', 'v', 'a finite number', v);
+  const center: [number, number] = [-img.width * 0.5, -img.height * 0.5];
+  const deg = Math.atan(v) * (180 / Math.PI);
+  return warpAffine(img, inverseAffineMatrix(center, 0, [0, 0], 1, [deg, 0]), fill, 'ops.shearX');
+}
+
+/** Shear along y by `v` (angle atan(v)) about the top-left corner, as torchvision's AutoAugment. */
+export function shearY(img: Image, v: number, fill?: Fill): Image {
+  checkImage('ops.shearY', img);
+  checkNumber('ops.shearY', 'v', v, -Infinity, Infinity, 'a finite number');
+  if (!Number.isFinite(v)) throw argError('ops.shearY', 'v', 'a finite number', v);
+  const center: [number, number] = [-img.width * 0.5, -img.height * 0.5];
+  const deg = Math.atan(v) * (180 / Math.PI);
+  return warpAffine(img, inverseAffineMatrix(center, 0, [0, 0], 1, [0, deg]), fill, 'ops.shearY');
+}
+
+/** Shift right by `px` pixels (truncated to an integer, as AutoAugment's `int(magnitude)`); vacated area = fill. */
+export function translateX(img: Image, px: number, fill?: Fill): Image {
+  checkImage('ops.translateX', img);
+  if (typeof px !== 'number' || !Number.isFinite(px)) throw argError('ops.translateX', 'px', 'a finite number', px);
+  return shift(img, Math.trunc(px), 0, fill, 'ops.translateX');
+}
+
+/** Shift down by `px` pixels (truncated to an integer); vacated area = fill. */
+export function translateY(img: Image, px: number, fill?: Fill): Image {
+  checkImage('ops.translateY', img);
+  if (typeof px !== 'number' || !Number.isFinite(px)) throw argError('ops.translateY', 'px', 'a finite number', px);
+  return shift(img, 0, Math.trunc(px), fill, 'ops.translateY');
+}
+
+/** Integer translation: the affine warp with an integer offset samples exactly (x - dx, y - dy). */
+function shift(img: Image, dx: number, dy: number, fill: Fill | undefined, where: string): Image {
+  const { height: h, width: w, channels: ch } = img;
+  const fillPx = resolveFill(where, fill, ch);
+  const out = makeImage(h, w, ch);
+  const dst = out.data;
+  if (ch === 1) dst.fill(fillPx[0]!);
+  else for (let i = 0; i < dst.length; i += 3) dst.set(fillPx, i);
+  const x0 = Math.max(0, dx),
+    x1 = Math.min(w, w + dx);
+  const y0 = Math.max(0, dy),
+    y1 = Math.min(h, h + dy);
+  if (x1 <= x0 || y1 <= y0) return out;
+  for (let y = y0; y < y1; y++) {
+    const s = ((y - dy) * w + (x0 - dx)) * ch;
+    dst.set(img.data.subarray(s, s + (x1 - x0) * ch), (y * w + x0) * ch);
+  }
+  return out;
+}
+
+/** The `height`×`width` window whose top-left corner is (top, left); parts outside the image are `fill` (F.crop). */
+export function crop(img: Image, top: number, left: number, height: number, width: number, fill?: Fill): Image {
+  checkImage('ops.crop', img);
+  checkInt('ops.crop', 'top', top, -Number.MAX_SAFE_INTEGER);
+  checkInt('ops.crop', 'left', left, -Number.MAX_SAFE_INTEGER);
+  checkInt('ops.crop', 'height', height, 1);
+  checkInt('ops.crop', 'width', width, 1);
+  const ch = img.channels;
+  const out = makeImage(height, width, ch);
+  const inside = top >= 0 && left >= 0 && top + height <= img.height && left + width <= img.width;
+  if (!inside) {
+    const fillPx = resolveFill('ops.crop', fill, ch);
+    if (ch === 1) out.data.fill(fillPx[0]!);
+    else for (let i = 0; i < out.data.length; i += 3) out.data.set(fillPx, i);
+  }
+  const y0 = Math.max(0, top),
+    y1 = Math.min(img.height, top + height);
+  const x0 = Math.max(0, left),
+    x1 = Math.min(img.width, left + width);
+  if (y1 <= y0 || x1 <= x0) return out;
+  const len = (x1 - x0) * ch;
+  for (let y = y0; y < y1; y++) {
+    const s = (y * img.width + x0) * ch;
+    out.data.set(img.data.subarray(s, s + len), ((y - top) * width + (x0 - left)) * ch);
+  }
+  return out;
+}
+
+/** Constant padding (F.pad, padding_mode 'constant'): [left, top, right, bottom] or one value for all sides. */
+export function pad(img: Image, padding: number | readonly number[], fill?: Fill): Image {
+  checkImage('ops.pad', img);
+  let l: number, t: number, r: number, b: number;
+  if (typeof padding === 'number') l = t = r = b = padding;
+  else if (Array.isArray(padding) && padding.length === 2)
+    [l, t, r, b] = [padding[0], padding[1], padding[0], padding[1]];
+  else if (Array.isArray(padding) && padding.length === 4) [l, t, r, b] = padding as number[];
+  else
+    throw argError('ops.pad', 'padding', 'an integer >= 0 or an array [lr, tb] or [left, top, right, bottom]', padding);
+  for (const v of [l, t, r, b]) checkInt('ops.pad', 'padding', v, 0);
+  return crop(img, -t!, -l!, img.height + t! + b!, img.width + l! + r!, fill);
+}
+
+/** Fill the `h`×`w` rectangle at (top, left) with `value` (F.erase); the rectangle is clipped to the image. */
+export function erase(img: Image, top: number, left: number, h: number, w: number, value: Fill = 0): Image {
+  checkImage('ops.erase', img);
+  const out = { ...img, data: img.data.slice() };
+  eraseInPlace(out, top, left, h, w, resolveFill('ops.erase', value, img.channels));
+  return out;
+}
+
+/** In-place erase with a resolved per-channel value (internal fast path). */
+export function eraseInPlace(img: Image, top: number, left: number, h: number, w: number, value: Uint8Array): void {
+  const ch = img.channels;
+  const y0 = Math.max(0, top),
+    y1 = Math.min(img.height, top + h);
+  const x0 = Math.max(0, left),
+    x1 = Math.min(img.width, left + w);
+  const d = img.data;
+  for (let y = y0; y < y1; y++) {
+    const o = y * img.width * ch;
+    if (ch === 1) d.fill(value[0]!, o + x0, o + x1);
+    else for (let i = o + x0 * 3; i < o + x1 * 3; i += 3) d.set(value, i);
+  }
+}
+
+/**
+ * Resize to `height`×`width` with bilinear interpolation (align_corners=False). With `antialias` (default) the
+ * triangle filter is widened when shrinking, as PIL and torchvision's `antialias=True` do; values are rounded.
+ */
+export function resize(img: Image, height: number, width: number, antialias = true): Image {
+  checkImage('ops.resize', img);
+  checkInt('ops.resize', 'height', height, 1);
+  checkInt('ops.resize', 'width', width, 1);
+  const ch = img.channels;
+  if (height === img.height && width === img.width) return { ...img, data: img.data.slice() };
+  const wx = resampleWeights(img.width, width, antialias);
+  const wy = resampleWeights(img.height, height, antialias);
+  // horizontal pass into a float buffer, then vertical pass
+  const tmp = new Float32Array(img.height * width * ch);
+  const src = img.data;
+  for (let y = 0; y < img.height; y++) {
+    const rowIn = y * img.width * ch,
+      rowOut = y * width * ch;
+    for (let x = 0; x < width; x++) {
+      const start = wx.start[x]!,
+        n = wx.count[x]!,
+        wo = x * wx.stride;
+      for (let c = 0; c < ch; c++) {
+        let acc = 0;
+        for (let k = 0; k < n; k++) acc += wx.w[wo + k]! * src[rowIn + (start + k) * ch + c]!;
+        tmp[rowOut + x * ch + c] = acc;
+      }
+    }
+  }
+  const out = makeImage(height, width, ch);
+  const dst = out.data;
+  const row = width * ch;
+  for (let y = 0; y < height; y++) {
+    const start = wy.start[y]!,
+      n = wy.count[y]!,
+      wo = y * wy.stride;
+    for (let i = 0; i < row; i++) {
+      let acc = 0;
+      for (let k = 0; k < n; k++) acc += wy.w[wo + k]! * tmp[(start + k) * row + i]!;
+      dst[y * row + i] = acc <= 0 ? 0 : acc >= 255 ? 255 : roundHalfEven(acc);
+    }
+  }
+  return out;
+}
+
+interface Weights {
+  start: Int32Array;
+  count: Int32Array;
+  w: Float64Array;
+  stride: number;
+}
+
+/** Separable bilinear (triangle) filter taps for in → out samples (the scheme of PIL's ImagingResample). */
+function resampleWeights(inSize: number, outSize: number, antialias: boolean): Weights {
+  const scale = inSize / outSize;
+  const support = antialias && scale > 1 ? scale : 1;
+  const stride = Math.ceil(support) * 2 + 1;
+  const start = new Int32Array(outSize),
+    count = new Int32Array(outSize);
+  const w = new Float64Array(outSize * stride);
+  const invs = antialias && scale > 1 ? 1 / scale : 1;
+  for (let o = 0; o < outSize; o++) {
+    const center = (o + 0.5) * scale;
+    let lo: number, hi: number;
+    if (antialias && scale > 1) {
+      lo = Math.max(0, Math.trunc(center - support + 0.5));
+      hi = Math.min(inSize, Math.trunc(center + support + 0.5));
+    } else {
+      // plain bilinear: the two nearest pixel centres, clamped at the borders
+      const src = Math.max(center - 0.5, 0);
+      lo = Math.min(Math.floor(src), inSize - 1);
+      hi = Math.min(lo + 2, inSize);
+    }
+    let total = 0;
+    const n = hi - lo;
+    for (let k = 0; k < n; k++) {
+      let wt: number;
+      if (antialias && scale > 1) {
+        const d = (lo + k - center + 0.5) * invs;
+        wt = Math.max(0, 1 - Math.abs(d));
+      } else {
+        const src = Math.max(center - 0.5, 0);
+        wt = Math.max(0, 1 - Math.abs(lo + k - src));
+      }
+      w[o * stride + k] = wt;
+      total += wt;
+    }
+    for (let k = 0; k < n; k++) w[o * stride + k] = total > 0 ? w[o * stride + k]! / total : 0;
+    start[o] = lo;
+    count[o] = n;
+  }
+  return { start, count, w, stride };
+}
