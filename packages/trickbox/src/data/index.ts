@@ -1,1 +1,21 @@
-export {};
+// Data: datasets (Fashion-MNIST IDX, CIFAR binary, image folders), split/subset/statistics, and the worker loader.
+export * from './dataset.js';
+export {
+  fashionMnist,
+  loadIdxPair,
+  parseIdx,
+  DataFileError,
+  DEFAULT_FASHION_MNIST_DIR,
+  FASHION_MNIST_CLASSES,
+} from './idx.js';
+export { cifar10, cifar100, CIFAR10_CLASSES } from './cifar.js';
+export { imageFolder, type ImageFolderOptions } from './imageFolder.js';
+export { DataLoader, type LoaderOptions, type Batch } from './loader.js';
+export {
+  buildTransform,
+  availableTransforms,
+  derivedSeed,
+  sampleRng,
+  epochOrder,
+  type TransformSpec,
+} from './transforms.js';

@@ -1,0 +1,135 @@
+// A folder of images, one sub-folder per class (the torchvision ImageFolder layout), decoded and resized by sharp.
+import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { join, relative, isAbsolute } from 'node:path';
+import sharp from 'sharp';
+import type { Dataset } from './dataset.js';
+import { dataArgError } from './dataset.js';
+import { DataFileError } from './idx.js';
+
+export interface ImageFolderOptions {
+  dir: string;
+  /** Output size; every image is resized to it (`fit: 'fill'`, as torchvision's Resize((h, w))). Default 32×32. */
+  height?: number;
+  width?: number;
+  /** 1 (greyscale) or 3 (sRGB). Default 3. */
+  channels?: 1 | 3;
+  /** Skip undecodable files (each logged through `log`) instead of stopping with an error naming the file. */
+  skipBadImages?: boolean;
+  /** Largest declared width·height accepted by the decoder (decompression-bomb guard); default sharp's 268,402,689. */
+  limitInputPixels?: number;
+  /** Images decoded at once (sharp runs them on libuv's thread pool). Default 4. */
+  concurrency?: number;
+  log?: (message: string) => void;
+}
+
+/** True when `child` is `root` or inside it (both real paths). */
+function inside(root: string, child: string): boolean {
+  const rel = relative(root, child);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * Loads `dir/<class>/<image>`; classes are the sub-folder names in sorted order. Hidden entries are ignored.
+ * Symbolic links are followed only when their target stays inside `dir`; others are skipped and logged.
+ */
+export async function imageFolder(opts: ImageFolderOptions): Promise<Dataset> {
+  const {
+    dir,
+    height = 32,
+    width = 32,
+    channels = 3,
+    skipBadImages = false,
+    limitInputPixels = 268402689,
+    concurrency = 4,
+    log = (m: string) => console.warn(m),
+  } = opts;
+  if (!Number.isInteger(height) || height < 1) throw dataArgError('imageFolder', 'height', 'an integer >= 1', height);
+  if (!Number.isInteger(width) || width < 1) throw dataArgError('imageFolder', 'width', 'an integer >= 1', width);
+  if (channels !== 1 && channels !== 3) throw dataArgError('imageFolder', 'channels', '1 or 3', channels);
+  let root: string;
+  try {
+    root = realpathSync(dir);
+    if (!statSync(root).isDirectory()) throw new Error('not a directory');
+  } catch (e) {
+    throw new DataFileError(
+      dir,
+      `cannot open image folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
+  }
+  /** Resolves an entry; returns undefined (and logs) for a link leading out of the folder. */
+  const resolveEntry = (path: string): { real: string; isDir: boolean } | undefined => {
+    const st = lstatSync(path);
+    if (!st.isSymbolicLink()) return { real: path, isDir: st.isDirectory() };
+    let real: string;
+    try {
+      real = realpathSync(path);
+    } catch {
+      log(`imageFolder: skipping ${path}: dangling symbolic link`);
+      return undefined;
+    }
+    if (!inside(root, real)) {
+      log(`imageFolder: skipping ${path}: symbolic link leads out of ${dir} (not followed)`);
+      return undefined;
+    }
+    return { real, isDir: statSync(real).isDirectory() };
+  };
+  const classNames: string[] = [];
+  const files: { path: string; label: number }[] = [];
+  for (const name of readdirSync(root).sort()) {
+    if (name.startsWith('.')) continue;
+    const entry = resolveEntry(join(root, name));
+    if (!entry?.isDir) continue;
+    const label = classNames.length;
+    classNames.push(name);
+    for (const f of readdirSync(entry.real).sort()) {
+      if (f.startsWith('.')) continue;
+      const fe = resolveEntry(join(entry.real, f));
+      if (!fe || fe.isDir) continue;
+      files.push({ path: join(root, name, f), label });
+    }
+  }
+  if (classNames.length === 0)
+    throw new DataFileError(dir, 'no class sub-folders found (expected dir/<class>/<image>)');
+  const per = height * width * channels;
+  const decoded: (Uint8Array | undefined)[] = new Array(files.length);
+  const decode = async (i: number): Promise<void> => {
+    const file = files[i].path;
+    try {
+      const buf = readFileSync(file);
+      if (buf.length === 0) throw new Error('empty file');
+      let img = sharp(buf, { limitInputPixels, failOn: 'error' }).rotate(); // rotate(): honour EXIF orientation
+      img = channels === 1 ? img.grayscale() : img.removeAlpha().toColourspace('srgb');
+      const { data, info } = await img
+        .resize(width, height, { fit: 'fill' })
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      if (info.channels !== channels || data.length !== per)
+        throw new Error(
+          `decoded to ${info.width}×${info.height}×${info.channels}, expected ${width}×${height}×${channels}`,
+        );
+      decoded[i] = new Uint8Array(data.buffer, data.byteOffset, data.length);
+    } catch (e) {
+      const msg = (e as Error).message.split('\n')[0];
+      if (!skipBadImages)
+        throw new DataFileError(
+          file,
+          `cannot decode image (${msg}); use skipBadImages / --skip-bad-images to skip such files`,
+        );
+      log(`imageFolder: skipping ${file}: ${msg}`);
+    }
+  };
+  let next = 0;
+  const workers = Array.from({ length: Math.max(1, concurrency) }, async () => {
+    while (next < files.length) await decode(next++);
+  });
+  await Promise.all(workers);
+  const kept = decoded.flatMap((d, i) => (d ? [i] : []));
+  if (kept.length === 0) throw new DataFileError(dir, 'no decodable images found');
+  const images = new Uint8Array(kept.length * per);
+  const labels = new Int32Array(kept.length);
+  kept.forEach((i, k) => {
+    images.set(decoded[i] as Uint8Array, k * per);
+    labels[k] = files[i].label;
+  });
+  return { images, labels, height, width, channels, classNames };
+}

@@ -1,0 +1,116 @@
+// Recipe transform specs (plain JSON, so they can cross into worker threads) → augment transforms, and the
+// per-sample seeding that makes a batch independent of how many workers produced it.
+import * as augment from '../augment/index.js';
+import type { Image } from '../augment/image.js';
+import { Rng } from '../rng/index.js';
+
+/** One augmentation step of a recipe: the factory name in `augment` and its options. */
+export interface TransformSpec {
+  name: string;
+  options?: Record<string, unknown>;
+}
+
+export type SampleTransform = (img: Image, rng: Rng) => Image;
+
+/** Names usable in a recipe: every function exported by `augment` except the deterministic ops and helpers. */
+export function availableTransforms(): string[] {
+  const skip = new Set(['ops', 'normalize', 'compose', 'checkImage', 'argError']);
+  return Object.entries(augment as Record<string, unknown>)
+    .filter(([k, v]) => typeof v === 'function' && !skip.has(k) && /^[a-z]/.test(k))
+    .map(([k]) => k)
+    .sort();
+}
+
+/** Builds the transforms of `specs`, applied in order. Unknown names throw an error listing the accepted ones. */
+export function buildTransform(specs: readonly TransformSpec[]): SampleTransform {
+  const table = augment as Record<string, unknown>;
+  const fns = specs.map((s, i) => {
+    const factory = table[s.name];
+    if (typeof factory !== 'function')
+      throw new RangeError(
+        `augment[${i}].name: unknown transform '${s.name}'; accepted: ${availableTransforms().join(', ') || '(none available yet)'}`,
+      );
+    const t =
+      s.options === undefined
+        ? (factory as (o?: unknown) => unknown)()
+        : (factory as (o: unknown) => unknown)(s.options);
+    if (typeof t !== 'function')
+      throw new RangeError(`augment[${i}]: augment.${s.name}(options) did not return a transform`);
+    return t as SampleTransform;
+  });
+  return (img, rng) => fns.reduce((im, f) => f(im, rng), img);
+}
+
+/** 32-bit finaliser of MurmurHash3 (Appleby), used to mix (seed, epoch, index) into independent seeds. */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** A seed (< 2^53) for the Rng of one (seed, epoch, index) triple; depends on nothing else (not the worker). */
+export function derivedSeed(seed: number, epoch: number, index: number): number {
+  const s = fmix32((seed >>> 0) ^ fmix32(Math.floor(seed / 4294967296) + 0x9e3779b9));
+  const lo = fmix32(s ^ fmix32(epoch + 0x632be5ab) ^ fmix32(fmix32(index) + 0x7f4a7c15));
+  const hi = fmix32(lo ^ s ^ (index * 0x27d4eb2d) ^ (epoch * 0x165667b1)) & 0x1fffff;
+  return hi * 4294967296 + lo;
+}
+
+/** The Rng that augments sample `index` in `epoch`. */
+export function sampleRng(seed: number, epoch: number, index: number): Rng {
+  return new Rng(derivedSeed(seed, epoch, index));
+}
+
+/** The order in which `epoch` visits the N samples (shuffled) — the same for every worker count. */
+export function epochOrder(n: number, seed: number, epoch: number, shuffle: boolean): Int32Array {
+  if (!shuffle) return Int32Array.from({ length: n }, (_, i) => i);
+  return new Rng(derivedSeed(seed, epoch, -1)).permutation(n);
+}
+
+/**
+ * Augments `indices` of a dataset and writes them normalised, `(p/255 − mean[c]) / std[c]` (torchvision
+ * ToTensor + Normalize convention: mean/std on the [0, 1] scale), into a Float32Array [B, H', W', C].
+ */
+export function produceBatch(
+  images: Uint8Array,
+  shape: { height: number; width: number; channels: 1 | 3 },
+  indices: ArrayLike<number>,
+  epoch: number,
+  seed: number,
+  transform: SampleTransform | undefined,
+  mean: readonly number[],
+  std: readonly number[],
+): { x: Float32Array; height: number; width: number } {
+  const { height, width, channels } = shape;
+  const per = height * width * channels;
+  let x: Float32Array | undefined;
+  let oh = 0;
+  let ow = 0;
+  const scale = Array.from({ length: channels }, (_, c) => 1 / (255 * std[c]));
+  const shift = Array.from({ length: channels }, (_, c) => mean[c] / std[c]);
+  for (let b = 0; b < indices.length; b++) {
+    const j = indices[b];
+    let img: Image = { data: images.subarray(j * per, (j + 1) * per), height, width, channels };
+    if (transform) img = transform(img, sampleRng(seed, epoch, j));
+    if (!x) {
+      oh = img.height;
+      ow = img.width;
+      x = new Float32Array(indices.length * oh * ow * channels);
+    } else if (img.height !== oh || img.width !== ow) {
+      throw new RangeError(
+        `data loader: augmentations produced images of different sizes (${oh}×${ow} and ${img.height}×${img.width}); ` +
+          'end the pipeline with a fixed-size transform such as randomCrop or randomResizedCrop',
+      );
+    }
+    if (img.channels !== channels)
+      throw new RangeError(`data loader: a transform changed channels ${channels} → ${img.channels}`);
+    const d = img.data;
+    const base = b * oh * ow * channels;
+    for (let p = 0; p < d.length; p += channels)
+      for (let c = 0; c < channels; c++) x[base + p + c] = d[p + c] * scale[c] - shift[c];
+  }
+  return { x: x ?? new Float32Array(0), height: oh || height, width: ow || width };
+}
