@@ -1,0 +1,192 @@
+import * as tf from '@tensorflow/tfjs';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { before, describe, it } from 'node:test';
+import * as optim from '../../src/optim/index.js';
+import { fixturePath } from '../helpers/paths.js';
+
+const fx = JSON.parse(readFileSync(fixturePath('training_math', 'optim.json'), 'utf8'));
+
+let uid = 0;
+function build(opts: any): optim.TrickboxOptimizer {
+  const { type, ...rest } = opts;
+  switch (type) {
+    case 'sgd':
+      return optim.sgd(rest);
+    case 'adam':
+      return optim.adam(rest);
+    case 'adamw':
+      return optim.adamw(rest);
+    case 'adabound':
+      return optim.adabound(rest);
+    case 'adaboundw':
+      return optim.adaboundw(rest);
+  }
+  throw new Error(`unknown optimizer ${type}`);
+}
+
+/** The fixture problem: mean((tanh(X W + b) - Y)²), variables named like tfjs-layers weights. */
+function problem() {
+  const id = uid++;
+  const W = tf.variable(tf.tensor2d(fx.W0), true, `p${id}/dense_Dense1/kernel`);
+  const b = tf.variable(tf.tensor1d(fx.b0), true, `p${id}/dense_Dense1/bias`);
+  const X = tf.tensor2d(fx.X);
+  const Y = tf.tensor2d(fx.Y);
+  const loss = () => tf.mean(tf.square(tf.sub(tf.tanh(tf.add(tf.matMul(X, W), b)), Y))) as tf.Scalar;
+  const step = (o: tf.Optimizer) => o.minimize(loss, false, [W, b]);
+  return { W, b, step, dispose: () => tf.dispose([W, b, X, Y]) };
+}
+
+/** Issue 4 tolerance: 1e-5 relative, 1e-6 absolute floor (float32 run vs the float64 PyTorch reference). */
+function nearAll(a: ArrayLike<number>, e: number[], what: string): void {
+  for (let i = 0; i < e.length; i++)
+    assert.ok(Math.abs(a[i]! - e[i]!) <= 1e-5 * Math.abs(e[i]!) + 1e-6, `${what}[${i}]: got ${a[i]}, torch ${e[i]}`);
+}
+
+describe('optimizers vs PyTorch (20 steps, lr set every step)', () => {
+  before(async () => {
+    await tf.setBackend('cpu');
+  });
+  for (const [name, c] of Object.entries<any>(fx.cases)) {
+    it(`${name}: ${JSON.stringify(c.opts)}`, () => {
+      const p = problem();
+      const o = build(c.opts);
+      for (let t = 0; t < fx.steps; t++) {
+        o.setLearningRate(c.lrs[t]);
+        p.step(o);
+        nearAll(p.W.dataSync(), c.trajectory[t].W.flat(), `${name} step ${t + 1} W`);
+        nearAll(p.b.dataSync(), c.trajectory[t].b, `${name} step ${t + 1} b`);
+      }
+      assert.equal(o.iterations, fx.steps);
+      o.dispose();
+      p.dispose();
+    });
+  }
+});
+
+describe('optimizers: state, memory, hooks, rules', () => {
+  it('no tensor outlives a step: tf.memory().numTensors flat over 1,000 steps', () => {
+    for (const opts of [
+      { type: 'sgd', lr: 0.01, momentum: 0.9, nesterov: true, weightDecay: 1e-4, noBiasDecay: true },
+      { type: 'adamw', lr: 1e-3 },
+      { type: 'adabound', lr: 1e-3, amsbound: true, weightDecay: 1e-4 },
+    ]) {
+      const p = problem();
+      const o = build(opts);
+      p.step(o); // first step creates the slot variables
+      const start = tf.memory().numTensors;
+      for (let t = 0; t < 1000; t++) {
+        o.setLearningRate(1e-3 * (1 - t / 1000));
+        p.step(o);
+      }
+      assert.equal(tf.memory().numTensors, start, `${opts.type}: tensors leaked`);
+      o.dispose();
+      p.dispose();
+    }
+  });
+
+  it('getWeights/setWeights: a restored optimizer continues exactly (checkpoint + resume)', async () => {
+    for (const key of ['sgd_nesterov_wd', 'adamw', 'amsbound']) {
+      const c = fx.cases[key];
+      const p = problem();
+      const o = build(c.opts);
+      for (let t = 0; t < 10; t++) {
+        o.setLearningRate(c.lrs[t]);
+        p.step(o);
+      }
+      const saved = (await o.getWeights()).map((w) => ({ name: w.name, tensor: w.tensor.clone() }));
+      // State is keyed by variable name: the saved weights are `<variable>/<slot>` and `<variable>/step`.
+      const names = saved.slice(1).map((w) => w.name.slice(0, w.name.lastIndexOf('/')));
+      assert.ok(names.includes(p.W.name) && names.includes(p.b.name));
+      o.dispose(); // the original optimizer is gone; a new one resumes from the saved state
+      const o2 = build(c.opts);
+      await o2.setWeights(saved);
+      tf.dispose(saved.map((w) => w.tensor));
+      assert.equal(o2.iterations, 10);
+      for (let t = 10; t < fx.steps; t++) {
+        o2.setLearningRate(c.lrs[t]);
+        p.step(o2);
+      }
+      nearAll(p.W.dataSync(), c.trajectory[fx.steps - 1].W.flat(), `${key} resumed W`);
+      nearAll(p.b.dataSync(), c.trajectory[fx.steps - 1].b, `${key} resumed b`);
+      o2.dispose();
+      p.dispose();
+    }
+  });
+
+  it('SGD per-variable update is one replaceable function (backend hook)', () => {
+    const p = problem();
+    let calls = 0;
+    const prev = optim.setSgdUpdateImplementation((v, g, s, h) => {
+      calls++;
+      optim.applySgdUpdate(v, g, s, h);
+    });
+    try {
+      const o = optim.sgd({ lr: 0.1, momentum: 0.9 });
+      p.step(o);
+      p.step(o);
+      assert.equal(calls, 4); // 2 steps × 2 variables
+      o.dispose();
+    } finally {
+      optim.setSgdUpdateImplementation(null);
+    }
+    assert.equal(prev, optim.applySgdUpdate);
+    p.dispose();
+  });
+
+  it('no-bias-decay rule: names ending in bias/beta/gamma, or rank <= 1', () => {
+    const k = tf.zeros([3, 3]);
+    const v = tf.zeros([3]);
+    assert.equal(optim.isNoDecayVariable('dense_Dense1/kernel', k), false);
+    assert.equal(optim.isNoDecayVariable('conv2d_Conv2D3/kernel', tf.zeros([3, 3, 1, 2])), false);
+    assert.equal(optim.isNoDecayVariable('dense_Dense1/bias', v), true);
+    assert.equal(optim.isNoDecayVariable('batch_normalization_BatchNormalization1/gamma', v), true);
+    assert.equal(optim.isNoDecayVariable('bn/beta_1', k), true);
+    assert.equal(optim.isNoDecayVariable('my_alphabet', k), false);
+    assert.equal(optim.isNoDecayVariable('embedding', v), true); // rank 1
+    tf.dispose([k, v]);
+  });
+
+  it('AdaBound: an lr schedule moves the bounds by lr / initial lr (SPEC §6)', () => {
+    const o = optim.adabound({ lr: 1e-3, finalLr: 0.1, gamma: 1e-3 });
+    const [l1, u1] = o.bounds(100);
+    o.setLearningRate(1e-4);
+    const [l2, u2] = o.bounds(100);
+    assert.ok(Math.abs(l2 - l1 / 10) < 1e-15 && Math.abs(u2 - u1 / 10) < 1e-12);
+    assert.ok(Math.abs(l1 - 0.1 * (1 - 1 / 1.1)) < 1e-15);
+    assert.ok(Math.abs(u1 - 0.1 * (1 + 1 / 0.1)) < 1e-12);
+    assert.deepEqual(o.getConfig().finalLr, 0.1);
+    o.dispose();
+  });
+
+  it('bad arguments name the function, the field and the accepted range', () => {
+    assert.throws(() => optim.sgd({ lr: -0.1 }), /optim\.sgd: lr must be a finite number >= 0, got -0\.1/);
+    assert.throws(
+      () => optim.sgd({ lr: 0.1, momentum: 1 }),
+      /optim\.sgd: momentum must be a number in \[0, 1\), got 1/,
+    );
+    assert.throws(
+      () => optim.sgd({ lr: 0.1, nesterov: true }),
+      /optim\.sgd: nesterov must be false unless momentum > 0/,
+    );
+    assert.throws(
+      () => optim.sgd({ lr: 0.1, weightDecay: -1 }),
+      /optim\.sgd: weightDecay must be a finite number >= 0/,
+    );
+    assert.throws(
+      () => optim.adamw({ lr: 0.1, betas: [0.9, 1] }),
+      /optim\.adamw: betas\[1\] must be a number in \[0, 1\), got 1/,
+    );
+    assert.throws(() => optim.adabound({ lr: 0 }), /optim\.adabound: lr must be a finite number > 0, got 0/);
+    assert.throws(
+      () => optim.adabound({ lr: 1e-3, gamma: 1 }),
+      /optim\.adabound: gamma must be a number in \(0, 1\), got 1/,
+    );
+    const o = optim.sgd({ lr: 0.1 });
+    assert.throws(
+      () => o.setLearningRate(Number.NaN),
+      /optim\.sgd\.setLearningRate: lr must be a finite number >= 0, got NaN/,
+    );
+    o.dispose();
+  });
+});
