@@ -26,7 +26,8 @@ export function argError(where: string, field: string, expected: string, got: un
 export function checkImage(where: string, img: Image, channels?: readonly number[]): void {
   if (!img || typeof img !== 'object') throw argError(where, 'img', 'an Image { data, height, width, channels }', img);
   const { data, height, width } = img;
-  if (!(data instanceof Uint8Array)) throw argError(where, 'img.data', 'a Uint8Array', (data as unknown as object | undefined)?.constructor?.name);
+  if (!(data instanceof Uint8Array))
+    throw argError(where, 'img.data', 'a Uint8Array', (data as unknown as object | undefined)?.constructor?.name);
   if (!Number.isInteger(height) || height < 1) throw argError(where, 'img.height', 'an integer >= 1', height);
   if (!Number.isInteger(width) || width < 1) throw argError(where, 'img.width', 'an integer >= 1', width);
   if (img.channels !== 1 && img.channels !== 3) throw argError(where, 'img.channels', '1 or 3', img.channels);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../src/index.js';
+import { Rng } from '../../src/rng/index.js';
 import { detExp, detLog } from '../../src/rng/detmath.js';
 
 test('xoshiro128** matches the reference outputs for state [1, 2, 3, 4]', () => {
