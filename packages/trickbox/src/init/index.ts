@@ -1,1 +1,17 @@
-export {};
+// Initialisation (SPEC §2 "init"): Xavier/Glorot and He initialisers, zero-γ for residual blocks.
+export {
+  TrickboxInitializer,
+  glorotUniform,
+  glorotNormal,
+  heNormal,
+  heUniform,
+  xavierUniform,
+  xavierNormal,
+  kaimingNormal,
+  kaimingUniform,
+  reinitialize,
+  fans,
+  type InitOptions,
+  type LayersInitializer,
+} from './initializers.js';
+export { zeroGamma } from './zero_gamma.js';

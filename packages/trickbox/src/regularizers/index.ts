@@ -1,1 +1,13 @@
-export {};
+// Regularisers (SPEC §2 "regularize"): L1/L2 penalties, early stopping (pure state machine), EMA of weights.
+// Dropout and batch norm are tfjs layers (tf.layers.dropout, tf.layers.batchNormalization).
+export { penalty, l1, l2, type PenaltyOptions } from './penalty.js';
+export {
+  EarlyStopping,
+  earlyStoppingStep,
+  initialEarlyStoppingState,
+  resolveEarlyStopping,
+  type EarlyStoppingOptions,
+  type EarlyStoppingState,
+  type EarlyStoppingDecision,
+} from './early_stopping.js';
+export { WeightEma, type EmaOptions } from './ema.js';
