@@ -550,7 +550,8 @@ export function autoAugment(
       let out = img;
       for (let i = 0; i < 2; i++) {
         const [op, prob, bin] = sub[i]!;
-        if (q.probs[i]! <= prob) {
+        // torch compares its float32 draw with the probability cast to float32
+        if (Math.fround(q.probs[i]!) <= Math.fround(prob)) {
           const meta = space.get(op)!;
           let m = bin === null ? 0 : meta.magnitudes[bin]!;
           if (meta.signed && q.signs[i] === 0) m = -m;

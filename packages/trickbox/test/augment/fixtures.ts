@@ -14,6 +14,12 @@ export interface OpsFixture {
   torchvision: string;
   images: { name: string; height: number; width: number; channels: 1 | 3; data: string }[];
   cases: OpCase[];
+  autoAugment: {
+    policy: string;
+    image: string;
+    params: { policy: number; probs: [number, number]; signs: [number, number] };
+    out: string;
+  }[];
   bins: Record<string, Record<string, number | number[]>>;
   policies: Record<string, [string, number, number | null][][]>;
 }
