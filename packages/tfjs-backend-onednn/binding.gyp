@@ -5,7 +5,10 @@
       "sources": [
         "native/addon.cc",
         "native/common.cc",
-        "native/conv.cc"
+        "native/conv.cc",
+        "native/elementwise.cc",
+        "native/batchnorm.cc",
+        "native/optimizer.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

@@ -6,6 +6,9 @@ namespace onednn_addon {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitCommon(env, exports);
   InitConv(env, exports);
+  InitElementwise(env, exports);
+  InitBatchNorm(env, exports);
+  InitOptimizer(env, exports);
   return exports;
 }
 

@@ -73,5 +73,8 @@ Napi::Value Guarded(const Napi::CallbackInfo& info, const char* kernel, F body) 
 // Registration of one kernel family's functions on the addon's exports.
 void InitCommon(Napi::Env env, Napi::Object exports);
 void InitConv(Napi::Env env, Napi::Object exports);
+void InitElementwise(Napi::Env env, Napi::Object exports);
+void InitBatchNorm(Napi::Env env, Napi::Object exports);
+void InitOptimizer(Napi::Env env, Napi::Object exports);
 
 }  // namespace onednn_addon

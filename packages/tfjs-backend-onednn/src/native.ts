@@ -26,6 +26,61 @@ export interface NativeAddon {
     params: number[],
     dbias: Float32Array | null,
   ): void;
+  bnTrainForward(
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    residual: Float32Array | null,
+    y: Float32Array,
+    mean: Float32Array,
+    invstd: Float32Array,
+    rows: number,
+    channels: number,
+    epsilon: number,
+    relu: boolean,
+    runningMean: Float32Array | null,
+    runningVar: Float32Array | null,
+    newRunningMean: Float32Array | null,
+    newRunningVar: Float32Array | null,
+    momentum: number,
+  ): void;
+  bnTrainBackward(
+    dy: Float32Array,
+    x: Float32Array,
+    y: Float32Array | null,
+    gamma: Float32Array,
+    mean: Float32Array,
+    invstd: Float32Array,
+    dx: Float32Array,
+    dgamma: Float32Array,
+    dbeta: Float32Array,
+    dresidual: Float32Array | null,
+    rows: number,
+    channels: number,
+  ): void;
+  sgdMomentum(
+    param: Float32Array,
+    grad: Float32Array,
+    velocity: Float32Array,
+    lr: number,
+    momentum: number,
+    dampening: number,
+    weightDecay: number,
+    nesterov: boolean,
+  ): void;
+  /** out = a op b with broadcasting; op codes in src/kernels/binary.ts. */
+  binary(
+    op: number,
+    a: Float32Array,
+    aShape: number[],
+    b: Float32Array,
+    bShape: number[],
+    out: Float32Array,
+    outShape: number[],
+  ): void;
+  /** y = op(x); op codes in src/kernels/unary.ts; alpha is Step's value for x <= 0. */
+  unary(op: number, x: Float32Array, y: Float32Array, alpha: number): void;
+  addN(xs: Float32Array[], y: Float32Array): void;
   [name: string]: unknown;
 }
 

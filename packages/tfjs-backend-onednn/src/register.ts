@@ -1,6 +1,7 @@
 // Registers the backend and its kernels: the native ones from `nativeKernels`, the cpu backend's for everything else.
 import '@tensorflow/tfjs-backend-cpu';
-import { getKernelsForBackend, registerBackend, registerKernel } from '@tensorflow/tfjs-core';
+import { getKernelsForBackend, registerBackend, registerGradient, registerKernel } from '@tensorflow/tfjs-core';
+import { batchNormTrainGradient } from './ops/batchnorm.js';
 import { BACKEND_NAME, OneDnnBackend } from './backend.js';
 import { nativeKernels } from './kernels/index.js';
 import { native } from './native.js';
@@ -18,6 +19,7 @@ export function registerOneDnnBackend(): void {
   registerBackend(BACKEND_NAME, () => new OneDnnBackend(), BACKEND_PRIORITY);
   const nativeNames = new Set(nativeKernels.map((k) => k.kernelName));
   for (const kernel of nativeKernels) registerKernel(kernel);
+  registerGradient(batchNormTrainGradient);
   for (const cpu of getKernelsForBackend('cpu')) {
     if (!nativeNames.has(cpu.kernelName)) registerKernel({ ...cpu, backendName: BACKEND_NAME });
   }

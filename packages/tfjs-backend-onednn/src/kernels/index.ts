@@ -9,6 +9,19 @@ import {
   depthwiseConv2dNativeConfig,
 } from './depthwise.js';
 import { fusedConv2DConfig } from './FusedConv2D.js';
+import { addNConfig } from './AddN.js';
+import {
+  addConfig,
+  maximumConfig,
+  minimumConfig,
+  multiplyConfig,
+  realDivConfig,
+  squaredDifferenceConfig,
+  subConfig,
+} from './binary.js';
+import { unaryConfigs } from './unary.js';
+import { castConfig } from './Cast.js';
+import { batchNormTrainConfig, batchNormTrainGradConfig } from '../ops/batchnorm.js';
 
 export const nativeKernels: KernelConfig[] = [
   conv2DConfig,
@@ -18,4 +31,16 @@ export const nativeKernels: KernelConfig[] = [
   depthwiseConv2dNativeConfig,
   depthwiseConv2dNativeBackpropInputConfig,
   depthwiseConv2dNativeBackpropFilterConfig,
+  addConfig,
+  subConfig,
+  multiplyConfig,
+  realDivConfig,
+  maximumConfig,
+  minimumConfig,
+  squaredDifferenceConfig,
+  ...unaryConfigs,
+  addNConfig,
+  castConfig,
+  batchNormTrainConfig,
+  batchNormTrainGradConfig,
 ];

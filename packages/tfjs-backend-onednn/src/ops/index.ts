@@ -1,0 +1,3 @@
+// Fused training ops exported by the package. They run natively on 'onednn' and as tfjs compositions elsewhere.
+export { batchNormTrain, type BatchNormTrainOptions, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from './batchnorm.js';
+export { sgdMomentumUpdate, type SgdMomentumOptions } from './sgd.js';

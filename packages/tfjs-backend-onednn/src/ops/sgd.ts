@@ -1,0 +1,66 @@
+/**
+ * Momentum SGD update with PyTorch's semantics (torch.optim.SGD): g = ∇ + wd·p; v ← μ·v + (1 - dampening)·g;
+ * p ← p - lr·(nesterov ? g + μ·v : v). On 'onednn' one native pass updates p and v in place when their buffers are
+ * theirs alone; otherwise (and on other backends) new values are computed and assigned.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { BACKEND_NAME, type OneDnnBackend } from '../backend.js';
+import { native } from '../native.js';
+
+export interface SgdMomentumOptions {
+  lr: number;
+  momentum: number;
+  dampening?: number;
+  weightDecay?: number;
+  nesterov?: boolean;
+}
+
+export function sgdMomentumUpdate(
+  param: tf.Variable,
+  grad: tf.Tensor,
+  velocity: tf.Variable,
+  options: SgdMomentumOptions,
+): void {
+  const { lr, momentum } = options;
+  const dampening = options.dampening ?? 0;
+  const weightDecay = options.weightDecay ?? 0;
+  const nesterov = options.nesterov ?? false;
+  if (!tf.util.arraysEqual(param.shape, grad.shape) || !tf.util.arraysEqual(param.shape, velocity.shape)) {
+    throw new Error(
+      `sgdMomentumUpdate: param [${param.shape}], grad [${grad.shape}] and velocity [${velocity.shape}] must match`,
+    );
+  }
+  if (tf.getBackend() === BACKEND_NAME && param.dtype === 'float32' && grad.dtype === 'float32') {
+    const backend = tf.backend() as OneDnnBackend;
+    const g = backend.float32(grad);
+    if (!backend.canUpdateInPlace(param)) copyOnWrite(backend, param);
+    if (!backend.canUpdateInPlace(velocity)) copyOnWrite(backend, velocity);
+    native.sgdMomentum(
+      backend.float32(param),
+      g,
+      backend.float32(velocity),
+      lr,
+      momentum,
+      dampening,
+      weightDecay,
+      nesterov,
+    );
+    return;
+  }
+  tf.tidy(() => {
+    const g = weightDecay !== 0 ? tf.add(grad, tf.mul(param, weightDecay)) : grad;
+    const v = tf.add(tf.mul(velocity, momentum), tf.mul(g, 1 - dampening));
+    const step = nesterov ? tf.add(g, tf.mul(v, momentum)) : v;
+    velocity.assign(v);
+    param.assign(tf.sub(param, tf.mul(step, lr)));
+  });
+}
+
+/** Gives a variable a fresh pooled buffer of its own (same values), so later updates can happen in place. */
+function copyOnWrite(backend: OneDnnBackend, variable: tf.Variable): void {
+  const copy = backend.allocFloat32(variable.size);
+  copy.set(backend.float32(variable));
+  const fresh = tf.engine().makeTensorFromTensorInfo(backend.outputFloat32(copy, variable.shape));
+  variable.assign(fresh);
+  fresh.dispose();
+}

@@ -1,0 +1,150 @@
+import * as tf from '@tensorflow/tfjs';
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { nativeKernelNames } from '../src/index.js';
+import { assertParity, pick, randInt, random } from './parity.js';
+
+type Binary = (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+const binaries: Record<string, Binary> = {
+  add: tf.add,
+  sub: tf.sub,
+  mul: tf.mul,
+  div: tf.div,
+  maximum: tf.maximum,
+  minimum: tf.minimum,
+  squaredDifference: tf.squaredDifference,
+};
+
+/** A random output shape (rank 0–5, odd sizes) and two operand shapes that broadcast to it in random ways. */
+function broadcastCase(): [number[], number[]] {
+  const rank = randInt(0, 5);
+  const out = Array.from({ length: rank }, () => pick([1, 2, 3, 5, 7, 16, 33]));
+  const operand = () => {
+    const drop = randInt(0, rank);
+    return out.slice(drop).map((d) => (random() < 0.35 ? 1 : d));
+  };
+  const a = operand();
+  const b = operand();
+  // At least one operand carries each dimension in full so the output shape is `out`.
+  return random() < 0.5 ? [out, b] : [a, out];
+}
+
+test('the elementwise kernels are registered as native', () => {
+  const names = nativeKernelNames();
+  for (const k of ['Add', 'Sub', 'Multiply', 'RealDiv', 'Maximum', 'Minimum', 'SquaredDifference', 'Relu', 'Step']) {
+    assert.ok(names.includes(k), k);
+  }
+});
+
+test('binary ops broadcast every way like the cpu backend', () => {
+  for (let i = 0; i < 120; i++) {
+    const [sa, sb] = broadcastCase();
+    const name = pick(Object.keys(binaries));
+    assertParity(`${name} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`, binaries[name], [
+      { shape: sa },
+      { shape: sb, range: name === 'div' ? [0.5, 2] : [-1, 1] },
+    ]);
+  }
+});
+
+test('binary ops: same shape above the threshold, [N,H,W,C] ⊙ [C], scalars, views, empty and int32', () => {
+  const big = [8, 17, 17, 32];
+  for (const name of Object.keys(binaries)) {
+    const f = binaries[name];
+    assertParity(`${name} large same shape`, f, [{ shape: big }, { shape: big, range: [0.5, 2] }]);
+    assertParity(`${name} NHWC ⊙ C`, f, [{ shape: big }, { shape: [32], range: [0.5, 2] }]);
+    assertParity(`${name} C ⊙ NHWC`, f, [{ shape: [32], range: [0.5, 2] }, { shape: big, range: [0.5, 2] }]);
+    assertParity(`${name} scalar ⊙ tensor`, f, [{ shape: [] }, { shape: big, range: [0.5, 2] }]);
+    assertParity(`${name} tensor ⊙ scalar`, f, [{ shape: big }, { shape: [], range: [0.5, 2] }]);
+    assertParity(`${name} N11C ⊙ NHW1`, f, [{ shape: [3, 1, 1, 5] }, { shape: [3, 4, 6, 1], range: [0.5, 2] }]);
+    assertParity(`${name} scalars`, f, [{ shape: [] }, { shape: [], range: [0.5, 2] }]);
+    assertParity(`${name} empty`, f, [{ shape: [0, 3] }, { shape: [3] }]);
+    assertParity(`${name} int32`, f, [
+      { shape: [4, 5], dtype: 'int32', range: [-9, 9] },
+      { shape: [5], dtype: 'int32', range: [1, 9] },
+    ]);
+    // A slice of a larger tensor may share its buffer (a view at an offset).
+    assertParity(`${name} on slices`, (a, b) => f(tf.slice(a, [1, 0], [3, 7]), tf.slice(b, [2], [7])), [
+      { shape: [5, 7] },
+      { shape: [11], range: [0.5, 2] },
+    ]);
+  }
+});
+
+test('NaN propagates through maximum/minimum as in the cpu backend', () => {
+  const a = tf.tensor([NaN, 1, 2, NaN]);
+  const b = tf.tensor([0, NaN, 3, NaN]);
+  assert.deepEqual(Array.from(tf.maximum(a, b).dataSync()), [NaN, NaN, 3, NaN]);
+  assert.deepEqual(Array.from(tf.minimum(a, b).dataSync()), [NaN, NaN, 2, NaN]);
+});
+
+type Unary = (x: tf.Tensor) => tf.Tensor;
+const unaries: Record<string, [Unary, [number, number]]> = {
+  relu: [tf.relu, [-1, 1]],
+  relu6: [tf.relu6, [-2, 8]],
+  exp: [tf.exp, [-3, 3]],
+  log: [tf.log, [0.01, 5]],
+  neg: [tf.neg, [-1, 1]],
+  square: [tf.square, [-2, 2]],
+  sqrt: [tf.sqrt, [0, 4]],
+  rsqrt: [tf.rsqrt, [0.1, 4]],
+  abs: [tf.abs, [-1, 1]],
+  sigmoid: [tf.sigmoid, [-6, 6]],
+  tanh: [tf.tanh, [-3, 3]],
+  reciprocal: [tf.reciprocal, [0.2, 3]],
+  step: [(x) => tf.step(x, 0.25), [-1, 1]],
+};
+
+test('unary ops match the cpu backend (small, large, scalar, empty, int32)', () => {
+  for (const [name, [f, range]] of Object.entries(unaries)) {
+    for (const shape of [[], [1], [7, 3], [4, 17, 17, 33], [0, 4]]) {
+      assertParity(`${name} ${JSON.stringify(shape)}`, f, [{ shape, range }]);
+    }
+    if (['relu', 'neg', 'square', 'abs'].includes(name)) {
+      assertParity(`${name} int32`, f, [{ shape: [3, 5], dtype: 'int32', range: [-9, 9] }]);
+    }
+  }
+  // NaN and edge values
+  const x = tf.tensor([NaN, -0, 0, -1, 1, Infinity, -Infinity]);
+  for (const [name, [f]] of Object.entries(unaries)) {
+    tf.setBackend('cpu');
+    const e = Array.from(f(x).dataSync());
+    tf.setBackend('onednn');
+    const a = Array.from(f(x).dataSync());
+    assert.deepEqual(a, e, `${name} on special values`);
+  }
+});
+
+test('gradients of relu (Step ⊙ dy), of broadcast binary ops and of addN match the cpu backend', () => {
+  for (let i = 0; i < 30; i++) {
+    const [sa, sb] = broadcastCase();
+    // (not squaredDifference: tfjs's gradient of it does not reduce broadcast dimensions, on any backend)
+    const name = pick(['add', 'sub', 'mul', 'div', 'maximum', 'minimum']);
+    const f = binaries[name];
+    const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.relu(f(a, b))));
+    assertParity(`grad relu(${name}) ${JSON.stringify(sa)} ${JSON.stringify(sb)}`, (a, b) => g([a, b]), [
+      { shape: sa },
+      { shape: sb, range: [0.5, 2] },
+    ]);
+  }
+  const shape = [2, 9, 9, 16];
+  const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.addN([a, b, a]), tf.relu(a))));
+  assertParity('grad through addN', (a, b) => g([a, b]), [{ shape }, { shape }]);
+  assertParity('addN', (a, b, c) => tf.addN([a, b, c]), [{ shape }, { shape }, { shape }]);
+  assertParity('addN int32', (a, b) => tf.addN([a, b]), [
+    { shape: [3], dtype: 'int32' },
+    { shape: [3], dtype: 'int32' },
+  ]);
+});
+
+test('native binary rejects mismatched buffers with an error naming the kernel', async () => {
+  const { native } = await import('../src/native.js');
+  assert.throws(
+    () => native.binary(0, new Float32Array(3), [3], new Float32Array(2), [2], new Float32Array(3), [3]),
+    /onednn binary/,
+  );
+  assert.throws(
+    () => native.binary(0, new Float32Array(3), [3], new Float32Array(4), [3], new Float32Array(3), [3]),
+    /onednn binary: argument 'b' has 4 elements, expected 3/,
+  );
+});
