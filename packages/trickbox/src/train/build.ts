@@ -1,0 +1,147 @@
+// Factories: recipe sections → model, optimizer, schedule, mixer. Names are looked up in the area modules, so a
+// trick added there is usable from a recipe by its name (timm's create_* factories, STYLE.md).
+import * as tf from '@tensorflow/tfjs';
+import * as models from '../models/index.js';
+import * as optim from '../optim/index.js';
+import * as schedules from '../schedules/index.js';
+import * as mix from '../mix/index.js';
+import type { Rng } from '../rng/index.js';
+import { RecipeError, type Recipe } from './recipe.js';
+
+export type ModelFactory = (opts: {
+  inputShape: [number, number, number];
+  numClasses: number;
+  seed: number;
+}) => tf.LayersModel;
+
+function functionsOf(ns: object): string[] {
+  return Object.entries(ns)
+    .filter(([k, v]) => typeof v === 'function' && /^[a-z]/.test(k))
+    .map(([k]) => k)
+    .sort();
+}
+
+/** The model constructor named by the recipe (`models.<name>(options)`), with inputShape / numClasses filled in. */
+export function modelFactory(recipe: Recipe): ModelFactory {
+  const table = models as Record<string, unknown>;
+  const ctor = table[recipe.model.name];
+  if (typeof ctor !== 'function')
+    throw new RecipeError(
+      `recipe: model.name is ${JSON.stringify(recipe.model.name)}; accepted: ${functionsOf(models).join(', ') || '(no models available in this build)'}`,
+    );
+  return ({ inputShape, numClasses, seed }) =>
+    (ctor as (o: object) => tf.LayersModel)({ seed, ...recipe.model.options, inputShape, numClasses });
+}
+
+/** Effective base learning rate: the linear scaling rule when `linearScalingReference` is set (Goyal et al. 2017 §2.1). */
+export function baseLr(recipe: Recipe): number {
+  const o = recipe.optimizer;
+  return o.linearScalingReference > 0
+    ? schedules.linearScaledLr(o.lr, recipe.training.batchSize, o.linearScalingReference)
+    : o.lr;
+}
+
+/** Iteration counts of the schedule, converted once from the recipe's epochs (SPEC §6). */
+export interface ScheduleSteps {
+  stepsPerEpoch: number;
+  totalSteps: number;
+  warmupSteps: number;
+  stepSize: number;
+  milestones: number[];
+}
+
+export function scheduleSteps(recipe: Recipe, stepsPerEpoch: number): ScheduleSteps {
+  const s = recipe.schedule;
+  const total = recipe.training.epochs * stepsPerEpoch;
+  const warmupSteps = Math.round(s.warmupEpochs * stepsPerEpoch);
+  if (warmupSteps >= total && warmupSteps > 0)
+    throw new RecipeError(
+      `recipe: schedule.warmupEpochs is ${s.warmupEpochs} (${warmupSteps} iterations); accepted: fewer than the ${total} training iterations`,
+    );
+  return {
+    stepsPerEpoch,
+    totalSteps: total,
+    warmupSteps,
+    stepSize: Math.max(1, Math.round(s.stepEpochs * stepsPerEpoch)),
+    milestones: s.milestones.map((m) => Math.round(m * stepsPerEpoch)),
+  };
+}
+
+/** The per-iteration learning-rate schedule of a recipe (step counted from 0; the first batch uses schedule(0)). */
+export function buildSchedule(
+  recipe: Recipe,
+  stepsPerEpoch: number,
+): { schedule: (step: number) => number; steps: ScheduleSteps } {
+  const s = recipe.schedule;
+  const steps = scheduleSteps(recipe, stepsPerEpoch);
+  const lr = baseLr(recipe);
+  const warmup = { warmupSteps: steps.warmupSteps, warmupInit: s.warmupInit, warmupMode: s.warmupMode };
+  let schedule: (step: number) => number;
+  switch (s.name) {
+    case 'constant':
+      schedule = schedules.constant({ lr, ...warmup });
+      break;
+    case 'cosine':
+      schedule = schedules.cosine({ lr, steps: steps.totalSteps, minLr: s.minLr, ...warmup });
+      break;
+    case 'step':
+      schedule = schedules.step({ lr, stepSize: steps.stepSize, gamma: s.gamma, ...warmup });
+      break;
+    case 'multistep':
+      schedule = schedules.multiStep({ lr, milestones: steps.milestones, gamma: s.gamma, ...warmup });
+      break;
+    case 'exponential':
+      // recipe gamma is per epoch; per iteration it is gamma^(1/stepsPerEpoch)
+      schedule = schedules.exponential({ lr, gamma: Math.pow(s.gamma, 1 / stepsPerEpoch), ...warmup });
+      break;
+  }
+  return { schedule, steps };
+}
+
+/** The optimizer of a recipe at learning rate `lr` (later changed every step by the schedule). */
+export function buildOptimizer(recipe: Recipe, lr: number): tf.Optimizer & { setLearningRate(lr: number): void } {
+  const o = recipe.optimizer;
+  const common = { lr, weightDecay: o.weightDecay, noBiasDecay: o.noBiasDecay };
+  switch (o.name) {
+    case 'sgd':
+      return optim.sgd({ ...common, momentum: o.momentum, nesterov: o.nesterov });
+    case 'adam':
+      return optim.adam({ ...common, betas: o.betas, eps: o.eps });
+    case 'adamw':
+      return optim.adamw({ ...common, betas: o.betas, eps: o.eps });
+    case 'adabound':
+    case 'amsbound':
+      return optim.adabound({
+        ...common,
+        finalLr: o.finalLr,
+        betas: o.betas,
+        gamma: o.gamma,
+        eps: o.eps,
+        amsbound: o.name === 'amsbound',
+      });
+  }
+}
+
+export type Mixer = (x: tf.Tensor4D, y: tf.Tensor2D, rng: Rng) => { x: tf.Tensor4D; y: tf.Tensor2D };
+
+/** The batch mixer of a recipe (mixup / CutMix / RICAP on [B,K] probability targets), or undefined. */
+export function buildMixer(recipe: Recipe): Mixer | undefined {
+  const m = recipe.mixing;
+  if (m.name === 'none') return undefined;
+  const table = mix as Record<string, unknown>;
+  const fn = table[m.name];
+  if (typeof fn !== 'function')
+    throw new RecipeError(
+      `recipe: mixing.name is ${JSON.stringify(m.name)}; accepted in this build: none${functionsOf(mix)
+        .map((n) => ', ' + n)
+        .join('')}`,
+    );
+  const opts = m.name === 'ricap' ? { beta: m.beta } : { alpha: m.alpha };
+  return (x, y, rng) => {
+    if (m.prob < 1 && rng.next() >= m.prob) return { x: x.clone(), y: y.clone() };
+    return (fn as (x: tf.Tensor, y: tf.Tensor, o: object) => { x: tf.Tensor4D; y: tf.Tensor2D })(x, y, {
+      ...opts,
+      rng,
+    });
+  };
+}

@@ -1,0 +1,146 @@
+// Checkpoints: one binary file per save — magic, JSON header, then the raw tensor bytes — written atomically.
+// Loading parses JSON and numbers only (never code) and checks every shape against the model being resumed.
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic, removeQuietly } from './io.js';
+
+const MAGIC = 'TBXCKPT1';
+
+export interface TensorEntry {
+  group: string;
+  name: string;
+  shape: number[];
+  dtype: 'float32' | 'int32';
+  offset: number;
+  length: number;
+}
+
+export interface CheckpointState {
+  version: 1;
+  /** Iterations done. */
+  step: number;
+  /** Epoch in progress (0-based) and the next batch of it; batch 0 means the epoch has not started. */
+  epoch: number;
+  batch: number;
+  /** Byte length of metrics.jsonl when the checkpoint was taken (later lines are dropped on resume). */
+  metricsBytes: number;
+  wallTimeMs: number;
+  rng: unknown;
+  /** Running sums of the epoch in progress. */
+  epochAcc: { loss: number; correct: number; count: number; waitMs: number; timeMs: number; skipped: number };
+  callbacks: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface Checkpoint {
+  state: CheckpointState;
+  tensors: Map<string, { entry: TensorEntry; data: Float32Array | Int32Array }>;
+}
+
+/** Serialises state + named tensors into one buffer. */
+export async function encodeCheckpoint(
+  state: CheckpointState,
+  groups: Record<string, { name: string; tensor: tf.Tensor }[]>,
+): Promise<Buffer> {
+  const entries: TensorEntry[] = [];
+  const datas: Uint8Array[] = [];
+  let offset = 0;
+  for (const [group, list] of Object.entries(groups)) {
+    for (const { name, tensor } of list) {
+      const dtype = tensor.dtype === 'int32' ? 'int32' : 'float32';
+      const arr = dtype === 'int32' ? Int32Array.from(await tensor.data()) : Float32Array.from(await tensor.data());
+      entries.push({ group, name, shape: tensor.shape, dtype, offset, length: arr.length });
+      datas.push(new Uint8Array(arr.buffer));
+      offset += arr.byteLength;
+    }
+  }
+  const header = Buffer.from(JSON.stringify({ ...state, tensors: entries }));
+  const pad = (8 - ((MAGIC.length + 4 + header.length) % 8)) % 8;
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(header.length + pad);
+  return Buffer.concat([Buffer.from(MAGIC), len, header, Buffer.alloc(pad, 0x20), ...datas]);
+}
+
+export function decodeCheckpoint(file: string, buf: Buffer): Checkpoint {
+  if (buf.length < 12 || buf.subarray(0, 8).toString('latin1') !== MAGIC)
+    throw new Error(`${file}: not a trickbox checkpoint (bad magic)`);
+  const hlen = buf.readUInt32LE(8);
+  if (12 + hlen > buf.length) throw new Error(`${file}: truncated checkpoint header`);
+  let header: CheckpointState & { tensors: TensorEntry[] };
+  try {
+    header = JSON.parse(buf.subarray(12, 12 + hlen).toString('utf8'));
+  } catch (e) {
+    throw new Error(`${file}: corrupt checkpoint header (${(e as Error).message})`);
+  }
+  const base = 12 + hlen;
+  const tensors = new Map<string, { entry: TensorEntry; data: Float32Array | Int32Array }>();
+  for (const entry of header.tensors ?? []) {
+    const bytes = entry.length * 4;
+    if (base + entry.offset + bytes > buf.length)
+      throw new Error(`${file}: truncated checkpoint data (${entry.group}/${entry.name})`);
+    const slice = buf.buffer.slice(buf.byteOffset + base + entry.offset, buf.byteOffset + base + entry.offset + bytes);
+    tensors.set(`${entry.group}/${entry.name}`, {
+      entry,
+      data: entry.dtype === 'int32' ? new Int32Array(slice) : new Float32Array(slice),
+    });
+  }
+  const { tensors: _t, ...state } = header;
+  return { state: state as CheckpointState, tensors };
+}
+
+export function checkpointDir(runDir: string): string {
+  return join(runDir, 'checkpoints');
+}
+
+function listCheckpoints(runDir: string): string[] {
+  const dir = checkpointDir(runDir);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => /^ckpt-\d+\.tbx$/.test(f))
+    .sort()
+    .reverse()
+    .map((f) => join(dir, f));
+}
+
+/** Writes `ckpt-<step>.tbx` atomically and keeps only the newest `keep` checkpoints. Returns the path. */
+export function writeCheckpoint(runDir: string, step: number, data: Buffer, keep = 2): string {
+  const file = join(checkpointDir(runDir), `ckpt-${String(step).padStart(9, '0')}.tbx`);
+  writeFileAtomic(file, data);
+  for (const old of listCheckpoints(runDir).slice(keep)) removeQuietly(old);
+  return file;
+}
+
+/** The newest readable checkpoint of a run, or undefined. */
+export function readLatestCheckpoint(runDir: string): { file: string; checkpoint: Checkpoint } | undefined {
+  for (const file of listCheckpoints(runDir)) {
+    try {
+      return { file, checkpoint: decodeCheckpoint(file, readFileSync(file)) };
+    } catch {
+      /* an unreadable file cannot come from writeCheckpoint's atomic rename; try the previous one */
+    }
+  }
+  return undefined;
+}
+
+/** The values of `group`, in order of the checkpoint, checked against the expected names and shapes. */
+export function groupValues(
+  ck: Checkpoint,
+  group: string,
+  expected: { name: string; shape: number[] }[],
+  file: string,
+): tf.Tensor[] {
+  const entries = [...ck.tensors.values()].filter((t) => t.entry.group === group);
+  if (entries.length !== expected.length)
+    throw new Error(
+      `${file}: the checkpoint holds ${entries.length} ${group} tensors, the model has ${expected.length}; it comes from a different architecture`,
+    );
+  return expected.map((e, i) => {
+    const t = entries[i];
+    if (t.entry.shape.join(',') !== e.shape.join(','))
+      throw new Error(
+        `${file}: ${group} tensor ${i} (${t.entry.name}) has shape [${t.entry.shape}], the model expects [${e.shape}] for ${e.name}; a different architecture or class count`,
+      );
+    return tf.tensor(t.data, t.entry.shape, t.entry.dtype);
+  });
+}
