@@ -190,3 +190,57 @@ describe('optimizers: state, memory, hooks, rules', () => {
     o.dispose();
   });
 });
+
+describe('optimizers inside tfjs-layers training', () => {
+  it('LayersModel.fit trains with each optimizer, lr set per batch by a schedule', async () => {
+    const X = tf.randomNormal([64, 4], 0, 1, 'float32', 1);
+    const Y = tf
+      .oneHot(
+        tf.argMax(
+          tf.matMul(
+            X,
+            tf.tensor2d([
+              [1, 0],
+              [0, 1],
+              [1, -1],
+              [-1, 1],
+            ]),
+          ),
+          1,
+        ),
+        2,
+      )
+      .toFloat();
+    for (const make of [
+      () => optim.sgd({ lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 5e-4, noBiasDecay: true }),
+      () => optim.adamw({ lr: 0.01 }),
+      () => optim.adabound({ lr: 0.01, finalLr: 0.1 }),
+    ]) {
+      const o = make();
+      const m = tf.sequential({
+        layers: [
+          tf.layers.dense({
+            units: 8,
+            inputShape: [4],
+            activation: 'relu',
+            kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+          }),
+          tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+        ],
+      });
+      m.compile({ optimizer: o, loss: (yt: tf.Tensor, yp: tf.Tensor) => tf.losses.softmaxCrossEntropy(yt, yp) });
+      let step = 0;
+      const h = await m.fit(X, Y, {
+        epochs: 5,
+        batchSize: 16,
+        verbose: 0,
+        callbacks: { onBatchBegin: async () => o.setLearningRate(o.initialLr * (1 - step++ / 40)) },
+      });
+      const loss = h.history.loss as number[];
+      assert.ok(loss[loss.length - 1]! < loss[0]!, `${o.getClassName()}: loss ${loss[0]} → ${loss[loss.length - 1]}`);
+      assert.equal(o.iterations, 20);
+      m.dispose();
+    }
+    tf.dispose([X, Y]);
+  });
+});

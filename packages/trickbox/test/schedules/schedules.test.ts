@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as schedules from '../../src/schedules/index.js';
-import { fixturePath } from '../helpers/paths.js';
+import { fixturePath, packageRoot } from '../helpers/paths.js';
 
 const fx = JSON.parse(readFileSync(fixturePath('training_math', 'schedules.json'), 'utf8'));
 
@@ -124,5 +125,18 @@ describe('schedules: semantics', () => {
     );
     assert.throws(() => schedules.constant({ lr: 0.1 })(-1), /schedules\.constant: step must be a finite number >= 0/);
     assert.throws(() => schedules.linearScaledLr(0.1, 0), /linearScaledLr: batchSize must be an integer >= 1, got 0/);
+  });
+});
+
+describe('schedules: dependency rule (SPEC §1)', () => {
+  it('imports neither tfjs nor Node built-ins (runs in workers and browsers)', () => {
+    const dir = join(packageRoot, 'src', 'schedules');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.ts'));
+    assert.ok(files.length > 3);
+    for (const f of files) {
+      const src = readFileSync(join(dir, f), 'utf8');
+      const imports = [...src.matchAll(/from\s+'([^']+)'/g)].map((m) => m[1]!);
+      for (const i of imports) assert.ok(i.startsWith('./'), `${f} imports ${i}`);
+    }
   });
 });
