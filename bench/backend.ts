@@ -1,0 +1,906 @@
+// Backend benchmark (issue 2, SPEC §1): CIFAR-style ResNet-20 (He et al. 2016, arXiv:1512.03385 §4.2), batch 128,
+// training and inference images/s on
+//   (a) 'onednn' with trickbox's `models.resnet` (built on the backend's fused training ops),
+//   (b) 'onednn' with a plain tfjs-layers ResNet-20 (Conv2D / BatchNormalization / ReLU / Add layers),
+//   (c) 'wasm' (@tensorflow/tfjs-backend-wasm, a few steps),
+//   (d) PyTorch with an identical model, NCHW and channels_last (bench/backend_torch.py),
+// all in one run with the same thread count, medians of timed steps after warm-up. See docs/benchmarks.md.
+//
+// Usage: node --import tsx bench/backend.ts [--steps N] [--warmup N] [--shapes 1x28x28,3x32x32] [--profile]
+//        [--skip-wasm] [--skip-torch] [--json out.json] [--batch 128] [--shortcut A|B] [--only trickbox,layers,wasm]
+//        [--wasm-steps 2] [--budget 120]
+//
+// Each tfjs contender runs in its own child process (this script with `--child`), so tensor counts, RSS, the buffer
+// pool and GC of one contender do not leak into another's numbers.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type * as tfTypes from '@tensorflow/tfjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '..');
+const PYTHON = '/usr/bin/python3';
+const THREADS_ENV = 'TFJS_ONEDNN_THREADS';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Configuration
+// ---------------------------------------------------------------------------------------------------------------
+
+type Contender = 'trickbox' | 'layers' | 'wasm';
+const CONTENDERS: Contender[] = ['trickbox', 'layers', 'wasm'];
+const LABEL: Record<Contender, string> = {
+  trickbox: 'onednn trickbox models.resnet',
+  layers: 'onednn plain tfjs-layers',
+  wasm: 'wasm plain tfjs-layers',
+};
+
+interface Config {
+  steps: number;
+  warmup: number;
+  /** Inputs as [channels, height, width]. */
+  shapes: [number, number, number][];
+  batch: number;
+  depth: number;
+  classes: number;
+  /** Shortcut of the downsampling blocks: A = subsample + zero channels, B = 1x1 conv + BN (He et al. 2016 §3.3). */
+  shortcut: 'A' | 'B';
+  /** SGD (momentum) hyperparameters of the CIFAR ResNet paper (He et al. 2016 §4.2: lr 0.1, m 0.9, wd 1e-4); wd 5e-4 as in the issue. */
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  profile: boolean;
+  /** Steps of the wasm contender (it is ~100x slower): at most this many timed steps, 1 warm-up. */
+  wasmSteps: number;
+  /** Seconds after which a slow contender stops its timed loop early (at least 2 timed steps are always run). */
+  budget: number;
+  threads: number;
+}
+
+function fail(message: string): never {
+  throw new Error(`bench/backend: ${message}`);
+}
+
+function parseShape(s: string): [number, number, number] {
+  const v = s.toLowerCase().split('x').map(Number);
+  if (v.length !== 3 || v.some((n) => !Number.isInteger(n) || n < 1)) {
+    fail(`--shapes entries must be CxHxW with positive integers (e.g. 3x32x32), got '${s}'`);
+  }
+  return v as [number, number, number];
+}
+
+function positiveInt(name: string, raw: string, min: number): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) fail(`--${name} must be an integer >= ${min}, got '${raw}'`);
+  return n;
+}
+
+function threadCount(): number {
+  // Same rule as tfjs-backend-onednn's configuredThreads() (src/threads.ts): env variable, default all cores.
+  const raw = process.env[THREADS_ENV];
+  if (raw === undefined || raw === '') return availableParallelism();
+  return positiveInt(THREADS_ENV, raw, 1);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Small statistics helpers
+// ---------------------------------------------------------------------------------------------------------------
+
+function median(xs: number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const fmt = (x: number | undefined | null, digits = 1): string =>
+  x === undefined || x === null || !Number.isFinite(x) ? '—' : x.toFixed(digits);
+const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Child process: one tfjs contender on one input shape
+// ---------------------------------------------------------------------------------------------------------------
+
+interface Job {
+  contender: Contender;
+  shape: [number, number, number];
+  config: Config;
+}
+
+interface KernelStat {
+  kernel: string;
+  callsPerStep: number;
+  msPerStep: number;
+}
+
+interface Profile {
+  steps: number;
+  stepMs: number;
+  kernelCallsPerStep: number;
+  kernelMsPerStep: number;
+  outsideKernelsMsPerStep: number;
+  gcMsPerStep: number;
+  kernels: KernelStat[];
+  inferenceKernelCallsPerStep: number;
+}
+
+interface MemorySnapshot {
+  numTensors: number;
+  rss: number;
+}
+
+interface TfjsResult {
+  contender: Contender;
+  label: string;
+  backend: string;
+  shape: string;
+  params?: number;
+  threads?: number;
+  model?: string;
+  optimizer?: string;
+  inference?: string;
+  skipped?: string;
+  trainError?: string;
+  inferError?: string;
+  trainMs?: number[];
+  inferMs?: number[];
+  trainMedianMs?: number;
+  inferMedianMs?: number;
+  trainImgPerSec?: number;
+  inferImgPerSec?: number;
+  gcMsPerTrainStep?: number;
+  memory?: { beforeTrain: MemorySnapshot; afterTrain: MemorySnapshot; afterInfer: MemorySnapshot };
+  profile?: Profile;
+  notes: string[];
+}
+
+type Tf = typeof tfTypes;
+type LayersModel = tfTypes.LayersModel;
+type SymbolicTensor = tfTypes.SymbolicTensor;
+
+/** Records V8 GC pauses (PerformanceObserver 'gc' entries) so the time of any window can be summed later. */
+class GcRecorder {
+  private readonly entries: { start: number; duration: number }[] = [];
+  private readonly observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) this.entries.push({ start: e.startTime, duration: e.duration });
+  });
+  constructor() {
+    this.observer.observe({ entryTypes: ['gc'] });
+  }
+  /** GC milliseconds that started within [t0, t1] (performance.now() clock); waits for pending entries first. */
+  async between(t0: number, t1: number): Promise<number> {
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 5));
+    let ms = 0;
+    for (const e of this.entries) if (e.start >= t0 && e.start <= t1) ms += e.duration;
+    return ms;
+  }
+  stop(): void {
+    this.observer.disconnect();
+  }
+}
+
+/** Wraps every kernel of a backend with a timer (self time: nested kernel calls are subtracted from the caller). */
+async function installKernelTimer(tf: Tf, backendName: string) {
+  const core = await import('@tensorflow/tfjs-core');
+  const stats = new Map<string, { calls: number; ms: number }>();
+  let enabled = false;
+  const childMs: number[] = [];
+  for (const k of core.getKernelsForBackend(backendName)) {
+    const inner = k.kernelFunc;
+    const kernelFunc = ((args: Parameters<typeof inner>[0]) => {
+      if (!enabled) return inner(args);
+      childMs.push(0);
+      const t0 = performance.now();
+      let out;
+      try {
+        out = inner(args);
+      } finally {
+        const dt = performance.now() - t0;
+        const nested = childMs.pop() ?? 0;
+        if (childMs.length > 0) childMs[childMs.length - 1] += dt;
+        const s = stats.get(k.kernelName) ?? { calls: 0, ms: 0 };
+        s.calls++;
+        s.ms += dt - nested;
+        stats.set(k.kernelName, s);
+      }
+      return out;
+    }) as typeof inner;
+    core.unregisterKernel(k.kernelName, backendName);
+    core.registerKernel({ ...k, kernelFunc });
+  }
+  void tf;
+  return {
+    start(): void {
+      stats.clear();
+      enabled = true;
+    },
+    stop(): Map<string, { calls: number; ms: number }> {
+      enabled = false;
+      return new Map(stats);
+    },
+  };
+}
+
+/** Option-A shortcut (He et al. 2016 §3.3): take every 2nd pixel, zero-pad the new channels equally on both sides. */
+function makeShortcutA(tf: Tf) {
+  class ShortcutA extends tf.layers.Layer {
+    static className = 'BenchShortcutA';
+    constructor(private readonly pad: number) {
+      super({});
+    }
+    override computeOutputShape(s: tfTypes.Shape | tfTypes.Shape[]): tfTypes.Shape {
+      const shape = s as tfTypes.Shape;
+      const half = (n: number | null) => (n === null ? null : Math.ceil(n / 2));
+      return [shape[0], half(shape[1]), half(shape[2]), (shape[3] as number) + 2 * this.pad];
+    }
+    override call(inputs: tfTypes.Tensor | tfTypes.Tensor[]): tfTypes.Tensor {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tfTypes.Tensor4D;
+      return tf.tidy(() => {
+        // x[:, ::2, ::2, :] as a 1x1 average pool of stride 2 (tfjs has no gradient for StridedSlice).
+        const sub = tf.avgPool(x, 1, 2, 'valid');
+        return tf.pad(sub, [
+          [0, 0],
+          [0, 0],
+          [0, 0],
+          [this.pad, this.pad],
+        ]);
+      });
+    }
+    override getConfig() {
+      return { ...super.getConfig(), pad: this.pad };
+    }
+  }
+  return ShortcutA;
+}
+
+/**
+ * The plain tfjs-layers ResNet-20 a TensorFlow.js user would write (He et al. 2016 §4.2: conv 3x3/16, 3 stages of
+ * n basic blocks with 16/32/64 filters, global average pooling, dense). Same architecture as backend_torch.py.
+ */
+function plainResnet(tf: Tf, cfg: Config, shape: [number, number, number]): LayersModel {
+  const [c, h, w] = shape;
+  const n = (cfg.depth - 2) / 6;
+  if (!Number.isInteger(n) || n < 1) fail(`depth must be 6n+2, got ${cfg.depth}`);
+  const ShortcutA = makeShortcutA(tf);
+  const conv = (x: SymbolicTensor, filters: number, stride: number, k: number) =>
+    tf.layers
+      .conv2d({
+        filters,
+        kernelSize: k,
+        strides: stride,
+        padding: 'same',
+        useBias: false,
+        kernelInitializer: 'heNormal',
+      })
+      .apply(x) as SymbolicTensor;
+  const bn = (x: SymbolicTensor) =>
+    tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }).apply(x) as SymbolicTensor;
+  const relu = (x: SymbolicTensor) => tf.layers.activation({ activation: 'relu' }).apply(x) as SymbolicTensor;
+  const input = tf.input({ shape: [h, w, c] });
+  let x = relu(bn(conv(input, 16, 1, 3)));
+  let cin = 16;
+  for (const [stage, cout] of [16, 32, 64].entries()) {
+    for (let i = 0; i < n; i++) {
+      const stride = stage > 0 && i === 0 ? 2 : 1;
+      const y = bn(conv(relu(bn(conv(x, cout, stride, 3))), cout, 1, 3));
+      let sc = x;
+      if (stride !== 1 || cin !== cout) {
+        sc =
+          cfg.shortcut === 'B'
+            ? bn(conv(x, cout, stride, 1))
+            : (new ShortcutA((cout - cin) / 2).apply(x) as SymbolicTensor);
+      }
+      x = relu(tf.layers.add().apply([y, sc]) as SymbolicTensor);
+      cin = cout;
+    }
+  }
+  x = tf.layers.globalAveragePooling2d({}).apply(x) as SymbolicTensor;
+  const logits = tf.layers.dense({ units: cfg.classes }).apply(x) as SymbolicTensor;
+  return tf.model({ inputs: input, outputs: logits, name: `plain_resnet${cfg.depth}` });
+}
+
+function trainableParams(model: LayersModel): number {
+  return model.trainableWeights.reduce((s, w) => s + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
+}
+
+type StepFn = () => number;
+
+interface Built {
+  model: LayersModel;
+  modelDesc: string;
+  train: StepFn;
+  optimizerDesc: string;
+  infer: () => number;
+  inferenceDesc: string;
+  notes: string[];
+}
+
+/** Imports a trickbox area from source (no build needed); undefined with the reason when it is not usable. */
+async function importTrickbox(area: string): Promise<{ mod?: Record<string, unknown>; error?: string }> {
+  try {
+    return { mod: (await import(`../packages/trickbox/src/${area}/index.js`)) as Record<string, unknown> };
+  } catch (e) {
+    return { error: `cannot import packages/trickbox/src/${area}: ${(e as Error).message.split('\n')[0]}` };
+  }
+}
+
+async function build(
+  tf: Tf,
+  job: Job,
+  x: tfTypes.Tensor4D,
+  yOneHot: tfTypes.Tensor2D,
+  yIdx: tfTypes.Tensor1D,
+): Promise<Built | string> {
+  const { config: cfg, shape } = job;
+  const notes: string[] = [];
+  const varsOf = (model: LayersModel) => model.trainableWeights.map((w) => w.read() as tfTypes.Variable);
+
+  /** A generic step: loss, gradients of all trainable variables, coupled weight decay (torch's SGD), optimizer update. */
+  const genericStep = (
+    model: LayersModel,
+    optimizer: tfTypes.Optimizer,
+    lossFn: (logits: tfTypes.Tensor) => tfTypes.Scalar,
+    optimizerHasWd: boolean,
+  ): StepFn => {
+    const vars = varsOf(model);
+    return () => {
+      const lossValue = tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(
+          () => lossFn(model.apply(x, { training: true }) as tfTypes.Tensor),
+          vars,
+        );
+        if (!optimizerHasWd && cfg.weightDecay > 0) {
+          // L2 weight decay coupled to the gradient as torch.optim.SGD does: g + wd * w (Krogh & Hertz 1991).
+          for (const v of vars) grads[v.name] = tf.add(grads[v.name], tf.mul(v, cfg.weightDecay));
+        }
+        optimizer.applyGradients(grads);
+        return value;
+      });
+      const l = lossValue.dataSync()[0];
+      lossValue.dispose();
+      return l;
+    };
+  };
+  const predictFn = (model: LayersModel) => () => {
+    const out = model.predict(x, { batchSize: cfg.batch }) as tfTypes.Tensor;
+    const v = out.dataSync()[0];
+    out.dispose();
+    return v;
+  };
+  const softmaxCe = (logits: tfTypes.Tensor) => tf.losses.softmaxCrossEntropy(yOneHot, logits) as tfTypes.Scalar;
+
+  if (job.contender === 'layers' || job.contender === 'wasm') {
+    const model = plainResnet(tf, cfg, shape);
+    const optimizer = tf.train.momentum(cfg.lr, cfg.momentum);
+    return {
+      model,
+      modelDesc: `tfjs-layers Conv2D/BatchNormalization/Activation/Add, shortcut ${cfg.shortcut}`,
+      train: genericStep(model, optimizer, softmaxCe, false),
+      optimizerDesc: `tf.train.momentum(${cfg.lr}, ${cfg.momentum}) + coupled wd ${cfg.weightDecay} (tf.add/tf.mul per variable), tf.losses.softmaxCrossEntropy`,
+      infer: predictFn(model),
+      inferenceDesc: 'model.predict (eval-mode BN)',
+      notes,
+    };
+  }
+
+  // (a) trickbox models.resnet on the fused ops.
+  const models = await importTrickbox('models');
+  if (!models.mod) return models.error!;
+  const resnet = models.mod.resnet as ((o: Record<string, unknown>) => LayersModel) | undefined;
+  if (typeof resnet !== 'function') return 'packages/trickbox/src/models does not export resnet() yet';
+  const [c, h, w] = shape;
+  const model = resnet({ depth: cfg.depth, inputShape: [h, w, c], numClasses: cfg.classes });
+
+  // Loss: trickbox's losses.crossEntropy (int labels) when present, else tf.losses.softmaxCrossEntropy.
+  let lossFn = softmaxCe;
+  let lossDesc = 'tf.losses.softmaxCrossEntropy';
+  const losses = await importTrickbox('losses');
+  const ce = losses.mod?.crossEntropy as ((l: tfTypes.Tensor, z: tfTypes.Tensor) => tfTypes.Scalar) | undefined;
+  if (typeof ce === 'function') {
+    lossFn = (logits) => ce(yIdx, logits);
+    lossDesc = 'trickbox losses.crossEntropy';
+  }
+
+  // Optimizer: trickbox optim.sgd (in-place momentum-SGD kernel on onednn) when present, else tf.train.momentum.
+  let optimizer: tfTypes.Optimizer = tf.train.momentum(cfg.lr, cfg.momentum);
+  let optimizerDesc = `tf.train.momentum(${cfg.lr}, ${cfg.momentum}) + coupled wd ${cfg.weightDecay}`;
+  let hasWd = false;
+  const optim = await importTrickbox('optim');
+  const sgd = optim.mod?.sgd as ((o: Record<string, unknown>) => tfTypes.Optimizer) | undefined;
+  if (typeof sgd === 'function') {
+    optimizer = sgd({ lr: cfg.lr, momentum: cfg.momentum, weightDecay: cfg.weightDecay });
+    optimizerDesc = `trickbox optim.sgd({ lr: ${cfg.lr}, momentum: ${cfg.momentum}, weightDecay: ${cfg.weightDecay} })`;
+    hasWd = true;
+  } else {
+    notes.push(`trickbox optim.sgd not available${optim.error ? ` (${optim.error})` : ''}: tf.train.momentum used`);
+  }
+  const train = genericStep(model, optimizer, lossFn, hasWd);
+
+  // Inference: folded BN + conv+bias+ReLU when trickbox exports a folding function, else plain eval mode.
+  let inferModel = model;
+  let inferenceDesc = 'model.predict (eval-mode BN, not folded: no fold function exported by trickbox models)';
+  for (const name of ['foldForInference', 'fuseForInference', 'foldBatchNorm', 'toInference']) {
+    const fold = models.mod[name] as ((m: LayersModel) => LayersModel) | undefined;
+    if (typeof fold === 'function') {
+      inferModel = fold(model);
+      inferenceDesc = `models.${name}(model).predict (BN folded into conv, conv+bias+ReLU fused)`;
+      break;
+    }
+  }
+  return {
+    model,
+    modelDesc: `trickbox models.resnet({ depth: ${cfg.depth}, inputShape: [${h}, ${w}, ${c}], numClasses: ${cfg.classes} })`,
+    train,
+    optimizerDesc: `${optimizerDesc}, ${lossDesc}`,
+    infer: predictFn(inferModel),
+    inferenceDesc,
+    notes,
+  };
+}
+
+async function runChild(job: Job): Promise<TfjsResult> {
+  const { contender, shape, config: cfg } = job;
+  const [c, h, w] = shape;
+  const result: TfjsResult = {
+    contender,
+    label: LABEL[contender],
+    backend: contender === 'wasm' ? 'wasm' : 'onednn',
+    shape: shape.join('x'),
+    notes: [],
+  };
+  const tf = (await import('@tensorflow/tfjs')) as Tf;
+  if (contender === 'wasm') {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    wasm.setWasmPaths(join(ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist') + '/');
+    wasm.setThreadsCount(cfg.threads);
+    await tf.setBackend('wasm');
+    result.threads = wasm.getThreadsCount();
+    if (result.threads !== cfg.threads) {
+      result.notes.push(`wasm runs ${result.threads} thread(s): tfjs-backend-wasm has no multithreaded build for Node`);
+    }
+  } else {
+    const onednn = await import('../packages/tfjs-backend-onednn/src/index.js');
+    await tf.setBackend('onednn');
+    result.threads = (onednn.native as unknown as { getNumThreads(): number }).getNumThreads();
+  }
+  await tf.ready();
+
+  const x = tf.randomNormal([cfg.batch, h, w, c], 0, 1, 'float32', 1) as tfTypes.Tensor4D;
+  const yIdx = tf.randomUniform([cfg.batch], 0, cfg.classes, 'int32', 2) as tfTypes.Tensor1D;
+  const yOneHot = tf.oneHot(yIdx, cfg.classes).toFloat() as tfTypes.Tensor2D;
+  const built = await build(tf, job, x, yOneHot, yIdx);
+  if (typeof built === 'string') {
+    result.skipped = built;
+    return result;
+  }
+  result.params = trainableParams(built.model);
+  result.model = built.modelDesc;
+  result.optimizer = built.optimizerDesc;
+  result.inference = built.inferenceDesc;
+  result.notes.push(...built.notes);
+
+  const steps = contender === 'wasm' ? Math.min(cfg.steps, cfg.wasmSteps) : cfg.steps;
+  const warmup = contender === 'wasm' ? Math.min(cfg.warmup, 1) : cfg.warmup;
+  const gc = new GcRecorder();
+  const snap = (): MemorySnapshot => ({ numTensors: tf.memory().numTensors, rss: process.memoryUsage().rss });
+
+  // Training.
+  try {
+    for (let i = 0; i < warmup; i++) built.train();
+    result.memory = { beforeTrain: snap(), afterTrain: snap(), afterInfer: snap() };
+    const times: number[] = [];
+    const t0 = performance.now();
+    for (let i = 0; i < steps && (i < 2 || performance.now() - t0 < cfg.budget * 1000); i++) {
+      const s = performance.now();
+      const loss = built.train();
+      times.push(performance.now() - s);
+      if (!Number.isFinite(loss)) result.notes.push(`training loss became ${loss} at timed step ${i}`);
+    }
+    const t1 = performance.now();
+    result.memory.afterTrain = snap();
+    result.trainMs = times;
+    result.trainMedianMs = median(times);
+    result.trainImgPerSec = (cfg.batch * 1000) / result.trainMedianMs;
+    result.gcMsPerTrainStep = (await gc.between(t0, t1)) / times.length;
+    if (times.length < steps) result.notes.push(`training: ${times.length} timed steps (time budget ${cfg.budget} s)`);
+  } catch (e) {
+    result.trainError = (e as Error).message.split('\n')[0];
+  }
+
+  // Inference (eval mode).
+  try {
+    for (let i = 0; i < warmup; i++) built.infer();
+    const times: number[] = [];
+    const t0 = performance.now();
+    for (let i = 0; i < steps && (i < 2 || performance.now() - t0 < cfg.budget * 1000); i++) {
+      const s = performance.now();
+      built.infer();
+      times.push(performance.now() - s);
+    }
+    result.inferMs = times;
+    result.inferMedianMs = median(times);
+    result.inferImgPerSec = (cfg.batch * 1000) / result.inferMedianMs;
+    if (times.length < steps) result.notes.push(`inference: ${times.length} timed steps (time budget ${cfg.budget} s)`);
+    if (result.memory) result.memory.afterInfer = snap();
+  } catch (e) {
+    result.inferError = (e as Error).message.split('\n')[0];
+  }
+
+  // Profile: kernel calls and self time per training step, time outside kernels, GC.
+  if (cfg.profile && contender !== 'wasm' && !result.trainError) {
+    const timer = await installKernelTimer(tf, 'onednn');
+    const pSteps = result.trainMedianMs! > 5000 ? 1 : Math.max(2, Math.min(cfg.steps, 5));
+    built.train(); // first call through the wrapped kernels
+    timer.start();
+    const times: number[] = [];
+    const t0 = performance.now();
+    for (let i = 0; i < pSteps; i++) {
+      const s = performance.now();
+      built.train();
+      times.push(performance.now() - s);
+    }
+    const t1 = performance.now();
+    const stats = timer.stop();
+    timer.start();
+    built.infer();
+    const inferStats = timer.stop();
+    const gcMs = (await gc.between(t0, t1)) / pSteps;
+    let calls = 0;
+    let ms = 0;
+    for (const s of stats.values()) {
+      calls += s.calls;
+      ms += s.ms;
+    }
+    const stepMs = (t1 - t0) / pSteps;
+    result.profile = {
+      steps: pSteps,
+      stepMs,
+      kernelCallsPerStep: calls / pSteps,
+      kernelMsPerStep: ms / pSteps,
+      outsideKernelsMsPerStep: stepMs - ms / pSteps,
+      gcMsPerStep: gcMs,
+      kernels: [...stats.entries()]
+        .map(([kernel, s]) => ({ kernel, callsPerStep: s.calls / pSteps, msPerStep: s.ms / pSteps }))
+        .sort((a, b) => b.msPerStep - a.msPerStep),
+      inferenceKernelCallsPerStep: [...inferStats.values()].reduce((a, s) => a + s.calls, 0),
+    };
+  }
+  gc.stop();
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Parent: spawn the contenders and PyTorch, print and save the results
+// ---------------------------------------------------------------------------------------------------------------
+
+interface TorchRow {
+  layout: 'nchw' | 'channels_last';
+  shape: string;
+  params: number;
+  trainMs: number[];
+  inferMs: number[];
+  trainMedianMs: number;
+  inferMedianMs: number;
+  trainImgPerSec: number;
+  inferImgPerSec: number;
+}
+interface TorchOut {
+  torch?: string;
+  threads?: number;
+  shortcut?: string;
+  results?: TorchRow[];
+  skipped?: string;
+  error?: string;
+}
+
+function sh(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : '';
+}
+
+function runTfjs(job: Job): TfjsResult {
+  const self = fileURLToPath(import.meta.url);
+  const r = spawnSync(process.execPath, [...process.execArgv, self, '--child', JSON.stringify(job)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, [THREADS_ENV]: String(job.config.threads) },
+    maxBuffer: 64 * 2 ** 20,
+  });
+  const line = r.stdout
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{"contender"'));
+  if (r.status === 0 && line) return JSON.parse(line) as TfjsResult;
+  return {
+    contender: job.contender,
+    label: LABEL[job.contender],
+    backend: job.contender === 'wasm' ? 'wasm' : 'onednn',
+    shape: job.shape.join('x'),
+    skipped: `child process failed (exit ${r.status ?? r.signal}): ${r.stdout.trim().split('\n').slice(-3).join(' | ')}`,
+    notes: [],
+  };
+}
+
+function runTorch(cfg: Config): TorchOut {
+  const check = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (check.status !== 0)
+    return { skipped: `${PYTHON} -c 'import torch' failed: ${(check.stderr || '').trim().split('\n').pop()}` };
+  const args = [
+    join(HERE, 'backend_torch.py'),
+    '--shapes',
+    cfg.shapes.map((s) => s.join('x')).join(','),
+    '--steps',
+    String(cfg.steps),
+    '--warmup',
+    String(cfg.warmup),
+    '--threads',
+    String(cfg.threads),
+    '--batch',
+    String(cfg.batch),
+    '--depth',
+    String(cfg.depth),
+    '--classes',
+    String(cfg.classes),
+    '--shortcut',
+    cfg.shortcut,
+    '--lr',
+    String(cfg.lr),
+    '--momentum',
+    String(cfg.momentum),
+    '--weight-decay',
+    String(cfg.weightDecay),
+  ];
+  // OMP_NUM_THREADS too, so that torch's intra-op pool and oneDNN's OpenMP agree.
+  const r = spawnSync(PYTHON, args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, OMP_NUM_THREADS: String(cfg.threads) },
+  });
+  if (r.status !== 0) return { error: `backend_torch.py exited with ${r.status ?? r.signal}` };
+  try {
+    return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as TorchOut;
+  } catch {
+    return { error: `backend_torch.py printed no JSON: ${r.stdout.slice(-200)}` };
+  }
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) =>
+    '| ' + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
+  const sep =
+    '|' + widths.map((w, i) => (i === 0 ? '-'.repeat(w + 1) + ' ' : ' ' + '-'.repeat(w) + ':')).join('|') + '|';
+  return [line(rows[0]), sep, ...rows.slice(1).map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      steps: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '3' },
+      shapes: { type: 'string', default: '1x28x28,3x32x32' },
+      batch: { type: 'string', default: '128' },
+      shortcut: { type: 'string', default: 'A' },
+      only: { type: 'string', default: CONTENDERS.join(',') },
+      'wasm-steps': { type: 'string', default: '2' },
+      budget: { type: 'string', default: '120' },
+      profile: { type: 'boolean', default: false },
+      'skip-wasm': { type: 'boolean', default: false },
+      'skip-torch': { type: 'boolean', default: false },
+      json: { type: 'string' },
+      child: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    allowPositionals: false,
+  });
+  if (values.child) {
+    const res = await runChild(JSON.parse(values.child) as Job);
+    process.stdout.write(JSON.stringify(res) + '\n');
+    return;
+  }
+  if (values.help) {
+    console.log(
+      readFileSync(fileURLToPath(import.meta.url), 'utf8')
+        .split('\n')
+        .slice(0, 12)
+        .join('\n'),
+    );
+    return;
+  }
+  if (values.shortcut !== 'A' && values.shortcut !== 'B') fail(`--shortcut must be A or B, got '${values.shortcut}'`);
+  const only = values.only!.split(',').map((s) => s.trim());
+  for (const o of only)
+    if (!CONTENDERS.includes(o as Contender)) fail(`--only accepts ${CONTENDERS.join(', ')}; got '${o}'`);
+  const cfg: Config = {
+    steps: positiveInt('steps', values.steps!, 1),
+    warmup: positiveInt('warmup', values.warmup!, 0),
+    shapes: values.shapes!.split(',').map(parseShape),
+    batch: positiveInt('batch', values.batch!, 1),
+    depth: 20,
+    classes: 10,
+    shortcut: values.shortcut,
+    lr: 0.1,
+    momentum: 0.9,
+    weightDecay: 5e-4,
+    profile: values.profile!,
+    wasmSteps: positiveInt('wasm-steps', values['wasm-steps']!, 1),
+    budget: positiveInt('budget', values.budget!, 1),
+    threads: threadCount(),
+  };
+
+  const command = `node --import tsx bench/backend.ts ${process.argv.slice(2).join(' ')}`.trim();
+  const cpuModel = sh('sh', ['-c', "lscpu | sed -n 's/^Model name: *//p'"]) || cpus()[0]?.model || 'unknown';
+  const machine = {
+    nproc: Number(sh('nproc', [])) || availableParallelism(),
+    cpu: cpuModel,
+    loadavgBefore: loadavg(),
+    uptimeBefore: sh('uptime', []),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
+  console.log(`bench/backend — ${new Date().toISOString()}`);
+  console.log(`command: ${command}`);
+  console.log(`machine: ${machine.nproc} CPUs, ${machine.cpu}; load before: ${machine.uptimeBefore}`);
+  console.log(
+    `threads: ${cfg.threads} (${THREADS_ENV}${process.env[THREADS_ENV] ? `=${process.env[THREADS_ENV]}` : ' unset: all cores'}); ` +
+      `batch ${cfg.batch}, ResNet-${cfg.depth} shortcut ${cfg.shortcut}, ${cfg.classes} classes, SGD lr ${cfg.lr} m ${cfg.momentum} wd ${cfg.weightDecay}; ` +
+      `median of ${cfg.steps} timed steps after ${cfg.warmup} warm-up (wasm: ${Math.min(cfg.steps, cfg.wasmSteps)} after 1)`,
+  );
+
+  const tfjs: TfjsResult[] = [];
+  for (const shape of cfg.shapes) {
+    for (const contender of CONTENDERS) {
+      if (!only.includes(contender) || (contender === 'wasm' && values['skip-wasm'])) continue;
+      console.error(`… ${LABEL[contender]} ${shape.join('x')}`);
+      const r = runTfjs({ contender, shape, config: cfg });
+      tfjs.push(r);
+      if (r.skipped) console.error(`  skipped: ${r.skipped}`);
+    }
+  }
+  let torch: TorchOut = { skipped: '--skip-torch' };
+  if (!values['skip-torch']) {
+    console.error('… PyTorch (bench/backend_torch.py)');
+    torch = runTorch(cfg);
+  }
+  machine.loadavgBefore = machine.loadavgBefore.map((v) => Math.round(v * 100) / 100);
+  const loadAfter = loadavg().map((v) => Math.round(v * 100) / 100);
+
+  // Throughput table.
+  const rows: string[][] = [
+    ['contender', 'input', 'params', 'train img/s', 'train ms/step', 'infer img/s', 'infer ms/batch'],
+  ];
+  for (const r of tfjs) {
+    rows.push([
+      r.label,
+      r.shape,
+      r.params?.toLocaleString('en-US') ?? '—',
+      r.skipped ? 'skipped' : r.trainError ? 'unavailable' : fmt(r.trainImgPerSec),
+      fmt(r.trainMedianMs),
+      r.skipped ? 'skipped' : r.inferError ? 'error' : fmt(r.inferImgPerSec),
+      fmt(r.inferMedianMs),
+    ]);
+  }
+  for (const t of torch.results ?? []) {
+    rows.push([
+      `PyTorch ${torch.torch} ${t.layout === 'nchw' ? 'NCHW' : 'channels_last'}`,
+      t.shape,
+      t.params.toLocaleString('en-US'),
+      fmt(t.trainImgPerSec),
+      fmt(t.trainMedianMs),
+      fmt(t.inferImgPerSec),
+      fmt(t.inferMedianMs),
+    ]);
+  }
+  console.log('\n' + table(rows));
+  for (const r of tfjs) {
+    if (r.skipped) console.log(`- ${r.label} ${r.shape}: skipped — ${r.skipped}`);
+    if (r.trainError) console.log(`- ${r.label} ${r.shape}: training unavailable — ${r.trainError}`);
+    if (r.inferError) console.log(`- ${r.label} ${r.shape}: inference failed — ${r.inferError}`);
+    for (const n of r.notes) console.log(`- ${r.label} ${r.shape}: ${n}`);
+  }
+  if (torch.skipped) console.log(`- PyTorch: skipped — ${torch.skipped}`);
+  if (torch.error) console.log(`- PyTorch: ${torch.error}`);
+  const described = new Set<string>();
+  for (const r of tfjs) {
+    if (!r.model || described.has(r.contender)) continue;
+    described.add(r.contender);
+    console.log(`- ${r.label}: ${r.model}; ${r.optimizer}; inference: ${r.inference}; ${r.threads} thread(s)`);
+  }
+  if (torch.results)
+    console.log(
+      `- PyTorch ${torch.torch}: ${torch.threads} thread(s), shortcut ${torch.shortcut}, torch.optim.SGD, F.cross_entropy`,
+    );
+
+  // Ratios against PyTorch.
+  const ratios: { contender: Contender; shape: string; vs: string; train?: number; infer?: number }[] = [];
+  for (const r of tfjs) {
+    for (const t of torch.results ?? []) {
+      if (t.shape !== r.shape || r.contender === 'wasm') continue;
+      ratios.push({
+        contender: r.contender,
+        shape: r.shape,
+        vs: t.layout,
+        train: r.trainImgPerSec !== undefined ? r.trainImgPerSec / t.trainImgPerSec : undefined,
+        infer: r.inferImgPerSec !== undefined ? r.inferImgPerSec / t.inferImgPerSec : undefined,
+      });
+    }
+  }
+  if (ratios.length) {
+    const rr: string[][] = [['ratio (img/s over PyTorch)', 'input', 'train', 'inference']];
+    for (const q of ratios)
+      rr.push([
+        `${LABEL[q.contender]} / PyTorch ${q.vs === 'nchw' ? 'NCHW' : 'channels_last'}`,
+        q.shape,
+        `${fmt(q.train, 2)}×`,
+        `${fmt(q.infer, 2)}×`,
+      ]);
+    console.log('\n' + table(rr));
+  }
+
+  // Memory.
+  const mem: string[][] = [
+    ['memory (tensors, RSS)', 'input', 'before train', 'after train', 'after inference', 'GC ms/step'],
+  ];
+  for (const r of tfjs) {
+    if (!r.memory) continue;
+    const m = r.memory;
+    const f = (s: MemorySnapshot) => `${s.numTensors} t, ${mb(s.rss)}`;
+    mem.push([r.label, r.shape, f(m.beforeTrain), f(m.afterTrain), f(m.afterInfer), fmt(r.gcMsPerTrainStep, 2)]);
+  }
+  if (mem.length > 1) console.log('\n' + table(mem));
+
+  // Profiles.
+  for (const r of tfjs) {
+    const p = r.profile;
+    if (!p) continue;
+    console.log(
+      `\nprofile ${r.label} ${r.shape} (${p.steps} steps, kernels timed by a registry wrapper): ${fmt(p.stepMs)} ms/step, ` +
+        `${fmt(p.kernelCallsPerStep, 0)} kernel calls/step (inference: ${p.inferenceKernelCallsPerStep}), ` +
+        `${fmt(p.kernelMsPerStep)} ms in kernels, ${fmt(p.outsideKernelsMsPerStep)} ms outside kernels ` +
+        `(${fmt((100 * p.outsideKernelsMsPerStep) / p.stepMs)}%, engine + GC), of which GC ${fmt(p.gcMsPerStep, 2)} ms`,
+    );
+    const kr: string[][] = [['kernel', 'calls/step', 'ms/step', 'share of step']];
+    for (const k of p.kernels.slice(0, 25))
+      kr.push([k.kernel, fmt(k.callsPerStep, 0), fmt(k.msPerStep, 2), `${fmt((100 * k.msPerStep) / p.stepMs)}%`]);
+    if (p.kernels.length > 25) {
+      const rest = p.kernels.slice(25);
+      kr.push([
+        `(${rest.length} others)`,
+        fmt(
+          rest.reduce((a, k) => a + k.callsPerStep, 0),
+          0,
+        ),
+        fmt(
+          rest.reduce((a, k) => a + k.msPerStep, 0),
+          2,
+        ),
+        '',
+      ]);
+    }
+    console.log(table(kr));
+  }
+  console.log(`\nload average after the run: ${loadAfter.join(', ')}`);
+
+  const out = {
+    date: new Date().toISOString(),
+    command,
+    machine: { ...machine, loadavgAfter: loadAfter },
+    config: cfg,
+    tfjs,
+    torch,
+    ratios,
+  };
+  const jsonPath = values.json ?? join(HERE, 'results', `backend-${out.date.slice(0, 10)}.json`);
+  mkdirSync(dirname(resolve(jsonPath)), { recursive: true });
+  writeFileSync(jsonPath, JSON.stringify(out, null, 1) + '\n');
+  console.log(`raw results: ${relative(process.cwd(), resolve(jsonPath))}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.stack : e);
+  process.exit(1);
+});
