@@ -1,0 +1,73 @@
+// Comparison table of several runs (Markdown + HTML): final and best accuracy, delta to the baseline, epochs, time.
+import { join } from 'node:path';
+import { escapeHtml, STYLE } from './report.js';
+import { readRunDir, writeFileAtomic } from './run.js';
+
+export interface AblationRow {
+  name: string;
+  dir: string;
+  testTop1: number;
+  bestTop1: number;
+  epochs: number;
+  wallSeconds: number;
+  status: string;
+}
+
+export function ablationRows(runDirs: string[]): AblationRow[] {
+  return runDirs.map((dir) => {
+    const run = readRunDir(dir);
+    const last = run.epochs[run.epochs.length - 1];
+    return {
+      name: String(run.recipe?.name ?? dir),
+      dir,
+      testTop1: last?.testTop1 ?? NaN,
+      bestTop1: run.epochs.length ? Math.max(...run.epochs.map((e) => e.testTop1)) : NaN,
+      epochs: run.epochs.length,
+      wallSeconds: last?.wallSeconds ?? NaN,
+      status: run.summary?.status ?? 'incomplete',
+    };
+  });
+}
+
+const pct = (v: number): string => (Number.isFinite(v) ? (100 * v).toFixed(2) : '–');
+const delta = (v: number, base: number): string =>
+  Number.isFinite(v) && Number.isFinite(base) ? `${v >= base ? '+' : ''}${(100 * (v - base)).toFixed(2)}` : '–';
+
+/** Markdown table; the first row is the baseline. */
+export function ablationMarkdown(rows: AblationRow[]): string {
+  const base = rows[0]?.testTop1 ?? NaN;
+  const lines = [
+    '| recipe | test top-1 (%) | Δ vs baseline (pp) | best top-1 (%) | epochs | wall time (s) | status |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${pct(r.testTop1)} | ${rows.indexOf(r) === 0 ? 'baseline' : delta(r.testTop1, base)} | ${pct(r.bestTop1)} | ${r.epochs} | ${Number.isFinite(r.wallSeconds) ? r.wallSeconds.toFixed(0) : '–'} | ${r.status} |`,
+    ),
+  ];
+  return lines.join('\n') + '\n';
+}
+
+export function ablationHtml(rows: AblationRow[]): string {
+  const base = rows[0]?.testTop1 ?? NaN;
+  const body = rows
+    .map((r, i) => {
+      const d = r.testTop1 - base;
+      const cls = i === 0 || !Number.isFinite(d) ? '' : d >= 0 ? 'pos' : 'neg';
+      return `<tr><td>${escapeHtml(r.name)}</td><td>${pct(r.testTop1)}</td><td class="${cls}">${i === 0 ? 'baseline' : delta(r.testTop1, base)}</td><td>${pct(r.bestTop1)}</td><td>${r.epochs}</td><td>${Number.isFinite(r.wallSeconds) ? r.wallSeconds.toFixed(0) : '–'}</td><td>${escapeHtml(r.status)}</td></tr>`;
+    })
+    .join('');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>trickbox ablation</title><style>${STYLE}</style></head><body><h1>Ablation</h1><table><tr><th>recipe</th><th>test top-1 (%)</th><th>Δ vs baseline (pp)</th><th>best top-1 (%)</th><th>epochs</th><th>wall time (s)</th><th>status</th></tr>${body}</table></body></html>\n`;
+}
+
+/** Writes ablation.md and ablation.html into outDir; returns their paths. */
+export function writeAblation(
+  runDirs: string[],
+  outDir: string,
+): { markdown: string; html: string; rows: AblationRow[] } {
+  const rows = ablationRows(runDirs);
+  const markdown = join(outDir, 'ablation.md');
+  const html = join(outDir, 'ablation.html');
+  writeFileAtomic(markdown, ablationMarkdown(rows));
+  writeFileAtomic(html, ablationHtml(rows));
+  return { markdown, html, rows };
+}
