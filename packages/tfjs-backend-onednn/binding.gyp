@@ -7,6 +7,7 @@
         "native/common.cc",
         "native/conv.cc",
         "native/elementwise.cc",
+        "native/reduce.cc",
         "native/batchnorm.cc",
         "native/optimizer.cc"
       ],

@@ -7,6 +7,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitCommon(env, exports);
   InitConv(env, exports);
   InitElementwise(env, exports);
+  InitReduce(env, exports);
   InitBatchNorm(env, exports);
   InitOptimizer(env, exports);
   return exports;

@@ -81,6 +81,12 @@ export interface NativeAddon {
   /** y = op(x); op codes in src/kernels/unary.ts; alpha is Step's value for x <= 0. */
   unary(op: number, x: Float32Array, y: Float32Array, alpha: number): void;
   addN(xs: Float32Array[], y: Float32Array): void;
+  /** y = reduce(x) over `axes`; op codes in src/kernels/reduce.ts. */
+  reduce(op: number, x: Float32Array, shape: number[], axes: number[], y: Float32Array): void;
+  /** Index of the first max (isMax) or min along R of x viewed as [K1, R, K2]. */
+  argReduce(isMax: boolean, x: Float32Array, dims: number[], y: Int32Array): void;
+  /** Softmax over the last axis of x viewed as [rows, cols]. */
+  softmax(x: Float32Array, rows: number, cols: number, y: Float32Array): void;
   [name: string]: unknown;
 }
 

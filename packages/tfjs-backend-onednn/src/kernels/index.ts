@@ -21,6 +21,15 @@ import {
 } from './binary.js';
 import { unaryConfigs } from './unary.js';
 import { castConfig } from './Cast.js';
+import {
+  argMaxConfig,
+  argMinConfig,
+  maxConfig,
+  meanConfig,
+  minConfig,
+  softmaxConfig,
+  sumConfig,
+} from './reduce.js';
 import { batchNormTrainConfig, batchNormTrainGradConfig } from '../ops/batchnorm.js';
 
 export const nativeKernels: KernelConfig[] = [
@@ -41,6 +50,13 @@ export const nativeKernels: KernelConfig[] = [
   ...unaryConfigs,
   addNConfig,
   castConfig,
+  sumConfig,
+  meanConfig,
+  maxConfig,
+  minConfig,
+  argMaxConfig,
+  argMinConfig,
+  softmaxConfig,
   batchNormTrainConfig,
   batchNormTrainGradConfig,
 ];
