@@ -2,19 +2,57 @@
 // (torchvision 0.14, `functional_tensor.py`). Arithmetic that torchvision does in float32 is done here in float32
 // too (Math.fround after every operation), so results are bit-exact where torchvision's are well defined.
 // Every op returns a new image; none allocates per pixel.
-import {
-  type Fill,
-  type Image,
-  argError,
-  checkImage,
-  checkInt,
-  checkNumber,
-  makeImage,
-  resolveFill,
-  roundHalfEven,
-} from './image.js';
+import { type Fill, type Image, argError, checkImage, checkInt, checkNumber, makeImage, resolveFill } from './image.js';
 
 const f32 = Math.fround;
+
+// Scratch memory reused across calls (ops are synchronous and each worker has its own module instance), so an op
+// allocates nothing but its output image: LUTs, histograms, gray planes and intermediate rows live here.
+const LUT = [new Uint8Array(256), new Uint8Array(256), new Uint8Array(256)];
+const TA = new Float64Array(256);
+const TB = new Float64Array(256);
+const HIST = new Int32Array(256);
+let scratchU8 = new Uint8Array(4096);
+let scratchF64 = new Float64Array(1024);
+let scratchF32 = new Float32Array(4096);
+function u8Scratch(n: number): Uint8Array {
+  if (scratchU8.length < n) scratchU8 = new Uint8Array(Math.max(n, scratchU8.length * 2));
+  return scratchU8;
+}
+function f64Scratch(n: number): Float64Array {
+  if (scratchF64.length < n) scratchF64 = new Float64Array(Math.max(n, scratchF64.length * 2));
+  return scratchF64;
+}
+function f32Scratch(n: number): Float32Array {
+  if (scratchF32.length < n) scratchF32 = new Float32Array(Math.max(n, scratchF32.length * 2));
+  return scratchF32;
+}
+
+/** Small bounded cache of LUTs whose contents depend only on the op's argument (AutoAugment reuses a few). */
+class LutCache {
+  private readonly map = new Map<number, Uint8Array>();
+  get(key: number, make: (lut: Uint8Array) => void): Uint8Array {
+    let lut = this.map.get(key);
+    if (!lut) {
+      if (this.map.size >= 256) this.map.clear();
+      lut = new Uint8Array(256);
+      make(lut);
+      this.map.set(key, lut);
+    }
+    return lut;
+  }
+}
+const INVERT_LUT = new Uint8Array(256).map((_, v) => 255 - v);
+const POSTERIZE_LUTS = Array.from({ length: 9 }, (_, bits) =>
+  new Uint8Array(256).map((_, v) => v & ((0xff << (8 - bits)) & 0xff)),
+);
+const solarizeCache = new LutCache();
+const brightnessCache = new LutCache();
+
+function roundEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && (r & 1) === 1 ? r - 1 : r;
+}
 
 /** float32 value → uint8 as torch `.clamp(0, 255).to(torch.uint8)` does (clamp, then truncate). */
 function clampTrunc(v: number): number {
@@ -47,10 +85,9 @@ function mapLutPerChannel(img: Image, luts: Uint8Array[]): Image {
 }
 
 /** LUT of torchvision's `_blend(img, other, ratio)` for a constant `other` (a float32 value). */
-function blendConstLut(ratio: number, other: number): Uint8Array {
+function blendConstLut(ratio: number, other: number, lut: Uint8Array = LUT[0]!): Uint8Array {
   const r = f32(ratio);
   const term = f32(f32(1 - ratio) * f32(other));
-  const lut = new Uint8Array(256);
   for (let v = 0; v < 256; v++) lut[v] = clampTrunc(f32(f32(r * v) + term));
   return lut;
 }
@@ -60,27 +97,23 @@ function blendConstLut(ratio: number, other: number): Uint8Array {
 /** 255 - x (F.invert). */
 export function invert(img: Image): Image {
   checkImage('ops.invert', img);
-  const lut = new Uint8Array(256);
-  for (let v = 0; v < 256; v++) lut[v] = 255 - v;
-  return mapLut(img, lut);
+  return mapLut(img, INVERT_LUT);
 }
 
 /** Keep the `bits` high bits of every value (F.posterize: x & ~(2^(8-bits) - 1)); bits in [0, 8]. */
 export function posterize(img: Image, bits: number): Image {
   checkImage('ops.posterize', img);
   checkInt('ops.posterize', 'bits', bits, 0, 8);
-  const mask = (0xff << (8 - bits)) & 0xff;
-  const lut = new Uint8Array(256);
-  for (let v = 0; v < 256; v++) lut[v] = v & mask;
-  return mapLut(img, lut);
+  return mapLut(img, POSTERIZE_LUTS[bits]!);
 }
 
 /** Invert every value >= threshold (F.solarize); threshold in [0, 255]. */
 export function solarize(img: Image, threshold: number): Image {
   checkImage('ops.solarize', img);
   checkNumber('ops.solarize', 'threshold', threshold, 0, 255);
-  const lut = new Uint8Array(256);
-  for (let v = 0; v < 256; v++) lut[v] = v >= threshold ? 255 - v : v;
+  const lut = solarizeCache.get(threshold, (l) => {
+    for (let v = 0; v < 256; v++) l[v] = v >= threshold ? 255 - v : v;
+  });
   return mapLut(img, lut);
 }
 
@@ -88,14 +121,22 @@ export function solarize(img: Image, threshold: number): Image {
 export function brightness(img: Image, factor: number): Image {
   checkImage('ops.brightness', img);
   checkNumber('ops.brightness', 'factor', factor, 0, Infinity, 'a number >= 0');
-  return mapLut(img, blendConstLut(factor, 0));
+  return mapLut(
+    img,
+    brightnessCache.get(factor, (l) => blendConstLut(factor, 0, l)),
+  );
 }
 
 /** Gray value per pixel as torchvision's rgb_to_grayscale on uint8 (0.2989 R + 0.587 G + 0.114 B, truncated). */
 export function grayValues(img: Image): Uint8Array {
   const n = img.height * img.width;
   if (img.channels === 1) return img.data.slice();
-  const out = new Uint8Array(n);
+  return grayInto(img, new Uint8Array(n));
+}
+
+/** Writes the gray values of an RGB image into `out` (length >= H·W). */
+function grayInto(img: Image, out: Uint8Array): Uint8Array {
+  const n = img.height * img.width;
   const lr = GRAY_LUT_R,
     lg = GRAY_LUT_G,
     lb = GRAY_LUT_B;
@@ -135,8 +176,9 @@ export function contrast(img: Image, factor: number): Image {
   checkNumber('ops.contrast', 'factor', factor, 0, Infinity, 'a number >= 0');
   let sum = 0;
   if (img.channels === 3) {
-    const g = grayValues(img);
-    for (let i = 0; i < g.length; i++) sum += g[i]!;
+    const n = img.height * img.width;
+    const g = grayInto(img, u8Scratch(n));
+    for (let i = 0; i < n; i++) sum += g[i]!;
   } else {
     const d = img.data;
     for (let i = 0; i < d.length; i++) sum += d[i]!;
@@ -151,7 +193,7 @@ export function color(img: Image, factor: number): Image {
   checkImage('ops.color', img);
   checkNumber('ops.color', 'factor', factor, 0, Infinity, 'a number >= 0');
   if (img.channels === 1) return { ...img, data: img.data.slice() };
-  const g = grayValues(img);
+  const g = grayInto(img, u8Scratch(img.height * img.width));
   return blendPerPixel(img, factor, g, 3);
 }
 
@@ -159,8 +201,8 @@ export function color(img: Image, factor: number): Image {
 function blendPerPixel(img: Image, ratio: number, other: Uint8Array, otherPerPixel: 1 | 3): Image {
   const r = f32(ratio);
   const s = f32(1 - ratio);
-  const ta = new Float64Array(256);
-  const tb = new Float64Array(256);
+  const ta = TA,
+    tb = TB;
   for (let v = 0; v < 256; v++) {
     ta[v] = f32(r * v);
     tb[v] = f32(s * v);
@@ -170,7 +212,7 @@ function blendPerPixel(img: Image, ratio: number, other: Uint8Array, otherPerPix
     dst = out.data;
   const ch = img.channels;
   if (otherPerPixel === 3 && ch === 3) {
-    for (let i = 0, p = 0; p < other.length; p++, i += 3) {
+    for (let i = 0, p = 0, n = img.height * img.width; p < n; p++, i += 3) {
       const b = tb[other[p]!]!;
       dst[i] = clampTrunc(f32(ta[src[i]!]! + b));
       dst[i + 1] = clampTrunc(f32(ta[src[i + 1]!]! + b));
@@ -192,7 +234,8 @@ export function sharpness(img: Image, factor: number): Image {
   const { height: h, width: w, channels: ch } = img;
   if (h <= 2 || w <= 2) return { ...img, data: img.data.slice() };
   const src = img.data;
-  const blurred = src.slice();
+  const blurred = u8Scratch(src.length);
+  blurred.set(src);
   const row = w * ch;
   for (let y = 1; y < h - 1; y++) {
     for (let x = 1; x < w - 1; x++) {
@@ -233,7 +276,7 @@ export function autoContrast(img: Image): Image {
   }
   const luts: Uint8Array[] = [];
   for (let c = 0; c < ch; c++) {
-    const lut = new Uint8Array(256);
+    const lut = LUT[c]!;
     // torch evaluates `bound / (max - min)` as reciprocal(max - min) * bound (Tensor.__rtruediv__)
     let min = lo[c]!,
       scale = f32(f32(1 / (hi[c]! - min)) * 255);
@@ -253,7 +296,7 @@ export function equalize(img: Image): Image {
   const ch = img.channels;
   const src = img.data;
   const luts: Uint8Array[] = [];
-  const hist = new Int32Array(256);
+  const hist = HIST;
   for (let c = 0; c < ch; c++) {
     hist.fill(0);
     for (let i = c; i < src.length; i += ch) hist[src[i]!]!++;
@@ -267,7 +310,7 @@ export function equalize(img: Image): Image {
       }
     }
     const step = Math.floor((total - last) / 255);
-    const lut = new Uint8Array(256);
+    const lut = LUT[c]!;
     if (step === 0) {
       for (let v = 0; v < 256; v++) lut[v] = v;
     } else {
@@ -347,6 +390,29 @@ function clamp01(v: number): number {
 const UNIT = new Float64Array(256).map((_, v) => f32(v / 255));
 
 // ---------------------------------------------------------------------------------------------- geometry
+
+/** Fills pixels [from, to) (pixel indices) of `d` with a per-channel value. */
+function fillPixels(d: Uint8Array, ch: number, value: Uint8Array, from: number, to: number): void {
+  if (to <= from) return;
+  if (ch === 1 || (value[0] === value[1] && value[1] === value[2])) {
+    d.fill(value[0]!, from * ch, to * ch);
+    return;
+  }
+  const v0 = value[0]!,
+    v1 = value[1]!,
+    v2 = value[2]!;
+  for (let i = from * 3, e = to * 3; i < e; i += 3) {
+    d[i] = v0;
+    d[i + 1] = v1;
+    d[i + 2] = v2;
+  }
+}
+
+/** Copies `len` bytes; a plain loop beats subarray + set for short rows. */
+function copyBytes(dst: Uint8Array, di: number, src: Uint8Array, si: number, len: number): void {
+  if (len > 192) dst.set(src.subarray(si, si + len), di);
+  else for (let k = 0; k < len; k++) dst[di + k] = src[si + k]!;
+}
 
 /** Mirror left–right (F.hflip). */
 export function hflip(img: Image): Image {
@@ -437,7 +503,7 @@ export function warpAffine(img: Image, matrix: readonly number[], fill?: Fill, w
     r21 = f32(t[5]! / hh);
   const sw = f32(w / 2),
     sh = f32(h / 2);
-  const xs = new Float64Array(w * 2);
+  const xs = f64Scratch(w * 2);
   for (let j = 0; j < w; j++) {
     const x = f32(-w * 0.5 + 0.5 + j);
     xs[2 * j] = f32(x * r00);
@@ -454,8 +520,8 @@ export function warpAffine(img: Image, matrix: readonly number[], fill?: Fill, w
       const gx = f32(f32(xs[2 * j]! + yx) + r20);
       const gy = f32(f32(xs[2 * j + 1]! + yy) + r21);
       // grid_sample unnormalize (align_corners=False): ((g + 1) * size / 2) - 0.5, then round half to even
-      const ix = roundHalfEven(f32(f32(f32(gx + 1) * sw) - 0.5));
-      const iy = roundHalfEven(f32(f32(f32(gy + 1) * sh) - 0.5));
+      const ix = roundEven(f32(f32(f32(gx + 1) * sw) - 0.5));
+      const iy = roundEven(f32(f32(f32(gy + 1) * sh) - 0.5));
       const d = (i * w + j) * ch;
       if (ix >= 0 && ix < w && iy >= 0 && iy < h) {
         const s = (iy * w + ix) * ch;
@@ -526,16 +592,25 @@ function shift(img: Image, dx: number, dy: number, fill: Fill | undefined, where
   const fillPx = resolveFill(where, fill, ch);
   const out = makeImage(h, w, ch);
   const dst = out.data;
-  if (ch === 1) dst.fill(fillPx[0]!);
-  else for (let i = 0; i < dst.length; i += 3) dst.set(fillPx, i);
   const x0 = Math.max(0, dx),
     x1 = Math.min(w, w + dx);
   const y0 = Math.max(0, dy),
     y1 = Math.min(h, h + dy);
-  if (x1 <= x0 || y1 <= y0) return out;
+  if (x1 <= x0 || y1 <= y0) {
+    fillPixels(dst, ch, fillPx, 0, h * w);
+    return out;
+  }
+  const fillNeeded = fillPx.some((v) => v !== 0); // the new buffer is already zero
+  if (fillNeeded) {
+    fillPixels(dst, ch, fillPx, 0, y0 * w);
+    fillPixels(dst, ch, fillPx, y1 * w, h * w);
+  }
   for (let y = y0; y < y1; y++) {
-    const s = ((y - dy) * w + (x0 - dx)) * ch;
-    dst.set(img.data.subarray(s, s + (x1 - x0) * ch), (y * w + x0) * ch);
+    if (fillNeeded) {
+      fillPixels(dst, ch, fillPx, y * w, y * w + x0);
+      fillPixels(dst, ch, fillPx, y * w + x1, (y + 1) * w);
+    }
+    copyBytes(dst, (y * w + x0) * ch, img.data, ((y - dy) * w + (x0 - dx)) * ch, (x1 - x0) * ch);
   }
   return out;
 }
@@ -550,20 +625,28 @@ export function crop(img: Image, top: number, left: number, height: number, widt
   const ch = img.channels;
   const out = makeImage(height, width, ch);
   const inside = top >= 0 && left >= 0 && top + height <= img.height && left + width <= img.width;
-  if (!inside) {
-    const fillPx = resolveFill('ops.crop', fill, ch);
-    if (ch === 1) out.data.fill(fillPx[0]!);
-    else for (let i = 0; i < out.data.length; i += 3) out.data.set(fillPx, i);
-  }
+  const fillPx = inside ? null : resolveFill('ops.crop', fill, ch);
+  const fillNeeded = fillPx !== null && fillPx.some((v) => v !== 0); // the new buffer is already zero
   const y0 = Math.max(0, top),
     y1 = Math.min(img.height, top + height);
   const x0 = Math.max(0, left),
     x1 = Math.min(img.width, left + width);
-  if (y1 <= y0 || x1 <= x0) return out;
+  if (y1 <= y0 || x1 <= x0) {
+    if (fillNeeded) fillPixels(out.data, ch, fillPx, 0, height * width);
+    return out;
+  }
+  if (fillNeeded) {
+    fillPixels(out.data, ch, fillPx, 0, (y0 - top) * width);
+    fillPixels(out.data, ch, fillPx, (y1 - top) * width, height * width);
+  }
   const len = (x1 - x0) * ch;
   for (let y = y0; y < y1; y++) {
-    const s = (y * img.width + x0) * ch;
-    out.data.set(img.data.subarray(s, s + len), ((y - top) * width + (x0 - left)) * ch);
+    const row = (y - top) * width;
+    if (fillNeeded) {
+      fillPixels(out.data, ch, fillPx, row, row + (x0 - left));
+      fillPixels(out.data, ch, fillPx, row + (x1 - left), row + width);
+    }
+    copyBytes(out.data, (row + (x0 - left)) * ch, img.data, (y * img.width + x0) * ch, len);
   }
   return out;
 }
@@ -597,12 +680,7 @@ export function eraseInPlace(img: Image, top: number, left: number, h: number, w
     y1 = Math.min(img.height, top + h);
   const x0 = Math.max(0, left),
     x1 = Math.min(img.width, left + w);
-  const d = img.data;
-  for (let y = y0; y < y1; y++) {
-    const o = y * img.width * ch;
-    if (ch === 1) d.fill(value[0]!, o + x0, o + x1);
-    else for (let i = o + x0 * 3; i < o + x1 * 3; i += 3) d.set(value, i);
-  }
+  for (let y = y0; y < y1; y++) fillPixels(img.data, ch, value, y * img.width + x0, y * img.width + x1);
 }
 
 /**
@@ -617,34 +695,52 @@ export function resize(img: Image, height: number, width: number, antialias = tr
   if (height === img.height && width === img.width) return { ...img, data: img.data.slice() };
   const wx = resampleWeights(img.width, width, antialias);
   const wy = resampleWeights(img.height, height, antialias);
-  // horizontal pass into a float buffer, then vertical pass
-  const tmp = new Float32Array(img.height * width * ch);
+  // Vertical pass first, only over the source rows some output row needs, into float rows; then horizontal.
+  const inRow = img.width * ch;
+  const tmp = f32Scratch(height * inRow);
   const src = img.data;
-  for (let y = 0; y < img.height; y++) {
-    const rowIn = y * img.width * ch,
-      rowOut = y * width * ch;
-    for (let x = 0; x < width; x++) {
-      const start = wx.start[x]!,
-        n = wx.count[x]!,
-        wo = x * wx.stride;
-      for (let c = 0; c < ch; c++) {
-        let acc = 0;
-        for (let k = 0; k < n; k++) acc += wx.w[wo + k]! * src[rowIn + (start + k) * ch + c]!;
-        tmp[rowOut + x * ch + c] = acc;
-      }
+  for (let y = 0; y < height; y++) {
+    const start = wy.start[y]!,
+      n = wy.count[y]!,
+      wo = y * wy.stride,
+      to = y * inRow;
+    for (let k = 0; k < n; k++) {
+      const wk = wy.w[wo + k]!;
+      const so = (start + k) * inRow;
+      if (k === 0) for (let i = 0; i < inRow; i++) tmp[to + i] = wk * src[so + i]!;
+      else for (let i = 0; i < inRow; i++) tmp[to + i] += wk * src[so + i]!;
     }
   }
   const out = makeImage(height, width, ch);
   const dst = out.data;
-  const row = width * ch;
+  const wxs = wx.w,
+    stride = wx.stride;
   for (let y = 0; y < height; y++) {
-    const start = wy.start[y]!,
-      n = wy.count[y]!,
-      wo = y * wy.stride;
-    for (let i = 0; i < row; i++) {
-      let acc = 0;
-      for (let k = 0; k < n; k++) acc += wy.w[wo + k]! * tmp[(start + k) * row + i]!;
-      dst[y * row + i] = acc <= 0 ? 0 : acc >= 255 ? 255 : roundHalfEven(acc);
+    const ri = y * inRow,
+      ro = y * width * ch;
+    for (let x = 0; x < width; x++) {
+      const start = wx.start[x]!,
+        n = wx.count[x]!,
+        wo = x * stride;
+      if (ch === 3) {
+        let a0 = 0,
+          a1 = 0,
+          a2 = 0;
+        for (let k = 0, si = ri + start * 3; k < n; k++, si += 3) {
+          const wk = wxs[wo + k]!;
+          a0 += wk * tmp[si]!;
+          a1 += wk * tmp[si + 1]!;
+          a2 += wk * tmp[si + 2]!;
+        }
+        const o = ro + x * 3;
+        dst[o] = a0 <= 0 ? 0 : a0 >= 255 ? 255 : roundEven(a0);
+        dst[o + 1] = a1 <= 0 ? 0 : a1 >= 255 ? 255 : roundEven(a1);
+        dst[o + 2] = a2 <= 0 ? 0 : a2 >= 255 ? 255 : roundEven(a2);
+      } else {
+        let a0 = 0;
+        for (let k = 0; k < n; k++) a0 += wxs[wo + k]! * tmp[ri + start + k]!;
+        dst[ro + x] = a0 <= 0 ? 0 : a0 >= 255 ? 255 : roundEven(a0);
+      }
     }
   }
   return out;
@@ -658,7 +754,19 @@ interface Weights {
 }
 
 /** Separable bilinear (triangle) filter taps for in → out samples (the scheme of PIL's ImagingResample). */
+const weightCache = new Map<string, Weights>();
 function resampleWeights(inSize: number, outSize: number, antialias: boolean): Weights {
+  const key = `${inSize}/${outSize}/${antialias ? 1 : 0}`;
+  let wts = weightCache.get(key);
+  if (!wts) {
+    if (weightCache.size >= 512) weightCache.clear();
+    wts = makeResampleWeights(inSize, outSize, antialias);
+    weightCache.set(key, wts);
+  }
+  return wts;
+}
+
+function makeResampleWeights(inSize: number, outSize: number, antialias: boolean): Weights {
   const scale = inSize / outSize;
   const support = antialias && scale > 1 ? scale : 1;
   const stride = Math.ceil(support) * 2 + 1;
