@@ -12,20 +12,33 @@ export interface TransformSpec {
 
 export type SampleTransform = (img: Image, rng: Rng) => Image;
 
-/** Names usable in a recipe: every function exported by `augment` except the deterministic ops and helpers. */
+/** The random transforms of `augment` a recipe may name (SPEC §3), in the order of the docs. */
+const TRANSFORM_NAMES = [
+  'randomCrop',
+  'randomResizedCrop',
+  'randomHorizontalFlip',
+  'randomVerticalFlip',
+  'randomRotation',
+  'colorJitter',
+  'pcaLighting',
+  'cutout',
+  'randomErasing',
+  'autoAugment',
+  'randAugment',
+  'trivialAugment',
+];
+
+/** Names usable in a recipe's `augment` list (those this build of `augment` provides). */
 export function availableTransforms(): string[] {
-  const skip = new Set(['ops', 'normalize', 'compose', 'checkImage', 'argError']);
-  return Object.entries(augment as Record<string, unknown>)
-    .filter(([k, v]) => typeof v === 'function' && !skip.has(k) && /^[a-z]/.test(k))
-    .map(([k]) => k)
-    .sort();
+  const table = augment as Record<string, unknown>;
+  return TRANSFORM_NAMES.filter((k) => typeof table[k] === 'function');
 }
 
 /** Builds the transforms of `specs`, applied in order. Unknown names throw an error listing the accepted ones. */
 export function buildTransform(specs: readonly TransformSpec[]): SampleTransform {
   const table = augment as Record<string, unknown>;
   const fns = specs.map((s, i) => {
-    const factory = table[s.name];
+    const factory = TRANSFORM_NAMES.includes(s.name) ? table[s.name] : undefined;
     if (typeof factory !== 'function')
       throw new RangeError(
         `augment[${i}].name: unknown transform '${s.name}'; accepted: ${availableTransforms().join(', ') || '(none available yet)'}`,

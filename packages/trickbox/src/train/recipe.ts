@@ -299,11 +299,25 @@ function schemaAt(path: string): any {
 
 /** One readable sentence for the most specific ajv error. */
 function describe(errors: ErrorObject[], data: unknown): string {
-  // Prefer errors that are not the umbrella "oneOf" ones.
-  const e = errors.find((x) => x.keyword !== 'oneOf' && x.keyword !== 'if') ?? errors[0];
+  // The deepest error is the most specific (a oneOf of null | object reports both branches); skip umbrella errors.
+  const real = errors.filter((x) => x.keyword !== 'oneOf' && x.keyword !== 'if');
+  const depth = (x: ErrorObject): number => x.instancePath.split('/').length;
+  const deepest = Math.max(...real.map(depth));
+  const atDeepest = real.filter((x) => depth(x) === deepest);
+  const e = atDeepest.find((x) => x.keyword !== 'type' && x.keyword !== 'const') ?? atDeepest[0] ?? errors[0];
   const field = fieldOf(e.instancePath);
   const value = valueAt(data, e.instancePath);
   const p = e.params as Record<string, any>;
+  if ((e.keyword === 'type' || e.keyword === 'const') && atDeepest.length > 1) {
+    const alts = atDeepest.map((x) =>
+      x.keyword === 'const'
+        ? shown((x.params as any).allowedValue)
+        : (x.params as any).type === 'object'
+          ? 'an object'
+          : (x.params as any).type,
+    );
+    return `${field} is ${shown(value)}; accepted: ${[...new Set(alts)].join(' or ')}`;
+  }
   switch (e.keyword) {
     case 'additionalProperties': {
       const accepted = Object.keys(schemaAt(e.instancePath)?.properties ?? {}).join(', ');
@@ -332,7 +346,7 @@ function describe(errors: ErrorObject[], data: unknown): string {
         s.minimum !== undefined ? `>= ${s.minimum}` : s.exclusiveMinimum !== undefined ? `> ${s.exclusiveMinimum}` : '';
       const hi =
         s.maximum !== undefined ? `<= ${s.maximum}` : s.exclusiveMaximum !== undefined ? `< ${s.exclusiveMaximum}` : '';
-      return `${field} is ${shown(value)}; accepted: a ${s.type === 'integer' ? 'integer' : 'number'} ${[lo, hi].filter(Boolean).join(' and ')}`;
+      return `${field} is ${shown(value)}; accepted: ${s.type === 'integer' ? 'an integer' : 'a number'} ${[lo, hi].filter(Boolean).join(' and ')}`;
     }
     case 'minItems':
     case 'maxItems':
