@@ -123,4 +123,14 @@ function load(): NativeAddon {
   }
 }
 
-export const native: NativeAddon = load();
+let addon: NativeAddon | undefined;
+
+/** The addon, loaded on first use (so that importing the fused ops on another backend needs no native build). */
+export function loadNative(): NativeAddon {
+  return (addon ??= load());
+}
+
+/** The addon's functions; the first access loads it and throws a clear error if it cannot be loaded. */
+export const native: NativeAddon = new Proxy({} as NativeAddon, {
+  get: (_target, name: string) => loadNative()[name],
+});

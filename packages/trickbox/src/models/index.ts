@@ -1,1 +1,9 @@
-export {};
+// Models (SPEC §2 "models"): tfjs-layers models built on trickbox's fused layers; see registry.ts for names.
+export { resnet, type ResNetOptions } from './resnet.js';
+export { wideResnet, type WideResNetOptions } from './wide_resnet.js';
+export { simpleCnn, type SimpleCnnOptions } from './simple_cnn.js';
+export { BatchNormAct, type BatchNormActConfig } from './layers/batch_norm_act.js';
+export { PadShortcut, type PadShortcutConfig } from './layers/shortcut.js';
+export { countParams, type InputShape, type KernelInit } from './common.js';
+export { createModel, modelNames, type ModelSpec } from './registry.js';
+export { toStandardLayers } from './standard.js';

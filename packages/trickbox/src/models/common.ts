@@ -1,0 +1,60 @@
+import * as tf from '@tensorflow/tfjs';
+
+export type InputShape = [number, number, number];
+
+/** Validates `[height, width, channels]` with 1 or 3 channels; `fn` names the model in the error. */
+export function checkInputShape(fn: string, inputShape: unknown): InputShape {
+  const ok =
+    Array.isArray(inputShape) &&
+    inputShape.length === 3 &&
+    inputShape.every((d) => Number.isInteger(d) && d > 0) &&
+    (inputShape[2] === 1 || inputShape[2] === 3);
+  if (!ok) {
+    throw new Error(
+      `${fn}: inputShape must be [height, width, channels] with positive integers and 1 or 3 channels, got ${JSON.stringify(inputShape)}`,
+    );
+  }
+  return inputShape as InputShape;
+}
+
+export function checkPositiveInt(fn: string, field: string, value: unknown): number {
+  if (!Number.isInteger(value) || (value as number) < 1) {
+    throw new Error(`${fn}: ${field} must be a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return value as number;
+}
+
+export type KernelInit = 'he' | 'xavier';
+
+/** He et al. 2015 (fan-in, normal) or Glorot & Bengio 2010 (uniform) initialisation of conv/dense kernels. */
+export function kernelInitializer(init: KernelInit): ReturnType<typeof tf.initializers.glorotUniform> {
+  return init === 'he'
+    ? tf.initializers.varianceScaling({ scale: 2, mode: 'fanIn', distribution: 'normal' })
+    : tf.initializers.glorotUniform({});
+}
+
+export function conv(
+  x: tf.SymbolicTensor,
+  filters: number,
+  kernelSize: number,
+  strides: number,
+  init: KernelInit,
+  name: string,
+): tf.SymbolicTensor {
+  return tf.layers
+    .conv2d({
+      filters,
+      kernelSize,
+      strides,
+      padding: 'same',
+      useBias: false,
+      kernelInitializer: kernelInitializer(init),
+      name,
+    })
+    .apply(x) as tf.SymbolicTensor;
+}
+
+/** Total number of trainable parameters. */
+export function countParams(model: tf.LayersModel): number {
+  return model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
+}

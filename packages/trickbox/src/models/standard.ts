@@ -1,0 +1,86 @@
+/**
+ * Rebuilds a trickbox model with tfjs-layers' built-in layers only, with the same weights, so that a browser (or any
+ * tfjs user) loads it with `tf.loadLayersModel` and no trickbox code: BatchNormAct becomes BatchNormalization
+ * (+ Add) (+ ReLU); the option-A shortcut becomes a fixed 1x1 strided convolution that copies each channel into the
+ * padded position (exactly the same function).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { BatchNormAct } from './layers/batch_norm_act.js';
+import { PadShortcut } from './layers/shortcut.js';
+
+type Sym = tf.SymbolicTensor;
+
+function inputsOf(layer: tf.layers.Layer): Sym[] {
+  const input = layer.input as Sym | Sym[];
+  return Array.isArray(input) ? input : [input];
+}
+
+export function toStandardLayers(model: tf.LayersModel): tf.LayersModel {
+  const mapped = new Map<string, Sym>();
+  const weightCopies: Array<() => void> = [];
+  const get = (t: Sym): Sym => {
+    const m = mapped.get(t.name);
+    if (!m) throw new Error(`models.toStandardLayers: tensor ${t.name} used before it was built`);
+    return m;
+  };
+  const newInputs: Sym[] = [];
+  for (const layer of model.layers) {
+    const output = layer.output as Sym;
+    if (layer.getClassName() === 'InputLayer') {
+      const shape = (output.shape as Array<number | null>).slice(1) as number[];
+      const input = tf.input({ shape, name: layer.name });
+      newInputs.push(input);
+      mapped.set(output.name, input);
+      continue;
+    }
+    if (Array.isArray(layer.output))
+      throw new Error(`models.toStandardLayers: layer ${layer.name} has several outputs`);
+    const ins = inputsOf(layer).map(get);
+    if (layer instanceof BatchNormAct) {
+      const bnLayer = tf.layers.batchNormalization({
+        axis: -1,
+        momentum: 1 - layer.momentum, // Keras keeps this fraction of the running average
+        epsilon: layer.epsilon,
+        name: layer.name,
+      });
+      let y = bnLayer.apply(ins[0]) as Sym;
+      weightCopies.push(() => bnLayer.setWeights(layer.getWeights()));
+      if (ins.length > 1) y = tf.layers.add({ name: `${layer.name}_add` }).apply([y, ins[1]]) as Sym;
+      if (layer.relu) y = tf.layers.reLU({ name: `${layer.name}_relu` }).apply(y) as Sym;
+      mapped.set(output.name, y);
+      continue;
+    }
+    if (layer instanceof PadShortcut) {
+      const inChannels = ins[0].shape[3] as number;
+      const convLayer = tf.layers.conv2d({
+        filters: layer.outChannels,
+        kernelSize: 1,
+        strides: layer.stride,
+        padding: 'same',
+        useBias: false,
+        trainable: false,
+        name: layer.name,
+      });
+      mapped.set(output.name, convLayer.apply(ins[0]) as Sym);
+      weightCopies.push(() => {
+        const before = Math.floor((layer.outChannels - inChannels) / 2);
+        const w = tf.buffer([1, 1, inChannels, layer.outChannels]);
+        for (let c = 0; c < inChannels; c++) w.set(1, 0, 0, c, c + before);
+        convLayer.setWeights([w.toTensor()]);
+      });
+      continue;
+    }
+    const ctor = layer.constructor as new (config: tf.serialization.ConfigDict) => tf.layers.Layer;
+    const copy = new ctor(layer.getConfig());
+    mapped.set(output.name, copy.apply(ins.length === 1 ? ins[0] : ins) as Sym);
+    weightCopies.push(() => copy.setWeights(layer.getWeights()));
+  }
+  const outputs = (Array.isArray(model.output) ? model.output : [model.output]).map(get);
+  const standard = tf.model({
+    inputs: newInputs,
+    outputs: outputs.length === 1 ? outputs[0] : outputs,
+    name: model.name,
+  });
+  for (const copyWeights of weightCopies) copyWeights();
+  return standard;
+}

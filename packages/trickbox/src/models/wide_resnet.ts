@@ -1,0 +1,65 @@
+/**
+ * Wide ResNet WRN-d-k (Zagoruyko & Komodakis 2016): pre-activation basic blocks, (d-4)/6 per stage, widths
+ * 16k/32k/64k, dropout between the two convolutions of a block, 1x1 convolution shortcuts where the shape changes.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { BatchNormAct } from './layers/batch_norm_act.js';
+import {
+  checkInputShape,
+  checkPositiveInt,
+  conv,
+  kernelInitializer,
+  type InputShape,
+  type KernelInit,
+} from './common.js';
+
+export interface WideResNetOptions {
+  depth: number;
+  widenFactor: number;
+  inputShape: InputShape;
+  numClasses: number;
+  /** Dropout between the convolutions of each block (the paper uses 0.3 on CIFAR). */
+  dropout?: number;
+  init?: KernelInit;
+  bnMomentum?: number;
+  name?: string;
+}
+
+export function wideResnet(options: WideResNetOptions): tf.LayersModel {
+  const fn = 'models.wideResnet';
+  const inputShape = checkInputShape(fn, options.inputShape);
+  const numClasses = checkPositiveInt(fn, 'numClasses', options.numClasses);
+  const depth = checkPositiveInt(fn, 'depth', options.depth);
+  const k = checkPositiveInt(fn, 'widenFactor', options.widenFactor);
+  if ((depth - 4) % 6 !== 0) throw new Error(`${fn}: depth must be 6n+4 (16, 22, 28, 40), got ${depth}`);
+  const dropout = options.dropout ?? 0;
+  if (!(dropout >= 0 && dropout < 1)) throw new Error(`${fn}: dropout must be in [0, 1), got ${dropout}`);
+  const init = options.init ?? 'he';
+  const momentum = options.bnMomentum ?? 0.1;
+  const n = (depth - 4) / 6;
+  const bnRelu = (x: tf.SymbolicTensor, name: string) =>
+    new BatchNormAct({ relu: true, momentum, name }).apply(x) as tf.SymbolicTensor;
+
+  const input = tf.input({ shape: inputShape, name: 'image' });
+  let x = conv(input, 16, 3, 1, init, 'stem_conv');
+  [16 * k, 32 * k, 64 * k].forEach((filters, s) => {
+    for (let b = 0; b < n; b++) {
+      const stride = s > 0 && b === 0 ? 2 : 1;
+      const name = `stage${s + 1}_block${b + 1}`;
+      const pre = bnRelu(x, `${name}_bn1`);
+      const needsProjection = stride !== 1 || (x.shape[3] as number) !== filters;
+      const shortcut = needsProjection ? conv(pre, filters, 1, stride, init, `${name}_shortcut_conv`) : x;
+      let y = conv(pre, filters, 3, stride, init, `${name}_conv1`);
+      y = bnRelu(y, `${name}_bn2`);
+      if (dropout > 0) y = tf.layers.dropout({ rate: dropout, name: `${name}_dropout` }).apply(y) as tf.SymbolicTensor;
+      y = conv(y, filters, 3, 1, init, `${name}_conv2`);
+      x = tf.layers.add({ name: `${name}_add` }).apply([y, shortcut]) as tf.SymbolicTensor;
+    }
+  });
+  x = bnRelu(x, 'final_bn');
+  x = tf.layers.globalAveragePooling2d({ name: 'pool' }).apply(x) as tf.SymbolicTensor;
+  const logits = tf.layers
+    .dense({ units: numClasses, kernelInitializer: kernelInitializer('xavier'), name: 'logits' })
+    .apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: logits, name: options.name ?? `wrn_${depth}_${k}` });
+}
