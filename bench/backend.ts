@@ -13,7 +13,7 @@
 // Each tfjs contender runs in its own child process (this script with `--child`), so tensor counts, RSS, the buffer
 // pool and GC of one contender do not leak into another's numbers.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
@@ -442,6 +442,17 @@ async function build(
   };
 }
 
+/**
+ * Loads tfjs-backend-onednn by its package name, as trickbox's models do, so that one copy of the backend and its
+ * fused ops is registered. The parent runs children with TSX_TSCONFIG_PATH=bench/tsconfig.json, whose `paths` map the
+ * package (and `tfjs-backend-onednn/ops`) to its TypeScript sources: the benchmark never measures a stale dist/.
+ */
+async function importOneDnn(notes: string[]): Promise<{ native: { getNumThreads(): number } }> {
+  const where = import.meta.resolve('tfjs-backend-onednn');
+  if (!where.endsWith('/src/index.ts')) notes.push(`tfjs-backend-onednn resolved to ${where}`);
+  return (await import('tfjs-backend-onednn')) as unknown as { native: { getNumThreads(): number } };
+}
+
 async function runChild(job: Job): Promise<TfjsResult> {
   const { contender, shape, config: cfg } = job;
   const [c, h, w] = shape;
@@ -463,9 +474,9 @@ async function runChild(job: Job): Promise<TfjsResult> {
       result.notes.push(`wasm runs ${result.threads} thread(s): tfjs-backend-wasm has no multithreaded build for Node`);
     }
   } else {
-    const onednn = await import('../packages/tfjs-backend-onednn/src/index.js');
+    const onednn = await importOneDnn(result.notes);
     await tf.setBackend('onednn');
-    result.threads = (onednn.native as unknown as { getNumThreads(): number }).getNumThreads();
+    result.threads = onednn.native.getNumThreads();
   }
   await tf.ready();
 
@@ -607,7 +618,7 @@ function runTfjs(job: Job): TfjsResult {
   const r = spawnSync(process.execPath, [...process.execArgv, self, '--child', JSON.stringify(job)], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, [THREADS_ENV]: String(job.config.threads) },
+    env: { ...process.env, [THREADS_ENV]: String(job.config.threads), TSX_TSCONFIG_PATH: join(HERE, 'tsconfig.json') },
     maxBuffer: 64 * 2 ** 20,
   });
   const line = r.stdout
