@@ -9,6 +9,7 @@ export {
   sgd,
   SgdOptimizer,
   applySgdUpdate,
+  backendAwareSgdUpdate,
   setSgdUpdateImplementation,
   type SgdOptions,
   type SgdState,

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { sgdMomentumUpdate } from 'tfjs-backend-onednn/ops';
 import { argError, checkNumber } from '../schedules/check.js';
 import { TrickboxOptimizer, type BaseOptions, type VariableState } from './base.js';
 
@@ -55,16 +56,36 @@ export function applySgdUpdate(variable: tf.Variable, grad: tf.Tensor, state: Sg
   variable.assign(tf.sub(decayed, tf.mul(d, lr)));
 }
 
+/**
+ * `applySgdUpdate` with the momentum case on the 'onednn' backend done by its fused in-place kernel (one pass over
+ * p, g and b instead of ~6 tensor ops). Same semantics: the buffer starts at zero, so dampening 0 on the first step
+ * gives b = d exactly as torch; decoupled decay and momentum-free SGD take the generic path.
+ */
+export function backendAwareSgdUpdate(variable: tf.Variable, grad: tf.Tensor, state: SgdState, hyper: SgdHyper): void {
+  const buf = state.momentumBuffer;
+  if (tf.getBackend() !== 'onednn' || hyper.momentum === 0 || hyper.decoupledWeightDecay || buf === null) {
+    applySgdUpdate(variable, grad, state, hyper);
+    return;
+  }
+  sgdMomentumUpdate(variable, grad, buf, {
+    lr: hyper.lr,
+    momentum: hyper.momentum,
+    dampening: state.step === 0 ? 0 : hyper.dampening,
+    weightDecay: hyper.weightDecay,
+    nesterov: hyper.nesterov,
+  });
+}
+
 export type SgdUpdateFn = typeof applySgdUpdate;
-let sgdUpdateImpl: SgdUpdateFn = applySgdUpdate;
+let sgdUpdateImpl: SgdUpdateFn = backendAwareSgdUpdate;
 
 /**
- * Replaces the per-variable SGD update (e.g. by a backend's fused in-place kernel); `null` restores `applySgdUpdate`.
+ * Replaces the per-variable SGD update; `null` restores the default (`backendAwareSgdUpdate`).
  * The replacement must have the same semantics; returns the previous implementation.
  */
 export function setSgdUpdateImplementation(fn: SgdUpdateFn | null): SgdUpdateFn {
   const prev = sgdUpdateImpl;
-  sgdUpdateImpl = fn ?? applySgdUpdate;
+  sgdUpdateImpl = fn ?? backendAwareSgdUpdate;
   return prev;
 }
 
