@@ -43,9 +43,59 @@ export function checkImage(where: string, img: Image, channels?: readonly number
     );
 }
 
-/** A new image of the given size, zero-filled. */
+// Recycled pixel buffers. Allocating an ArrayBuffer costs about as much as a pass over a 32×32 image, so
+// pipelines (compose, AutoAugment's two steps, RandAugment's chain) hand back the intermediate images that only
+// they have seen, and the next op takes its output buffer from here. Bounded; per module instance (per worker).
+const pool = new Map<number, Uint8Array[]>();
+let pooledBytes = 0;
+const POOL_MAX_BYTES = 8 << 20;
+
+/** A new image of the given size, zero-filled (its buffer may be a recycled one). */
 export function makeImage(height: number, width: number, channels: 1 | 3): Image {
-  return { data: new Uint8Array(height * width * channels), height, width, channels };
+  const n = height * width * channels;
+  const list = pool.get(n);
+  if (list && list.length > 0) {
+    const data = list.pop()!;
+    pooledBytes -= n;
+    data.fill(0);
+    return { data, height, width, channels };
+  }
+  return { data: new Uint8Array(n), height, width, channels };
+}
+
+/**
+ * Gives an intermediate image's buffer back for reuse. Only for buffers nobody else can see: the caller created
+ * the image and is about to drop it.
+ */
+export function recycle(data: Uint8Array): void {
+  const n = data.length;
+  if (n < 64 || data.byteOffset !== 0 || data.buffer.byteLength !== n || pooledBytes + n > POOL_MAX_BYTES) return;
+  let list = pool.get(n);
+  if (!list) {
+    if (pool.size >= 32) return;
+    list = [];
+    pool.set(n, list);
+  }
+  if (list.length >= 8 || list.includes(data)) return;
+  list.push(data);
+  pooledBytes += n;
+}
+
+/**
+ * Hands an image you are done with back to the pixel-buffer pool (e.g. in a loader, right after normalising it
+ * into the batch tensor). Optional — unreleased images are simply garbage-collected — and only safe when
+ * nothing else holds the image or its `data`: the buffer will be overwritten by a later op.
+ */
+export function release(img: Image): void {
+  if (img && img.data instanceof Uint8Array) recycle(img.data);
+}
+
+/**
+ * Drops `prev` (an intermediate of a chain that started at `input`) after `next` was made from it: its buffer is
+ * recycled unless it is the chain's input or shared with `next`.
+ */
+export function releaseIntermediate(input: Image, prev: Image, next: Image): void {
+  if (prev !== input && prev !== next && prev.data !== next.data && prev.data !== input.data) recycle(prev.data);
 }
 
 export function cloneImage(img: Image): Image {

@@ -2,7 +2,7 @@
 // `(img, rng) => Image`, AutoAugment/RandAugment/TrivialAugment, and normalisation to float tensors.
 // Plain TypeScript: no Node built-ins, no tfjs — runs in worker threads and browsers unchanged.
 export type { Image, Transform, Fill } from './image.js';
-export { checkImage, makeImage, cloneImage } from './image.js';
+export { checkImage, makeImage, cloneImage, release } from './image.js';
 export * as ops from './ops.js';
 export {
   type RandomTransform,

@@ -14,7 +14,7 @@ const TB = new Float64Array(256);
 const HIST = new Int32Array(256);
 let scratchU8 = new Uint8Array(4096);
 let scratchF64 = new Float64Array(1024);
-let scratchF32 = new Float32Array(4096);
+let scratchF32 = new Float64Array(4096);
 function u8Scratch(n: number): Uint8Array {
   if (scratchU8.length < n) scratchU8 = new Uint8Array(Math.max(n, scratchU8.length * 2));
   return scratchU8;
@@ -23,8 +23,8 @@ function f64Scratch(n: number): Float64Array {
   if (scratchF64.length < n) scratchF64 = new Float64Array(Math.max(n, scratchF64.length * 2));
   return scratchF64;
 }
-function f32Scratch(n: number): Float32Array {
-  if (scratchF32.length < n) scratchF32 = new Float32Array(Math.max(n, scratchF32.length * 2));
+function f32Scratch(n: number): Float64Array {
+  if (scratchF32.length < n) scratchF32 = new Float64Array(Math.max(n, scratchF32.length * 2));
   return scratchF32;
 }
 
@@ -410,7 +410,7 @@ function fillPixels(d: Uint8Array, ch: number, value: Uint8Array, from: number, 
 
 /** Copies `len` bytes; a plain loop beats subarray + set for short rows. */
 function copyBytes(dst: Uint8Array, di: number, src: Uint8Array, si: number, len: number): void {
-  if (len > 192) dst.set(src.subarray(si, si + len), di);
+  if (len > 48) dst.set(src.subarray(si, si + len), di);
   else for (let k = 0; k < len; k++) dst[di + k] = src[si + k]!;
 }
 
@@ -801,8 +801,14 @@ function makeResampleWeights(inSize: number, outSize: number, antialias: boolean
       total += wt;
     }
     for (let k = 0; k < n; k++) w[o * stride + k] = total > 0 ? w[o * stride + k]! / total : 0;
-    start[o] = lo;
-    count[o] = n;
+    // drop zero-weight taps at both ends (e.g. the second tap when a sample falls on a pixel centre)
+    let first = 0,
+      last = n - 1;
+    while (first < last && w[o * stride + first] === 0) first++;
+    while (last > first && w[o * stride + last] === 0) last--;
+    if (first > 0) for (let k = first; k <= last; k++) w[o * stride + k - first] = w[o * stride + k]!;
+    start[o] = lo + first;
+    count[o] = last - first + 1;
   }
   return { start, count, w, stride };
 }

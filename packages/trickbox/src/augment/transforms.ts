@@ -13,6 +13,7 @@ import {
   checkInt,
   checkNumber,
   checkProbability,
+  releaseIntermediate,
   resolveFill,
   roundHalfEven,
 } from './image.js';
@@ -555,7 +556,9 @@ export function autoAugment(
           const meta = space.get(op)!;
           let m = bin === null ? 0 : meta.magnitudes[bin]!;
           if (meta.signed && q.signs[i] === 0) m = -m;
-          out = applyOp(out, op, m, fill);
+          const next = applyOp(out, op, m, fill);
+          releaseIntermediate(img, out, next);
+          out = next;
         }
       }
       return out;
@@ -613,7 +616,15 @@ export function randAugment(
       }
       return out;
     },
-    (img, choices) => choices.reduce((acc, c) => applyOp(acc, c.op, c.magnitude, fill), img),
+    (img, choices) => {
+      let out = img;
+      for (const c of choices) {
+        const next = applyOp(out, c.op, c.magnitude, fill);
+        releaseIntermediate(img, out, next);
+        out = next;
+      }
+      return out;
+    },
   );
 }
 
@@ -637,7 +648,11 @@ export function trivialAugment(opts: { bins?: number; fill?: Fill } = {}): Rando
   );
 }
 
-/** Applies transforms in order with the same rng. */
+/**
+ * Applies transforms in order with the same rng. Intermediate images (made by one transform, consumed by the
+ * next, never returned) have their buffers recycled, so a transform in a pipeline must not keep a reference to
+ * the image it was given.
+ */
 export function compose(transforms: readonly Transform[]): Transform {
   if (!Array.isArray(transforms)) throw argError('compose', 'transforms', 'an array of transforms', transforms);
   transforms.forEach((t, i) => {
@@ -647,7 +662,11 @@ export function compose(transforms: readonly Transform[]): Transform {
   const list = transforms.slice();
   const fn: Transform = (img, rng) => {
     let out = img;
-    for (let i = 0; i < list.length; i++) out = list[i]!(out, rng);
+    for (let i = 0; i < list.length; i++) {
+      const next = list[i]!(out, rng);
+      releaseIntermediate(img, out, next);
+      out = next;
+    }
     return out;
   };
   return fn;
