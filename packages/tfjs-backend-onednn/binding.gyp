@@ -8,6 +8,7 @@
         "native/conv.cc",
         "native/elementwise.cc",
         "native/reduce.cc",
+        "native/layout.cc",
         "native/batchnorm.cc",
         "native/optimizer.cc"
       ],
@@ -15,7 +16,7 @@
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
-      "cflags_cc": ["-std=c++17", "-O3", "-fopenmp", "-fexceptions", "-Wall", "-Wno-unused-parameter"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fopenmp", "-fno-math-errno", "-fexceptions", "-Wall", "-Wno-unused-parameter"],
       "libraries": ["-ldnnl", "-fopenmp"],
       "conditions": [
         ["OS=='mac'", {

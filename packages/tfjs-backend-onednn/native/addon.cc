@@ -8,6 +8,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitConv(env, exports);
   InitElementwise(env, exports);
   InitReduce(env, exports);
+  InitLayout(env, exports);
   InitBatchNorm(env, exports);
   InitOptimizer(env, exports);
   return exports;

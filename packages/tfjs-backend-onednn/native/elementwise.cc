@@ -189,8 +189,9 @@ void Map(const float* x, float* y, int64_t n, F f) {
 #pragma omp parallel for schedule(static) if (chunks > 1)
   for (int64_t c = 0; c < chunks; ++c) {
     int64_t begin = n * c / chunks, end = n * (c + 1) / chunks;
+    const F g = f;  // a thread-local copy of the functor (its captures) lets the loop vectorise
 #pragma omp simd
-    for (int64_t i = begin; i < end; ++i) y[i] = f(x[i]);
+    for (int64_t i = begin; i < end; ++i) y[i] = g(x[i]);
   }
 }
 
@@ -216,7 +217,12 @@ Napi::Value Unary(const Napi::CallbackInfo& info) {
       case kSigmoid: Map(x.data, y.data, n, [](float v) { return 1.f / (1.f + std::exp(-v)); }); break;
       case kTanh: Map(x.data, y.data, n, [](float v) { return std::tanh(v); }); break;
       case kReciprocal: Map(x.data, y.data, n, [](float v) { return 1.f / v; }); break;
-      case kStep: Map(x.data, y.data, n, [alpha](float v) { return v != v ? v : (v > 0.f ? 1.f : alpha); }); break;
+      case kStep:  // select form (not nested branches) so that the loop vectorises
+        Map(x.data, y.data, n, [alpha](float v) {
+          float r = v > 0.f ? 1.f : alpha;
+          return v != v ? v : r;
+        });
+        break;
       case kRelu6: Map(x.data, y.data, n, [](float v) { return v > 0.f ? (v < 6.f ? v : 6.f) : (v != v ? v : 0.f); }); break;
     }
     return info.Env().Undefined();

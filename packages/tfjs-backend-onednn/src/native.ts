@@ -87,6 +87,12 @@ export interface NativeAddon {
   argReduce(isMax: boolean, x: Float32Array, dims: number[], y: Int32Array): void;
   /** Softmax over the last axis of x viewed as [rows, cols]. */
   softmax(x: Float32Array, rows: number, cols: number, y: Float32Array): void;
+  tile(x: Float32Array, shape: number[], reps: number[], y: Float32Array): void;
+  transpose(x: Float32Array, shape: number[], perm: number[], y: Float32Array): void;
+  pad(x: Float32Array, shape: number[], before: number[], after: number[], value: number, y: Float32Array): void;
+  slice(x: Float32Array, shape: number[], begin: number[], size: number[], y: Float32Array): void;
+  /** y viewed as [outer, Σ inners] from xs[i] viewed as [outer, inners[i]]. */
+  concat(xs: Float32Array[], inners: number[], outer: number, y: Float32Array): void;
   [name: string]: unknown;
 }
 

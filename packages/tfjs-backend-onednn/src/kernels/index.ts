@@ -30,6 +30,7 @@ import {
   softmaxConfig,
   sumConfig,
 } from './reduce.js';
+import { concatConfig, padV2Config, sliceConfig, tileConfig, transposeConfig } from './layout.js';
 import { batchNormTrainConfig, batchNormTrainGradConfig } from '../ops/batchnorm.js';
 
 export const nativeKernels: KernelConfig[] = [
@@ -57,6 +58,11 @@ export const nativeKernels: KernelConfig[] = [
   argMaxConfig,
   argMinConfig,
   softmaxConfig,
+  tileConfig,
+  transposeConfig,
+  padV2Config,
+  sliceConfig,
+  concatConfig,
   batchNormTrainConfig,
   batchNormTrainGradConfig,
 ];
