@@ -6,4 +6,4 @@ export { BatchNormAct, type BatchNormActConfig } from './layers/batch_norm_act.j
 export { PadShortcut, type PadShortcutConfig } from './layers/shortcut.js';
 export { countParams, type InputShape, type KernelInit } from './common.js';
 export { createModel, modelNames, type ModelSpec } from './registry.js';
-export { toStandardLayers } from './standard.js';
+export { foldForInference, toStandardLayers, type StandardLayersOptions } from './standard.js';

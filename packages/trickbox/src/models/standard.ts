@@ -15,7 +15,31 @@ function inputsOf(layer: tf.layers.Layer): Sym[] {
   return Array.isArray(input) ? input : [input];
 }
 
-export function toStandardLayers(model: tf.LayersModel): tf.LayersModel {
+export interface StandardLayersOptions {
+  /**
+   * Fold each batch norm into the convolution before it (W' = W·a, b' = β - μ·a with a = γ/sqrt(σ² + ε)) and fuse its
+   * ReLU into the convolution, for inference: one FusedConv2D kernel instead of conv + BN + ReLU. The model is then
+   * inference-only (no BN statistics left). Default false.
+   */
+  foldBatchNorm?: boolean;
+}
+
+/** Inference model: BN folded into convolutions, conv + bias + ReLU fused (see `toStandardLayers`). */
+export function foldForInference(model: tf.LayersModel): tf.LayersModel {
+  return toStandardLayers(model, { foldBatchNorm: true });
+}
+
+/** The conv layer feeding `bn` when it can absorb it: a bias-free, linear Conv2D whose output only `bn` reads. */
+function foldableConv(bn: BatchNormAct): tf.layers.Layer | null {
+  const source = (inputsOf(bn)[0] as Sym).sourceLayer as tf.layers.Layer;
+  if (source.getClassName() !== 'Conv2D') return null;
+  const config = source.getConfig();
+  if (config.useBias || (config.activation !== 'linear' && config.activation != null)) return null;
+  if (source.outboundNodes.length !== 1) return null;
+  return source;
+}
+
+export function toStandardLayers(model: tf.LayersModel, options: StandardLayersOptions = {}): tf.LayersModel {
   const mapped = new Map<string, Sym>();
   const weightCopies: Array<() => void> = [];
   const get = (t: Sym): Sym => {
@@ -35,6 +59,41 @@ export function toStandardLayers(model: tf.LayersModel): tf.LayersModel {
     }
     if (Array.isArray(layer.output))
       throw new Error(`models.toStandardLayers: layer ${layer.name} has several outputs`);
+    if (options.foldBatchNorm && layer.getClassName() === 'Conv2D') {
+      const consumer = layer.outboundNodes.length === 1 ? layer.outboundNodes[0].outboundLayer : null;
+      if (consumer instanceof BatchNormAct && foldableConv(consumer) === layer) {
+        // Built together with its batch norm below.
+        continue;
+      }
+    }
+    if (options.foldBatchNorm && layer instanceof BatchNormAct && foldableConv(layer)) {
+      const convOld = foldableConv(layer)!;
+      const convIn = inputsOf(convOld).map(get)[0];
+      const residual = inputsOf(layer).length > 1 ? get(inputsOf(layer)[1]) : null;
+      const fused = tf.layers.conv2d({
+        ...(convOld.getConfig() as object),
+        useBias: true,
+        activation: layer.relu && !residual ? 'relu' : 'linear',
+        name: convOld.name,
+      } as Parameters<typeof tf.layers.conv2d>[0]);
+      let y = fused.apply(convIn) as Sym;
+      if (residual) {
+        y = tf.layers.add({ name: `${layer.name}_add` }).apply([y, residual]) as Sym;
+        if (layer.relu) y = tf.layers.reLU({ name: `${layer.name}_relu` }).apply(y) as Sym;
+      }
+      mapped.set(output.name, y);
+      weightCopies.push(() => {
+        const [gamma, beta, mean, variance] = layer.getWeights();
+        const [kernel] = convOld.getWeights();
+        const folded = tf.tidy(() => {
+          const a = tf.mul(gamma, tf.rsqrt(tf.add(variance, layer.epsilon)));
+          return [tf.mul(kernel, a), tf.sub(beta, tf.mul(mean, a))];
+        });
+        fused.setWeights(folded);
+        tf.dispose(folded);
+      });
+      continue;
+    }
     const ins = inputsOf(layer).map(get);
     if (layer instanceof BatchNormAct) {
       const bnLayer = tf.layers.batchNormalization({

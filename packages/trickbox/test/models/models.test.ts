@@ -6,6 +6,7 @@ import {
   BatchNormAct,
   countParams,
   createModel,
+  foldForInference,
   resnet,
   simpleCnn,
   toStandardLayers,
@@ -102,40 +103,55 @@ test("a ResNet-20 training step's gradients on 'onednn' match the cpu backend's"
     tf.setBackend(backend);
     model.setWeights(snapshot);
     const grads = tf.tidy(() => trainingGradients(model, tf.tensor(xData, [4, 12, 12, 3]), tf.tensor(yData, [4, 5])));
-    results[backend] = Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, g.dataSync().slice()]));
+    results[backend] = Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, Float32Array.from(g.dataSync())]));
     tf.dispose(Object.values(grads));
   }
   tf.setBackend('onednn');
   const names = Object.keys(results.cpu);
   assert.ok(names.length >= 40, `expected gradients for every trainable weight, got ${names.length}`);
+  // fp32 sums run in another order natively, and 19 batch norms amplify the difference towards the stem; compare each
+  // gradient tensor by its relative L2 error.
+  let worst = 0;
   for (const name of names) {
     const e = results.cpu[name];
     const a = results.onednn[name];
-    let scale = 0;
-    for (const v of e) scale = Math.max(scale, Math.abs(v));
+    let diff = 0;
+    let norm = 0;
     for (let i = 0; i < e.length; i++) {
-      assert.ok(
-        Math.abs(a[i] - e[i]) <= 1e-3 * scale + 1e-6,
-        `${name}[${i}]: onednn ${a[i]} vs cpu ${e[i]} (scale ${scale})`,
-      );
+      diff += (a[i] - e[i]) ** 2;
+      norm += e[i] ** 2;
     }
+    const rel = Math.sqrt(diff / Math.max(norm, 1e-30));
+    worst = Math.max(worst, rel);
+    assert.ok(rel < 1e-4, `${name}: relative L2 error ${rel.toExponential(2)} between onednn and cpu gradients`);
   }
+  console.log(`ResNet-20 gradients: worst relative L2 error onednn vs cpu ${worst.toExponential(2)}`);
   tf.dispose(snapshot);
   model.dispose();
 });
 
-test('the standard-layers export computes the same function in inference mode', () => {
+test('the standard-layers export and the folded inference model compute the same function', () => {
   const model = resnet({ depth: 20, inputShape: [16, 16, 1], numClasses: 4 });
   // A few training-mode passes so the running statistics are not the trivial initial ones.
-  for (let i = 0; i < 3; i++) tf.tidy(() => model.apply(tf.randomNormal([8, 16, 16, 1]), { training: true }));
-  const standard = toStandardLayers(model);
-  assert.ok(!standard.layers.some((l) => l.getClassName().startsWith('Trickbox')), 'only built-in layers');
+  for (let i = 0; i < 3; i++) {
+    tf.tidy(() => {
+      model.apply(tf.randomNormal([8, 16, 16, 1]), { training: true });
+    });
+  }
   const x = tf.randomNormal([3, 16, 16, 1]);
   const a = (model.predict(x) as tf.Tensor).dataSync();
-  const b = (standard.predict(x) as tf.Tensor).dataSync();
-  for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-4, `logit ${i}: ${a[i]} vs ${b[i]}`);
+  for (const converted of [toStandardLayers(model), foldForInference(model)]) {
+    assert.ok(!converted.layers.some((l) => l.getClassName().startsWith('Trickbox')), 'only built-in layers');
+    const b = (converted.predict(x) as tf.Tensor).dataSync();
+    for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-4, `logit ${i}: ${a[i]} vs ${b[i]}`);
+    converted.dispose();
+  }
+  const folded = foldForInference(model);
+  const names = folded.layers.map((l) => l.getClassName());
+  assert.ok(!names.includes('BatchNormalization'), 'every BN folded into its convolution');
+  assert.equal(names.filter((n) => n === 'Conv2D').length, 19 + 2, '19 folded convolutions + 2 option-A shortcuts');
+  folded.dispose();
   model.dispose();
-  standard.dispose();
   x.dispose();
 });
 
