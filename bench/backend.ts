@@ -141,6 +141,9 @@ interface TfjsResult {
   shape: string;
   params?: number;
   threads?: number;
+  /** oneDNN library version and the kernels that ran natively ('onednn' contenders). */
+  onednnVersion?: string;
+  nativeKernels?: string[];
   model?: string;
   optimizer?: string;
   inference?: string;
@@ -336,6 +339,8 @@ interface Built {
   optimizerDesc: string;
   infer: () => number;
   inferenceDesc: string;
+  /** Called once after training: switches `infer` to the inference form (e.g. BN folded); returns a check message. */
+  prepareInference?: () => string | undefined;
   notes: string[];
 }
 
@@ -441,25 +446,39 @@ async function build(
   const train = genericStep(model, optimizer, lossFn, hasWd);
 
   // Inference: folded BN + conv+bias+ReLU when trickbox exports a folding function, else plain eval mode.
-  let inferModel = model;
   let inferenceDesc = 'model.predict (eval-mode BN, not folded: no fold function exported by trickbox models)';
+  let foldName: string | undefined;
   for (const name of ['foldForInference', 'fuseForInference', 'foldBatchNorm', 'toInference']) {
-    const fold = models.mod[name] as ((m: LayersModel) => LayersModel) | undefined;
-    if (typeof fold === 'function') {
-      inferModel = fold(model);
-      inferenceDesc = `models.${name}(model).predict (BN folded into conv, conv+bias+ReLU fused)`;
+    if (typeof models.mod[name] === 'function') {
+      foldName = name;
+      inferenceDesc = `models.${name}(model).predict (BN folded into conv, conv+bias+ReLU fused; folded after training)`;
       break;
     }
   }
-  return {
+  const built: Built = {
     model,
     modelDesc: `trickbox models.resnet({ depth: ${cfg.depth}, inputShape: [${h}, ${w}, ${c}], numClasses: ${cfg.classes} })`,
     train,
     optimizerDesc: `${optimizerDesc}, ${lossDesc}`,
-    infer: predictFn(inferModel),
+    infer: predictFn(model),
     inferenceDesc,
     notes,
   };
+  if (foldName) {
+    const fold = models.mod[foldName] as (m: LayersModel) => LayersModel;
+    built.prepareInference = () => {
+      const folded = fold(model);
+      // Check: the folded model computes what the trained model computes in eval mode.
+      const diff = tf.tidy(() => {
+        const a = model.predict(x, { batchSize: cfg.batch }) as tfTypes.Tensor;
+        const b = folded.predict(x, { batchSize: cfg.batch }) as tfTypes.Tensor;
+        return tf.div(tf.max(tf.abs(tf.sub(a, b))), tf.maximum(tf.max(tf.abs(a)), 1e-12)).dataSync()[0];
+      });
+      built.infer = predictFn(folded);
+      return `folded model vs eval-mode model on the benchmark batch: max |Δlogit| / max |logit| = ${diff.toExponential(1)}`;
+    };
+  }
+  return built;
 }
 
 /**
@@ -467,10 +486,14 @@ async function build(
  * fused ops is registered. The parent runs children with TSX_TSCONFIG_PATH=bench/tsconfig.json, whose `paths` map the
  * package (and `tfjs-backend-onednn/ops`) to its TypeScript sources: the benchmark never measures a stale dist/.
  */
-async function importOneDnn(notes: string[]): Promise<{ native: { getNumThreads(): number } }> {
+interface OneDnnModule {
+  native: { getNumThreads(): number; onednnVersion?(): string };
+  nativeKernelNames?(): string[];
+}
+async function importOneDnn(notes: string[]): Promise<OneDnnModule> {
   const where = import.meta.resolve('tfjs-backend-onednn');
   if (!where.endsWith('/src/index.ts')) notes.push(`tfjs-backend-onednn resolved to ${where}`);
-  return (await import('tfjs-backend-onednn')) as unknown as { native: { getNumThreads(): number } };
+  return (await import('tfjs-backend-onednn')) as unknown as OneDnnModule;
 }
 
 /** Runs `n` untimed steps, but stops after the first one once a quarter of the time budget is spent (slow contenders). */
@@ -503,6 +526,8 @@ async function runChild(job: Job): Promise<TfjsResult> {
     const onednn = await importOneDnn(result.notes);
     await tf.setBackend('onednn');
     result.threads = onednn.native.getNumThreads();
+    result.onednnVersion = onednn.native.onednnVersion?.();
+    result.nativeKernels = onednn.nativeKernelNames?.();
   }
   await tf.ready();
 
@@ -550,6 +575,8 @@ async function runChild(job: Job): Promise<TfjsResult> {
 
   // Inference (eval mode).
   try {
+    const check = built.prepareInference?.();
+    if (check) result.notes.push(check);
     warmUp(built.infer, warmup, cfg.budget);
     const times: number[] = [];
     const t0 = performance.now();
@@ -646,10 +673,11 @@ function runTfjs(job: Job): TfjsResult {
   const self = fileURLToPath(import.meta.url);
   const r = spawnSync(process.execPath, [...process.execArgv, self, '--child', JSON.stringify(job)], {
     encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, [THREADS_ENV]: String(job.config.threads), TSX_TSCONFIG_PATH: join(HERE, 'tsconfig.json') },
     maxBuffer: 64 * 2 ** 20,
   });
+  if (r.stderr) process.stderr.write(r.stderr);
   const line = r.stdout
     .split('\n')
     .reverse()
@@ -660,7 +688,9 @@ function runTfjs(job: Job): TfjsResult {
     label: LABEL[job.contender],
     backend: job.contender === 'wasm' ? 'wasm' : 'onednn',
     shape: job.shape.join('x'),
-    skipped: `child process failed (exit ${r.status ?? r.signal}): ${r.stdout.trim().split('\n').slice(-3).join(' | ')}`,
+    skipped: `child process failed (exit ${r.status ?? r.signal}): ${
+      (r.stderr ?? '').split('\n').find((l) => /Error/.test(l)) ?? r.stdout.trim().split('\n').slice(-2).join(' | ')
+    }`,
     notes: [],
   };
 }
@@ -780,6 +810,10 @@ async function main(): Promise<void> {
     loadavgBefore: loadavg(),
     uptimeBefore: sh('uptime', []),
     node: process.version,
+    gitCommit: sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']),
+    uncommittedBackendFiles: sh('git', ['-C', ROOT, 'status', '--short', 'packages/tfjs-backend-onednn'])
+      .split('\n')
+      .filter(Boolean).length,
     platform: `${process.platform} ${process.arch}`,
   };
   console.log(`bench/backend — ${new Date().toISOString()}`);
@@ -850,6 +884,14 @@ async function main(): Promise<void> {
     described.add(r.contender);
     console.log(`- ${r.label}: ${r.model}; ${r.optimizer}; inference: ${r.inference}; ${r.threads} thread(s)`);
   }
+  const nk = tfjs.find((r) => r.nativeKernels)?.nativeKernels;
+  if (nk) {
+    const oneDnnVersion = tfjs.find((r) => r.onednnVersion)?.onednnVersion ?? '?';
+    console.log(`- native on onednn (oneDNN ${oneDnnVersion}, ${nk.length} kernels): ${nk.join(', ')}`);
+  }
+  console.log(
+    `- tree: commit ${machine.gitCommit}, ${machine.uncommittedBackendFiles} uncommitted file(s) in packages/tfjs-backend-onednn`,
+  );
   if (torch.results)
     console.log(
       `- PyTorch ${torch.torch}: ${torch.threads} thread(s), shortcut ${torch.shortcut}, torch.optim.SGD, F.cross_entropy`,
