@@ -9,6 +9,7 @@
         "native/elementwise.cc",
         "native/reduce.cc",
         "native/layout.cc",
+        "native/matmul.cc",
         "native/batchnorm.cc",
         "native/optimizer.cc"
       ],

@@ -9,6 +9,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitElementwise(env, exports);
   InitReduce(env, exports);
   InitLayout(env, exports);
+  InitMatMul(env, exports);
   InitBatchNorm(env, exports);
   InitOptimizer(env, exports);
   return exports;

@@ -93,6 +93,15 @@ export interface NativeAddon {
   slice(x: Float32Array, shape: number[], begin: number[], size: number[], y: Float32Array): void;
   /** y viewed as [outer, Σ inners] from xs[i] viewed as [outer, inners[i]]. */
   concat(xs: Float32Array[], inners: number[], outer: number, y: Float32Array): void;
+  /** c = relu?(a·b + bias); params [batchA, batchB, M, K, N, transposeA, transposeB]. */
+  matmul(
+    a: Float32Array,
+    b: Float32Array,
+    bias: Float32Array | null,
+    c: Float32Array,
+    params: number[],
+    relu: boolean,
+  ): void;
   [name: string]: unknown;
 }
 

@@ -31,6 +31,7 @@ import {
   sumConfig,
 } from './reduce.js';
 import { concatConfig, padV2Config, sliceConfig, tileConfig, transposeConfig } from './layout.js';
+import { batchMatMulConfig, fusedMatMulConfig } from './matmul.js';
 import { batchNormTrainConfig, batchNormTrainGradConfig } from '../ops/batchnorm.js';
 
 export const nativeKernels: KernelConfig[] = [
@@ -63,6 +64,8 @@ export const nativeKernels: KernelConfig[] = [
   padV2Config,
   sliceConfig,
   concatConfig,
+  batchMatMulConfig,
+  fusedMatMulConfig,
   batchNormTrainConfig,
   batchNormTrainGradConfig,
 ];
