@@ -46,8 +46,11 @@ function forwardKernel(args: {
   const { x, gamma, beta, residual, runningMean, runningVar } = inputs;
   const [m, c] = rowsAndChannels(x.shape);
   const y = backend.allocFloat32(m * c);
-  const mean = backend.allocFloat32(c);
-  const invstd = backend.allocFloat32(c);
+  // Saved for the backward pass as one tensor [mean | invstd | γ], so the tape clones 3 tensors per BN, not 5.
+  const stats = backend.allocFloat32(3 * c);
+  const mean = stats.subarray(0, c);
+  const invstd = stats.subarray(c, 2 * c);
+  stats.set(backend.float32(gamma), 2 * c);
   const newMean = backend.allocFloat32(c);
   const newVar = backend.allocFloat32(c);
   native.bnTrainForward(
@@ -70,8 +73,7 @@ function forwardKernel(args: {
   );
   return [
     backend.outputFloat32(y, x.shape),
-    backend.outputFloat32(mean, [c]),
-    backend.outputFloat32(invstd, [c]),
+    backend.outputFloat32(stats, [3, c]),
     backend.outputFloat32(newMean, [c]),
     backend.outputFloat32(newVar, [c]),
   ];
@@ -83,19 +85,20 @@ function backwardKernel(args: {
   attrs: Attrs;
 }): TensorInfo[] {
   const { inputs, backend, attrs } = args;
-  const { dy, x, y, gamma, mean, invstd } = inputs;
+  const { dy, x, y, stats } = inputs;
   const [m, c] = rowsAndChannels(x.shape);
   const dx = backend.allocFloat32(m * c);
   const dgamma = backend.allocFloat32(c);
+  const packed = backend.float32(stats);
   const dbeta = backend.allocFloat32(c);
   const dres = attrs.hasResidual ? backend.allocFloat32(m * c) : null;
   native.bnTrainBackward(
     backend.float32(dy),
     backend.float32(x),
     attrs.relu ? backend.float32(y) : null,
-    backend.float32(gamma),
-    backend.float32(mean),
-    backend.float32(invstd),
+    packed.subarray(2 * c, 3 * c),
+    packed.subarray(0, c),
+    packed.subarray(c, 2 * c),
     dx,
     dgamma,
     dbeta,
@@ -126,17 +129,17 @@ export const batchNormTrainGradConfig: KernelConfig = {
 
 export const batchNormTrainGradient: GradConfig = {
   kernelName: BATCH_NORM_TRAIN,
-  inputsToSave: ['x', 'gamma'],
-  outputsToSave: [true, true, true, false, false],
+  inputsToSave: ['x'],
+  outputsToSave: [true, true, false, false],
   gradFunc: (dys: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: NamedAttrMap) => {
     const dy = (Array.isArray(dys) ? dys[0] : dys) as tf.Tensor;
-    const [x, gamma, y, mean, invstd] = saved;
+    const [x, y, stats] = saved;
     const a = attrs as Attrs;
     // One kernel gives every gradient. It runs here, not inside the per-input closures: the engine runs each closure
     // in its own tidy, which would dispose the sibling outputs.
     const grads = tf.engine().runKernel(
       BATCH_NORM_TRAIN_GRAD,
-      { dy, x, y, gamma, mean, invstd },
+      { dy, x, y, stats },
       {
         ...a,
       },
@@ -207,7 +210,7 @@ export function batchNormTrain(
       runningVar: runningVar ?? tf.ones([c]),
     };
     if (options.residual) inputs.residual = options.residual;
-    const [y, mean, invstd, newMean, newVar] = tf.engine().runKernel(BATCH_NORM_TRAIN, inputs, {
+    const [y, stats, newMean, newVar] = tf.engine().runKernel(BATCH_NORM_TRAIN, inputs, {
       relu: options.relu ?? false,
       epsilon,
       momentum,
@@ -217,8 +220,8 @@ export function batchNormTrain(
     if (runningVar) runningVar.assign(newVar);
     if (!runningMean) inputs.runningMean.dispose();
     if (!runningVar) inputs.runningVar.dispose();
-    // A recording tape keeps its own clones of mean and invstd, so these handles can go now.
-    tf.dispose([mean, invstd, newMean, newVar]);
+    // A recording tape keeps its own clone of the statistics, so this handle can go now.
+    tf.dispose([stats, newMean, newVar]);
     return y;
   }
   const [y, mean, variance] = composite(x, gamma, beta, options, epsilon);
