@@ -18,6 +18,9 @@ export interface NativeAddon {
     params: number[],
     relu: boolean,
   ): void;
+  /** Max or average (exclude padding) 2-D pooling, NHWC; params as src/kernels/pool.ts. */
+  pool(isMax: boolean, x: Float32Array, y: Float32Array, params: number[]): void;
+  poolBackward(isMax: boolean, dy: Float32Array, x: Float32Array | null, dx: Float32Array, params: number[]): void;
   conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, params: number[]): void;
   conv2dBackpropFilter(
     x: Float32Array,
@@ -120,8 +123,11 @@ const INSTALL_HINT =
   'macOS: `brew install onednn libomp`. Then rebuild it: `npm rebuild tfjs-backend-onednn`.';
 
 function load(): NativeAddon {
-  const root = packageRoot();
-  const file = join(root, 'build', 'Release', 'onednn_addon.node');
+  return loadAddonFrom(join(packageRoot(), 'build', 'Release', 'onednn_addon.node'));
+}
+
+/** Loads the addon from `file`; a missing file or library gives an error that says what to install. */
+export function loadAddonFrom(file: string): NativeAddon {
   if (!existsSync(file)) {
     throw new Error(`tfjs-backend-onednn: native addon not built (${file} is missing). ${INSTALL_HINT}`);
   }

@@ -21,7 +21,7 @@ export function conv2D(args: { inputs: Conv2DInputs; backend: OneDnnBackend; att
     x.shape as [number, number, number, number],
     filter.shape as [number, number, number, number],
     attrs.strides,
-    attrs.dilations,
+    attrs.dilations ?? 1,
     attrs.pad,
     attrs.dimRoundingMode,
     false,

@@ -24,7 +24,7 @@ export function fusedConv2D(args: {
     x.shape as [number, number, number, number],
     filter.shape as [number, number, number, number],
     attrs.strides,
-    attrs.dilations,
+    attrs.dilations ?? 1,
     attrs.pad,
     attrs.dimRoundingMode,
     false,

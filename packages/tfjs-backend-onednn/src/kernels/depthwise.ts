@@ -34,7 +34,7 @@ function depthwiseInfo(
     xShape,
     filterShape,
     attrs.strides,
-    attrs.dilations,
+    attrs.dilations ?? 1, // tfjs-layers passes null for "no dilation"
     attrs.pad as backend_util.ExplicitPadding,
     attrs.dimRoundingMode,
     true,
