@@ -15,6 +15,13 @@ const HIST = new Int32Array(256);
 let scratchU8 = new Uint8Array(4096);
 let scratchF64 = new Float64Array(1024);
 let scratchF32 = new Float64Array(4096);
+let scratchCols = new Int32Array(1024);
+function colScratch(n: number): Int32Array {
+  if (scratchCols.length < n) scratchCols = new Int32Array(Math.max(n, scratchCols.length * 2));
+  return scratchCols;
+}
+/** round(s / 13) for every 3×3 sharpness sum s (at most 13 · 255). */
+const DIV13 = Uint8Array.from({ length: 13 * 255 + 1 }, (_, s) => Math.round(s / 13));
 function u8Scratch(n: number): Uint8Array {
   if (scratchU8.length < n) scratchU8 = new Uint8Array(Math.max(n, scratchU8.length * 2));
   return scratchU8;
@@ -237,24 +244,16 @@ export function sharpness(img: Image, factor: number): Image {
   const blurred = u8Scratch(src.length);
   blurred.set(src);
   const row = w * ch;
+  // 3×3 sum = sum of three column sums (each over rows y-1..y+1); + 4·centre gives the kernel's weights.
+  const cols = colScratch(row);
   for (let y = 1; y < h - 1; y++) {
-    for (let x = 1; x < w - 1; x++) {
-      const base = y * row + x * ch;
-      for (let c = 0; c < ch; c++) {
-        const i = base + c;
-        const s =
-          src[i - row - ch]! +
-          src[i - row]! +
-          src[i - row + ch]! +
-          src[i - ch]! +
-          5 * src[i]! +
-          src[i + ch]! +
-          src[i + row - ch]! +
-          src[i + row]! +
-          src[i + row + ch]!;
-        // s/13 is never a tie (13 is odd), so float32 conv + torch.round equals rounding the exact quotient.
-        blurred[i] = Math.round(s / 13);
-      }
+    const up = (y - 1) * row,
+      mid = y * row,
+      dn = (y + 1) * row;
+    for (let i = 0; i < row; i++) cols[i] = src[up + i]! + src[mid + i]! + src[dn + i]!;
+    for (let i = ch, e = row - ch; i < e; i++) {
+      // s/13 is never a tie (13 is odd), so float32 conv + torch.round equals rounding the exact quotient.
+      blurred[mid + i] = DIV13[cols[i - ch]! + cols[i]! + cols[i + ch]! + 4 * src[mid + i]!]!;
     }
   }
   return blendPerPixel(img, factor, blurred, 1);
