@@ -690,12 +690,52 @@ export function resize(img: Image, height: number, width: number, antialias = tr
   checkImage('ops.resize', img);
   checkInt('ops.resize', 'height', height, 1);
   checkInt('ops.resize', 'width', width, 1);
-  const ch = img.channels;
   if (height === img.height && width === img.width) return { ...img, data: img.data.slice() };
-  const wx = resampleWeights(img.width, width, antialias);
-  const wy = resampleWeights(img.height, height, antialias);
+  return resizeWindow(img, 0, 0, img.height, img.width, height, width, antialias);
+}
+
+/**
+ * Crop the `h`×`w` window at (top, left) and resize it to `outHeight`×`outWidth` (F.resized_crop), in one pass
+ * without copying the window first. The window must lie inside the image.
+ */
+export function resizedCrop(
+  img: Image,
+  top: number,
+  left: number,
+  h: number,
+  w: number,
+  outHeight: number,
+  outWidth: number,
+  antialias = true,
+): Image {
+  checkImage('ops.resizedCrop', img);
+  checkInt('ops.resizedCrop', 'top', top, 0, img.height - 1);
+  checkInt('ops.resizedCrop', 'left', left, 0, img.width - 1);
+  checkInt('ops.resizedCrop', 'h', h, 1, img.height - top);
+  checkInt('ops.resizedCrop', 'w', w, 1, img.width - left);
+  checkInt('ops.resizedCrop', 'outHeight', outHeight, 1);
+  checkInt('ops.resizedCrop', 'outWidth', outWidth, 1);
+  if (h === outHeight && w === outWidth) return crop(img, top, left, h, w);
+  return resizeWindow(img, top, left, h, w, outHeight, outWidth, antialias);
+}
+
+function resizeWindow(
+  img: Image,
+  top: number,
+  left: number,
+  ih: number,
+  iw: number,
+  height: number,
+  width: number,
+  antialias: boolean,
+): Image {
+  const ch = img.channels;
+  const wx = resampleWeights(iw, width, antialias);
+  const wy = resampleWeights(ih, height, antialias);
   // Vertical pass first, only over the source rows some output row needs, into float rows; then horizontal.
-  const inRow = img.width * ch;
+  const inRow = iw * ch;
+  const srcRow = img.width * ch;
+  const srcOff = top * srcRow + left * ch;
   const tmp = f32Scratch(height * inRow);
   const src = img.data;
   for (let y = 0; y < height; y++) {
@@ -705,7 +745,7 @@ export function resize(img: Image, height: number, width: number, antialias = tr
       to = y * inRow;
     for (let k = 0; k < n; k++) {
       const wk = wy.w[wo + k]!;
-      const so = (start + k) * inRow;
+      const so = srcOff + (start + k) * srcRow;
       if (k === 0) for (let i = 0; i < inRow; i++) tmp[to + i] = wk * src[so + i]!;
       else for (let i = 0; i < inRow; i++) tmp[to + i] += wk * src[so + i]!;
     }

@@ -196,7 +196,7 @@ export function randomResizedCrop(
       else if (inRatio > r1) w = roundHalfEven(h * r1);
       return { top: Math.floor((height - h) / 2), left: Math.floor((width - w) / 2), height: h, width: w };
     },
-    (img, p) => ops.resize(ops.crop(img, p.top, p.left, p.height, p.width), oh, ow, antialias),
+    (img, p) => ops.resizedCrop(img, p.top, p.left, p.height, p.width, oh, ow, antialias),
   );
 }
 

@@ -172,3 +172,18 @@ test('bad arguments name the op, the field and the accepted range', () => {
   assert.throws(() => ops.resize(img, 0, 3), /augment\.ops\.resize: height must be an integer >= 1, got 0/);
   assert.throws(() => ops.crop(img, 0, 0, -2, 1), /augment\.ops\.crop: height must be an integer >= 1, got -2/);
 });
+
+test('resizedCrop equals resize of the crop, without the copy', () => {
+  const img = images.get('rgb18x22')!;
+  for (const [t, l, h, w, oh, ow] of [
+    [2, 3, 10, 12, 24, 20],
+    [0, 0, 18, 22, 7, 9],
+    [5, 1, 6, 6, 6, 6],
+  ] as const) {
+    assert.deepEqual(ops.resizedCrop(img, t, l, h, w, oh, ow).data, ops.resize(ops.crop(img, t, l, h, w), oh, ow).data);
+  }
+  assert.throws(
+    () => ops.resizedCrop(img, 10, 0, 10, 5, 4, 4),
+    /augment\.ops\.resizedCrop: h must be an integer in \[1, 8\], got 10/,
+  );
+});
