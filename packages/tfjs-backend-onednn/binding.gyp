@@ -10,6 +10,7 @@
         "native/reduce.cc",
         "native/layout.cc",
         "native/matmul.cc",
+        "native/pool.cc",
         "native/batchnorm.cc",
         "native/optimizer.cc"
       ],

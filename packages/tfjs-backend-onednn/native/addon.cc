@@ -10,6 +10,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitReduce(env, exports);
   InitLayout(env, exports);
   InitMatMul(env, exports);
+  InitPool(env, exports);
   InitBatchNorm(env, exports);
   InitOptimizer(env, exports);
   return exports;

@@ -21,17 +21,10 @@ import {
 } from './binary.js';
 import { unaryConfigs } from './unary.js';
 import { castConfig } from './Cast.js';
-import {
-  argMaxConfig,
-  argMinConfig,
-  maxConfig,
-  meanConfig,
-  minConfig,
-  softmaxConfig,
-  sumConfig,
-} from './reduce.js';
+import { argMaxConfig, argMinConfig, maxConfig, meanConfig, minConfig, softmaxConfig, sumConfig } from './reduce.js';
 import { concatConfig, padV2Config, sliceConfig, tileConfig, transposeConfig } from './layout.js';
 import { batchMatMulConfig, fusedMatMulConfig } from './matmul.js';
+import { avgPoolConfig, avgPoolGradConfig, maxPoolConfig, maxPoolGradConfig } from './pool.js';
 import { batchNormTrainConfig, batchNormTrainGradConfig } from '../ops/batchnorm.js';
 
 export const nativeKernels: KernelConfig[] = [
@@ -66,6 +59,10 @@ export const nativeKernels: KernelConfig[] = [
   concatConfig,
   batchMatMulConfig,
   fusedMatMulConfig,
+  maxPoolConfig,
+  avgPoolConfig,
+  maxPoolGradConfig,
+  avgPoolGradConfig,
   batchNormTrainConfig,
   batchNormTrainGradConfig,
 ];
