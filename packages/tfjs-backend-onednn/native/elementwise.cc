@@ -137,16 +137,30 @@ void Broadcast(const float* a, const float* b, float* o, const BroadcastPlan& p,
     }
     return;
   }
-#pragma omp parallel for schedule(static) if (total >= kParallelMin)
-  for (int64_t row = 0; row < rows; ++row) {
-    int64_t rest = row, oa = 0, ob = 0;
+  int64_t chunks = std::min<int64_t>(Chunks(total), rows);
+#pragma omp parallel for schedule(static) if (chunks > 1)
+  for (int64_t c = 0; c < chunks; ++c) {
+    int64_t begin = rows * c / chunks, end = rows * (c + 1) / chunks;
+    // Offsets of the first row from its multi-index, then an odometer (no divisions per row).
+    std::vector<int64_t> idx(r - 1, 0);
+    int64_t rest = begin, oa = 0, ob = 0;
     for (size_t k = r - 1; k-- > 0;) {
-      int64_t i = rest % p.dims[k];
+      idx[k] = rest % p.dims[k];
       rest /= p.dims[k];
-      oa += i * p.sa[k];
-      ob += i * p.sb[k];
+      oa += idx[k] * p.sa[k];
+      ob += idx[k] * p.sb[k];
     }
-    RunDispatch<Op>(a + oa, isa, b + ob, isb, o + row * inner, inner);
+    for (int64_t row = begin; row < end; ++row) {
+      RunDispatch<Op>(a + oa, isa, b + ob, isb, o + row * inner, inner);
+      for (size_t k = r - 1; k-- > 0;) {
+        oa += p.sa[k];
+        ob += p.sb[k];
+        if (++idx[k] < p.dims[k]) break;
+        oa -= p.sa[k] * p.dims[k];
+        ob -= p.sb[k] * p.dims[k];
+        idx[k] = 0;
+      }
+    }
   }
 }
 

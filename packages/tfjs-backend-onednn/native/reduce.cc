@@ -7,6 +7,7 @@
 // in float32 sequentially; double keeps ours within its rounding error).
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "common.h"
 #include "parallel.h"
@@ -36,6 +37,47 @@ struct MinAcc {
   static T Add(T a, float v) { return (v < a || v != v) ? v : a; }
   static T Merge(T a, T b) { return a != a ? a : Add(a, b); }
 };
+
+// acc[k] (+)= rows[r][k] for r in [r0, r1) of a [R, K] block. Sums go through float partials of up to 64 rows (which
+// vectorise) before being added to the double accumulators.
+template <class Acc>
+void AccumulateRows(const float* block, int64_t r0, int64_t r1, int64_t K, typename Acc::T* acc) {
+  if constexpr (std::is_same_v<typename Acc::T, double>) {
+    std::vector<float> part(K);
+    for (int64_t rb = r0; rb < r1; rb += 64) {
+      int64_t re = std::min(r1, rb + 64);
+      float* pt = part.data();
+      for (int64_t k = 0; k < K; ++k) pt[k] = 0.f;
+      for (int64_t r = rb; r < re; ++r) {
+        const float* row = block + r * K;
+#pragma omp simd
+        for (int64_t k = 0; k < K; ++k) pt[k] += row[k];
+      }
+      for (int64_t k = 0; k < K; ++k) acc[k] += pt[k];
+    }
+  } else {
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* row = block + r * K;
+#pragma omp simd
+      for (int64_t k = 0; k < K; ++k) acc[k] = Acc::Add(acc[k], row[k]);
+    }
+  }
+}
+
+// Reduces a contiguous run.
+template <class Acc>
+typename Acc::T ReduceRun(const float* x, int64_t n) {
+  if constexpr (std::is_same_v<typename Acc::T, double>) {
+    double acc = 0.0;
+#pragma omp simd reduction(+ : acc)
+    for (int64_t i = 0; i < n; ++i) acc += x[i];
+    return acc;
+  } else {
+    typename Acc::T acc = Acc::Init();
+    for (int64_t i = 0; i < n; ++i) acc = Acc::Add(acc, x[i]);
+    return acc;
+  }
+}
 
 // Dimensions after dropping size-1 ones and merging neighbours of the same kind.
 struct Groups {
@@ -72,10 +114,7 @@ void ReduceKRK(const float* x, float* y, int64_t K1, int64_t R, int64_t K2, doub
     if (K1 >= threads) {  // rows over threads
 #pragma omp parallel for schedule(static) if (threads > 1)
       for (int64_t k = 0; k < K1; ++k) {
-        const float* row = x + k * R;
-        T acc = Acc::Init();
-        for (int64_t r = 0; r < R; ++r) acc = Acc::Add(acc, row[r]);
-        y[k] = static_cast<float>(acc * scale);
+        y[k] = static_cast<float>(ReduceRun<Acc>(x + k * R, R) * scale);
       }
     } else {  // few long rows: split each row between threads
       for (int64_t k = 0; k < K1; ++k) {
@@ -84,9 +123,7 @@ void ReduceKRK(const float* x, float* y, int64_t K1, int64_t R, int64_t K2, doub
 #pragma omp parallel for schedule(static) if (threads > 1)
         for (int t = 0; t < threads; ++t) {
           int64_t begin = R * t / threads, end = R * (t + 1) / threads;
-          T acc = Acc::Init();
-          for (int64_t r = begin; r < end; ++r) acc = Acc::Add(acc, row[r]);
-          part[t] = acc;
+          part[t] = ReduceRun<Acc>(row + begin, end - begin);
         }
         T acc = part[0];
         for (int t = 1; t < threads; ++t) acc = Acc::Merge(acc, part[t]);
@@ -99,13 +136,7 @@ void ReduceKRK(const float* x, float* y, int64_t K1, int64_t R, int64_t K2, doub
 #pragma omp parallel for schedule(static) if (threads > 1)
     for (int64_t k1 = 0; k1 < K1; ++k1) {
       std::vector<T> acc(K2, Acc::Init());
-      const float* block = x + k1 * R * K2;
-      for (int64_t r = 0; r < R; ++r) {
-        const float* row = block + r * K2;
-        T* a = acc.data();
-#pragma omp simd
-        for (int64_t k2 = 0; k2 < K2; ++k2) a[k2] = Acc::Add(a[k2], row[k2]);
-      }
+      AccumulateRows<Acc>(x + k1 * R * K2, 0, R, K2, acc.data());
       for (int64_t k2 = 0; k2 < K2; ++k2) y[k1 * K2 + k2] = static_cast<float>(acc[k2] * scale);
     }
     return;
@@ -117,12 +148,7 @@ void ReduceKRK(const float* x, float* y, int64_t K1, int64_t R, int64_t K2, doub
 #pragma omp parallel for schedule(static) if (threads > 1)
     for (int t = 0; t < threads; ++t) {
       int64_t begin = R * t / threads, end = R * (t + 1) / threads;
-      T* a = part.data() + static_cast<size_t>(t) * K2;
-      for (int64_t r = begin; r < end; ++r) {
-        const float* row = block + r * K2;
-#pragma omp simd
-        for (int64_t k2 = 0; k2 < K2; ++k2) a[k2] = Acc::Add(a[k2], row[k2]);
-      }
+      AccumulateRows<Acc>(block, begin, end, K2, part.data() + static_cast<size_t>(t) * K2);
     }
     for (int64_t k2 = 0; k2 < K2; ++k2) {
       T acc = part[k2];
