@@ -154,8 +154,12 @@ Napi::Value BnTrainBackward(const Napi::CallbackInfo& info) {
       const float* xr = x + r * c;
       if (y) {
         const float* yr = y + r * c;
+        // g = dy where y > 0, else 0. dy is loaded unconditionally so that GCC if-converts and vectorises the select;
+        // written as a conditional load (or as dy·float(y > 0)) it stays a branch that mispredicts on random signs,
+        // measured 15x slower.
         for (int64_t k = 0; k < c; ++k) {
-          const float g = yr[k] > 0.f ? dyr[k] : 0.f;
+          const float dv = dyr[k];
+          const float g = yr[k] > 0.f ? dv : 0.f;
           s1[k] += g;
           s2[k] += g * (xr[k] - mean[k]);
         }
@@ -187,12 +191,13 @@ Napi::Value BnTrainBackward(const Napi::CallbackInfo& info) {
       float* dxr = dx + r * c;
       if (y) {
         const float* yr = y + r * c;
-        float* dr = dres ? dres + r * c : nullptr;
+        // Two simple loops (g first, then dx from g) vectorise; one fused loop with the select did not.
+        float* gr = dres ? dres + r * c : dxr;
         for (int64_t k = 0; k < c; ++k) {
-          const float g = yr[k] > 0.f ? dyr[k] : 0.f;
-          dxr[k] = ps[k] * g - psh[k] - pxc[k] * xr[k];
-          if (dr) dr[k] = g;
+          const float dv = dyr[k];
+          gr[k] = yr[k] > 0.f ? dv : 0.f;
         }
+        for (int64_t k = 0; k < c; ++k) dxr[k] = ps[k] * gr[k] - psh[k] - pxc[k] * xr[k];
       } else {
         for (int64_t k = 0; k < c; ++k) dxr[k] = ps[k] * dyr[k] - psh[k] - pxc[k] * xr[k];
         if (dres) std::copy(dyr, dyr + c, dres + r * c);
