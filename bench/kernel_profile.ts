@@ -1,10 +1,20 @@
 // Kernel profile of a plain tfjs-layers ResNet-20 (conv-BN-ReLU blocks, standard tf.layers.batchNormalization)
 // training on 'onednn': wraps every kernel of the backend with a timer and lists kernels by total time per step.
 // Usage: node --import tsx bench/kernel_profile.ts [--batch 32] [--steps 4] [--input 32x32x3] [--top 40]
+//        [--without Multiply,Sum,... | --without elementwise]  (run those kernels with the cpu backend's code instead,
+//        e.g. to measure the step before/after the native elementwise, reduction, layout, pooling and matmul kernels)
 import * as tf from '@tensorflow/tfjs';
-import { getKernelsForBackend, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import {
+  getKernel,
+  getKernelsForBackend,
+  registerKernel,
+  unregisterKernel,
+  type KernelConfig,
+} from '@tensorflow/tfjs-core';
 // Imported from source so the profile runs without a build of the package.
 import '../packages/tfjs-backend-onednn/src/index.js';
+import type { OneDnnBackend } from '../packages/tfjs-backend-onednn/src/backend.js';
+import { PerformanceObserver } from 'node:perf_hooks';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -21,6 +31,21 @@ interface Stat {
 }
 const stats = new Map<string, Stat>();
 let timing = false;
+
+// The native kernels of the elementwise, reduction, layout, pooling and matmul families (`--without elementwise`).
+const FAMILIES = (
+  'Add,Sub,Multiply,RealDiv,Maximum,Minimum,SquaredDifference,Relu,Exp,Log,Neg,Square,Sqrt,Rsqrt,Abs,Sigmoid,Tanh,' +
+  'Reciprocal,Step,Relu6,AddN,Cast,Sum,Mean,Max,Min,ArgMax,ArgMin,Softmax,Tile,Transpose,PadV2,Slice,Concat,' +
+  'BatchMatMul,_FusedMatMul,MaxPool,AvgPool,MaxPoolGrad,AvgPoolGrad'
+).split(',');
+const withoutArg = arg('without', '');
+const without = new Set(withoutArg === 'elementwise' ? FAMILIES : withoutArg.split(',').filter(Boolean));
+for (const name of without) {
+  const cpu = getKernel(name, 'cpu');
+  if (!cpu) throw new Error(`--without: no cpu kernel '${name}'`);
+  unregisterKernel(name, 'onednn');
+  registerKernel({ ...cpu, backendName: 'onednn' });
+}
 
 // Re-register every kernel of 'onednn' with a wall-clock timer around it.
 for (const k of getKernelsForBackend('onednn')) {
@@ -48,7 +73,14 @@ function resnet20(): tf.LayersModel {
   const input = tf.input({ shape: [h, w, c] });
   const convBn = (x: tf.SymbolicTensor, filters: number, stride: number, k = 3) => {
     const y = tf.layers
-      .conv2d({ filters, kernelSize: k, strides: stride, padding: 'same', useBias: false, kernelInitializer: 'heNormal' })
+      .conv2d({
+        filters,
+        kernelSize: k,
+        strides: stride,
+        padding: 'same',
+        useBias: false,
+        kernelInitializer: 'heNormal',
+      })
       .apply(x) as tf.SymbolicTensor;
     return tf.layers.batchNormalization().apply(y) as tf.SymbolicTensor;
   };
@@ -75,6 +107,16 @@ async function main() {
   const ys = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32') as tf.Tensor1D, 10);
   const times: number[] = [];
   await model.trainOnBatch(xs, ys); // warm-up (primitive creation, pool fill)
+  await model.trainOnBatch(xs, ys);
+  // GC pauses during the timed steps (entries arrive asynchronously, so filter them by start time afterwards).
+  const gcEntries: Array<{ start: number; duration: number }> = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcEntries.push({ start: e.startTime, duration: e.duration });
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
+  const pool = (tf.backend() as OneDnnBackend).pool;
+  const [hits0, misses0] = [pool.hits, pool.misses];
+  const timedStart = performance.now();
   for (let s = 0; s < steps; s++) {
     timing = true;
     const t0 = performance.now();
@@ -82,6 +124,12 @@ async function main() {
     times.push(performance.now() - t0);
     timing = false;
   }
+  const timedEnd = performance.now();
+  await new Promise((r) => setTimeout(r, 50)); // let the GC observer deliver
+  gcObserver.disconnect();
+  const gcMs = gcEntries
+    .filter((e) => e.start >= timedStart && e.start <= timedEnd)
+    .reduce((acc, e) => acc + e.duration, 0);
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)];
   let total = 0;
@@ -91,9 +139,12 @@ async function main() {
     calls += s.calls;
   }
   console.log(
-    `plain tfjs-layers ResNet-20, input ${h}x${w}x${c}, batch ${batch}: median step ${median.toFixed(1)} ms ` +
+    `plain tfjs-layers ResNet-20, input ${h}x${w}x${c}, batch ${batch}` +
+      (without.size ? ` (${without.size} kernels on cpu code)` : '') +
+      `: median step ${median.toFixed(1)} ms ` +
       `(${((batch * 1000) / median).toFixed(1)} img/s) over ${steps} steps; ${(calls / steps).toFixed(0)} kernel calls/step, ` +
-      `${(total / steps).toFixed(1)} ms/step inside kernels`,
+      `${(total / steps).toFixed(1)} ms/step inside kernels; GC ${(gcMs / steps).toFixed(1)} ms/step; ` +
+      `output pool ${((pool.hits - hits0) / steps).toFixed(0)} hits, ${((pool.misses - misses0) / steps).toFixed(0)} misses per step`,
   );
   const rows = [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, top);
   console.log('kernel'.padEnd(28) + 'calls/step'.padStart(11) + 'ms/step'.padStart(10) + '   share');
