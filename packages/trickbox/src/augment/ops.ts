@@ -15,6 +15,11 @@ const HIST = new Int32Array(256);
 let scratchU8 = new Uint8Array(4096);
 let scratchF64 = new Float64Array(1024);
 let scratchF32 = new Float64Array(4096);
+let scratchI32 = new Int32Array(256);
+function i32Scratch(n: number): Int32Array {
+  if (scratchI32.length < n) scratchI32 = new Int32Array(Math.max(n, scratchI32.length * 2));
+  return scratchI32;
+}
 let scratchCols = new Int32Array(1024);
 function colScratch(n: number): Int32Array {
   if (scratchCols.length < n) scratchCols = new Int32Array(Math.max(n, scratchCols.length * 2));
@@ -508,6 +513,10 @@ export function warpAffine(img: Image, matrix: readonly number[], fill?: Fill, w
     xs[2 * j] = f32(x * r00);
     xs[2 * j + 1] = f32(x * r01);
   }
+  // When a cross term is exactly zero (shears, translations), the source column depends on the output column
+  // only (or the source row on the output row only): compute it once, with the same float32 steps.
+  const colX = r10 === 0 ? i32Scratch(w) : null;
+  if (colX) for (let j = 0; j < w; j++) colX[j] = roundEven(f32(f32(f32(f32(xs[2 * j]! + r20) + 1) * sw) - 0.5));
   const out = makeImage(h, w, ch);
   const src = img.data,
     dst = out.data;
@@ -515,12 +524,11 @@ export function warpAffine(img: Image, matrix: readonly number[], fill?: Fill, w
     const y = f32(-h * 0.5 + 0.5 + i);
     const yx = f32(y * r10),
       yy = f32(y * r11);
+    const rowY = r01 === 0 ? roundEven(f32(f32(f32(f32(yy + r21) + 1) * sh) - 0.5)) : -1;
     for (let j = 0; j < w; j++) {
-      const gx = f32(f32(xs[2 * j]! + yx) + r20);
-      const gy = f32(f32(xs[2 * j + 1]! + yy) + r21);
       // grid_sample unnormalize (align_corners=False): ((g + 1) * size / 2) - 0.5, then round half to even
-      const ix = roundEven(f32(f32(f32(gx + 1) * sw) - 0.5));
-      const iy = roundEven(f32(f32(f32(gy + 1) * sh) - 0.5));
+      const ix = colX ? colX[j]! : roundEven(f32(f32(f32(f32(f32(xs[2 * j]! + yx) + r20) + 1) * sw) - 0.5));
+      const iy = r01 === 0 ? rowY : roundEven(f32(f32(f32(f32(f32(xs[2 * j + 1]! + yy) + r21) + 1) * sh) - 0.5));
       const d = (i * w + j) * ch;
       if (ix >= 0 && ix < w && iy >= 0 && iy < h) {
         const s = (iy * w + ix) * ch;

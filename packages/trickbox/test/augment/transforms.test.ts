@@ -126,21 +126,29 @@ test('Random Erasing (seed defaults): rate ≈ p, area fraction and aspect withi
   const abins = new Array(5).fill(0);
   for (const a of areas) abins[Math.min(4, Math.max(0, Math.floor(((a - 0.02) / 0.38) * 5)))]++;
   for (const b of abins) assert.ok(b > areas.length * 0.1, `area bins ${abins}`);
-  // uniform aspect sampling (Zhong): more mass at aspect > 1 than < 1
+  // uniform aspect sampling (Zhong): spread over [r1, 1/r1] in linear scale, so more mass at aspect > 1 than < 1
   const above = logAspects.filter((x) => x > 0).length / logAspects.length;
   assert.ok(above > 0.6, `share of tall rectangles ${above}`);
+  const rbins = new Array(5).fill(0);
+  for (const la of logAspects)
+    rbins[Math.min(4, Math.max(0, Math.floor(((Math.exp(la) - 0.3) / (1 / 0.3 - 0.3)) * 5)))]++;
+  for (const b of rbins) assert.ok(b > logAspects.length * 0.12, `aspect bins ${rbins}`);
   // torchvision preset: log-uniform aspect → symmetric in log space
   const tv = augment.randomErasing({ preset: 'torchvision', p: 1 });
   let tall = 0,
     n = 0;
+  const lbins = new Array(5).fill(0);
   for (let k = 0; k < 5000; k++) {
     const q = tv.sample(img, rng);
     if (!q.erase) continue;
     n++;
     if (q.height > q.width) tall++;
+    const u = Math.log(q.height / q.width / 0.3) / Math.log(3.3 / 0.3);
+    lbins[Math.min(4, Math.max(0, Math.floor(u * 5)))]++;
     assert.ok((q.height * q.width) / 10000 <= 0.33 + (q.height + q.width) / 20000);
   }
   assert.ok(Math.abs(tall / n - 0.5) < 0.04, `torchvision tall share ${tall / n}`);
+  for (const b of lbins) assert.ok(b > n * 0.14, `log-aspect bins ${lbins}`);
 });
 
 test('Random Erasing fills: mean pixel (seed default), constant, random; gray uses the first mean value', () => {
