@@ -447,3 +447,48 @@ test('bad arguments throw errors naming the transform, the field and the accepte
     /augment\.compose: transforms\[1\] must be a function/,
   );
 });
+
+test('every transform and op handles tiny images (1×1 to 5×5, gray and RGB)', () => {
+  const rng = new Rng(21);
+  const transforms: augment.Transform[] = [
+    augment.randomCrop({ size: 1 }),
+    augment.randomCrop({ size: 2, padding: 1, padIfNeeded: true }),
+    augment.randomResizedCrop({ size: 3 }),
+    augment.randomHorizontalFlip(),
+    augment.randomRotation({ degrees: 180 }),
+    augment.colorJitter({ brightness: 0.5, contrast: 0.5, saturation: 0.5, hue: 0.5 }),
+    augment.cutout({ holes: 3, length: 3, fill: 'random' }),
+    augment.cutout({ length: 0 }),
+    augment.randomErasing({ p: 1 }),
+    augment.randomErasing({ p: 1, fill: 'random', preset: 'torchvision' }),
+    augment.autoAugment({ policy: 'svhn' }),
+    augment.autoAugment({ policy: 'imagenet', fill: 7 }),
+    augment.randAugment({ n: 4, m: 30 }),
+    augment.trivialAugment({ fill: [1] }),
+  ];
+  const unary = ['invert', 'autoContrast', 'equalize', 'hflip', 'vflip'] as const;
+  const withArg = [
+    ['posterize', 3],
+    ['solarize', 100],
+    ['brightness', 1.5],
+    ['contrast', 0.5],
+    ['color', 1.5],
+    ['sharpness', 1.9],
+    ['hue', 0.2],
+    ['rotate', 45],
+    ['shearX', -0.5],
+    ['shearY', 0.5],
+    ['translateX', 2],
+    ['translateY', -1],
+  ] as const;
+  for (let k = 0; k < 300; k++) {
+    const h = 1 + rng.int(5),
+      w = 1 + rng.int(5),
+      c: 1 | 3 = rng.bernoulli(0.5) ? 3 : 1;
+    const img: Image = { data: new Uint8Array(h * w * c).map(() => rng.int(256)), height: h, width: w, channels: c };
+    for (const t of transforms) augment.checkImage('test', t(img, rng));
+    for (const op of unary) assert.equal(augment.ops[op](img).data.length, h * w * c);
+    for (const [op, v] of withArg)
+      assert.equal((augment.ops[op] as (i: Image, v: number) => Image)(img, v).data.length, h * w * c);
+  }
+});
