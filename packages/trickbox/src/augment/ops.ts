@@ -513,36 +513,59 @@ export function warpAffine(img: Image, matrix: readonly number[], fill?: Fill, w
     xs[2 * j] = f32(x * r00);
     xs[2 * j + 1] = f32(x * r01);
   }
-  // When a cross term is exactly zero (shears, translations), the source column depends on the output column
-  // only (or the source row on the output row only): compute it once, with the same float32 steps.
-  const colX = r10 === 0 ? i32Scratch(w) : null;
+  // Pass 1: the source pixel of every output pixel (-1 outside). When a cross term is exactly zero (shears), the
+  // source column depends on the output column only (or the source row on the output row only): computed once,
+  // with the same float32 steps.
+  const n = h * w;
+  const idx = i32Scratch(n + w);
+  const colX = r10 === 0 ? idx.subarray(n, n + w) : null;
   if (colX) for (let j = 0; j < w; j++) colX[j] = roundEven(f32(f32(f32(f32(xs[2 * j]! + r20) + 1) * sw) - 0.5));
-  const out = makeImage(h, w, ch);
-  const src = img.data,
-    dst = out.data;
   for (let i = 0; i < h; i++) {
     const y = f32(-h * 0.5 + 0.5 + i);
     const yx = f32(y * r10),
       yy = f32(y * r11);
-    const rowY = r01 === 0 ? roundEven(f32(f32(f32(f32(yy + r21) + 1) * sh) - 0.5)) : -1;
-    for (let j = 0; j < w; j++) {
-      // grid_sample unnormalize (align_corners=False): ((g + 1) * size / 2) - 0.5, then round half to even
-      const ix = colX ? colX[j]! : roundEven(f32(f32(f32(f32(f32(xs[2 * j]! + yx) + r20) + 1) * sw) - 0.5));
-      const iy = r01 === 0 ? rowY : roundEven(f32(f32(f32(f32(f32(xs[2 * j + 1]! + yy) + r21) + 1) * sh) - 0.5));
-      const d = (i * w + j) * ch;
-      if (ix >= 0 && ix < w && iy >= 0 && iy < h) {
-        const s = (iy * w + ix) * ch;
-        dst[d] = src[s]!;
-        if (ch === 3) {
-          dst[d + 1] = src[s + 1]!;
-          dst[d + 2] = src[s + 2]!;
-        }
+    const o = i * w;
+    if (r01 === 0) {
+      const iy = roundEven(f32(f32(f32(f32(yy + r21) + 1) * sh) - 0.5));
+      const rowOk = iy >= 0 && iy < h;
+      for (let j = 0; j < w; j++) {
+        // grid_sample unnormalize (align_corners=False): ((g + 1) * size / 2) - 0.5, then round half to even
+        const ix = colX ? colX[j]! : roundEven(f32(f32(f32(f32(f32(xs[2 * j]! + yx) + r20) + 1) * sw) - 0.5));
+        idx[o + j] = rowOk && ix >= 0 && ix < w ? iy * w + ix : -1;
+      }
+    } else {
+      for (let j = 0; j < w; j++) {
+        const ix = colX ? colX[j]! : roundEven(f32(f32(f32(f32(f32(xs[2 * j]! + yx) + r20) + 1) * sw) - 0.5));
+        const iy = roundEven(f32(f32(f32(f32(f32(xs[2 * j + 1]! + yy) + r21) + 1) * sh) - 0.5));
+        idx[o + j] = ix >= 0 && ix < w && iy >= 0 && iy < h ? iy * w + ix : -1;
+      }
+    }
+  }
+  // Pass 2: gather.
+  const out = makeImage(h, w, ch);
+  const src = img.data,
+    dst = out.data;
+  if (ch === 1) {
+    const f0 = fillPx[0]!;
+    for (let p = 0; p < n; p++) {
+      const q = idx[p]!;
+      dst[p] = q >= 0 ? src[q]! : f0;
+    }
+  } else {
+    const f0 = fillPx[0]!,
+      f1 = fillPx[1]!,
+      f2 = fillPx[2]!;
+    for (let p = 0, d = 0; p < n; p++, d += 3) {
+      const q = idx[p]!;
+      if (q >= 0) {
+        const s3 = q * 3;
+        dst[d] = src[s3]!;
+        dst[d + 1] = src[s3 + 1]!;
+        dst[d + 2] = src[s3 + 2]!;
       } else {
-        dst[d] = fillPx[0]!;
-        if (ch === 3) {
-          dst[d + 1] = fillPx[1]!;
-          dst[d + 2] = fillPx[2]!;
-        }
+        dst[d] = f0;
+        dst[d + 1] = f1;
+        dst[d + 2] = f2;
       }
     }
   }
