@@ -11,7 +11,7 @@ const f32 = Math.fround;
 const LUT = [new Uint8Array(256), new Uint8Array(256), new Uint8Array(256)];
 const TA = new Float64Array(256);
 const TB = new Float64Array(256);
-const HIST = new Int32Array(256);
+const HIST = new Int32Array(768);
 let scratchU8 = new Uint8Array(4096);
 let scratchF64 = new Float64Array(1024);
 let scratchF32 = new Float64Array(4096);
@@ -269,14 +269,25 @@ export function autoContrast(img: Image): Image {
   checkImage('ops.autoContrast', img);
   const ch = img.channels;
   const src = img.data;
-  const lo = [255, 255, 255],
-    hi = [0, 0, 0];
-  for (let i = 0; i < src.length; i += ch) {
-    for (let c = 0; c < ch; c++) {
-      const v = src[i + c]!;
-      if (v < lo[c]!) lo[c] = v;
-      if (v > hi[c]!) hi[c] = v;
+  // A 256-entry presence table per channel is cheaper than comparisons per value.
+  const seen = HIST;
+  seen.fill(0, 0, 768);
+  if (ch === 1) for (let i = 0; i < src.length; i++) seen[src[i]!] = 1;
+  else
+    for (let i = 0; i < src.length; i += 3) {
+      seen[src[i]!] = 1;
+      seen[256 + src[i + 1]!] = 1;
+      seen[512 + src[i + 2]!] = 1;
     }
+  const lo = [0, 0, 0],
+    hi = [0, 0, 0];
+  for (let c = 0; c < ch; c++) {
+    let a = 0,
+      b = 255;
+    while (seen[c * 256 + a] === 0) a++;
+    while (seen[c * 256 + b] === 0) b--;
+    lo[c] = a;
+    hi[c] = b;
   }
   const luts: Uint8Array[] = [];
   for (let c = 0; c < ch; c++) {
@@ -300,10 +311,17 @@ export function equalize(img: Image): Image {
   const ch = img.channels;
   const src = img.data;
   const luts: Uint8Array[] = [];
-  const hist = HIST;
+  const all = HIST;
+  all.fill(0, 0, 768);
+  if (ch === 1) for (let i = 0; i < src.length; i++) all[src[i]!]!++;
+  else
+    for (let i = 0; i < src.length; i += 3) {
+      all[src[i]!]!++;
+      all[256 + src[i + 1]!]!++;
+      all[512 + src[i + 2]!]!++;
+    }
   for (let c = 0; c < ch; c++) {
-    hist.fill(0);
-    for (let i = c; i < src.length; i += ch) hist[src[i]!]!++;
+    const hist = all.subarray(c * 256, c * 256 + 256);
     // step = (sum of the histogram without its last non-zero bin) // 255
     let total = 0,
       last = 0;
