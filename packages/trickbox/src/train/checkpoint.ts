@@ -38,7 +38,18 @@ export interface Checkpoint {
   tensors: Map<string, { entry: TensorEntry; data: Float32Array | Int32Array }>;
 }
 
-/** Serialises state + named tensors into one buffer. */
+/** A checkpoint would hold NaN/Inf: refused, so the last checkpoint on disk is always one to resume from. */
+export class NonFiniteStateError extends Error {
+  constructor(
+    readonly group: string,
+    readonly tensor: string,
+  ) {
+    super(`${group} tensor ${tensor} holds NaN or Infinity`);
+    this.name = 'NonFiniteStateError';
+  }
+}
+
+/** Serialises state + named tensors into one buffer; throws NonFiniteStateError for a NaN/Inf value. */
 export async function encodeCheckpoint(
   state: CheckpointState,
   groups: Record<string, { name: string; tensor: tf.Tensor }[]>,
@@ -50,6 +61,7 @@ export async function encodeCheckpoint(
     for (const { name, tensor } of list) {
       const dtype = tensor.dtype === 'int32' ? 'int32' : 'float32';
       const arr = dtype === 'int32' ? Int32Array.from(await tensor.data()) : Float32Array.from(await tensor.data());
+      if (dtype === 'float32' && !arr.every(Number.isFinite)) throw new NonFiniteStateError(group, name);
       entries.push({ group, name, shape: tensor.shape, dtype, offset, length: arr.length });
       datas.push(new Uint8Array(arr.buffer));
       offset += arr.byteLength;
@@ -69,13 +81,34 @@ export function decodeCheckpoint(file: string, buf: Buffer): Checkpoint {
   if (12 + hlen > buf.length) throw new Error(`${file}: truncated checkpoint header`);
   let header: CheckpointState & { tensors: TensorEntry[] };
   try {
-    header = JSON.parse(buf.subarray(12, 12 + hlen).toString('utf8'));
+    // plain data only: keys that could reach an object's prototype when the state is merged are refused
+    header = JSON.parse(buf.subarray(12, 12 + hlen).toString('utf8'), (key, value) => {
+      if (key === '__proto__' || key === 'constructor' || key === 'prototype')
+        throw new Error(`forbidden key '${key}'`);
+      return value;
+    });
   } catch (e) {
     throw new Error(`${file}: corrupt checkpoint header (${(e as Error).message})`);
   }
+  if (header === null || typeof header !== 'object' || !Array.isArray(header.tensors))
+    throw new Error(`${file}: corrupt checkpoint header (no tensor list)`);
+  const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+  if (![header.step, header.epoch, header.batch, header.metricsBytes].every(isCount))
+    throw new Error(`${file}: corrupt checkpoint header (step/epoch/batch/metricsBytes must be integers >= 0)`);
   const base = 12 + hlen;
   const tensors = new Map<string, { entry: TensorEntry; data: Float32Array | Int32Array }>();
-  for (const entry of header.tensors ?? []) {
+  for (const entry of header.tensors) {
+    if (
+      typeof entry?.group !== 'string' ||
+      typeof entry.name !== 'string' ||
+      (entry.dtype !== 'float32' && entry.dtype !== 'int32') ||
+      !isCount(entry.offset) ||
+      !isCount(entry.length) ||
+      !Array.isArray(entry.shape) ||
+      !entry.shape.every(isCount) ||
+      entry.shape.reduce((a, b) => a * b, 1) !== entry.length
+    )
+      throw new Error(`${file}: corrupt checkpoint header (bad tensor entry ${JSON.stringify(entry).slice(0, 80)})`);
     const bytes = entry.length * 4;
     if (base + entry.offset + bytes > buf.length)
       throw new Error(`${file}: truncated checkpoint data (${entry.group}/${entry.name})`);
@@ -108,18 +141,28 @@ export function writeCheckpoint(runDir: string, step: number, data: Buffer, keep
   const file = join(checkpointDir(runDir), `ckpt-${String(step).padStart(9, '0')}.tbx`);
   writeFileAtomic(file, data);
   for (const old of listCheckpoints(runDir).slice(keep)) removeQuietly(old);
+  // temp files of writes cut by a crash of an earlier process (never read: only complete files are renamed in)
+  for (const f of readdirSync(checkpointDir(runDir)))
+    if (/^\.ckpt-\d+\.tbx\.tmp-\d+$/.test(f) && !f.endsWith(`.tmp-${process.pid}`))
+      removeQuietly(join(checkpointDir(runDir), f));
   return file;
 }
 
-/** The newest readable checkpoint of a run, or undefined. */
+/**
+ * The newest readable checkpoint of a run, or undefined when there is none. When checkpoint files exist but none
+ * is readable, throws naming them (resuming must not silently start over and drop the run's metrics).
+ */
 export function readLatestCheckpoint(runDir: string): { file: string; checkpoint: Checkpoint } | undefined {
+  const errors: string[] = [];
   for (const file of listCheckpoints(runDir)) {
     try {
       return { file, checkpoint: decodeCheckpoint(file, readFileSync(file)) };
-    } catch {
+    } catch (e) {
       /* an unreadable file cannot come from writeCheckpoint's atomic rename; try the previous one */
+      errors.push((e as Error).message);
     }
   }
+  if (errors.length > 0) throw new Error(`no readable checkpoint in ${checkpointDir(runDir)}: ${errors.join('; ')}`);
   return undefined;
 }
 
