@@ -5,7 +5,7 @@ import * as models from '../models/index.js';
 import * as optim from '../optim/index.js';
 import * as schedules from '../schedules/index.js';
 import * as mix from '../mix/index.js';
-import type { Rng } from '../rng/index.js';
+import { Rng } from '../rng/index.js';
 import { RecipeError, type Recipe } from './recipe.js';
 
 export type ModelFactory = (opts: {
@@ -30,7 +30,34 @@ export function modelFactory(recipe: Recipe): ModelFactory {
       `recipe: model.name is ${JSON.stringify(recipe.model.name)}; accepted: ${functionsOf(models).join(', ') || '(no models available in this build)'}`,
     );
   return ({ inputShape, numClasses, seed }) =>
-    (ctor as (o: object) => tf.LayersModel)({ seed, ...recipe.model.options, inputShape, numClasses });
+    withSeededMathRandom(seed, () =>
+      (ctor as (o: object) => tf.LayersModel)({ seed, ...recipe.model.options, inputShape, numClasses }),
+    );
+}
+
+/**
+ * Runs `fn` with `Math.random` drawing from an Rng seeded with `seed`. tfjs initializers and dropout without an
+ * explicit seed seed themselves from `Math.random` (tfjs-core rand_util), so without this the same recipe seed gave
+ * different initial weights and dropout masks in every process (and a resumed run could not match an
+ * uninterrupted one). `fn` must be synchronous.
+ */
+export function withSeededMathRandom<T>(seed: number, fn: () => T): T {
+  const restore = seedMathRandom(seed);
+  try {
+    return fn();
+  } finally {
+    restore();
+  }
+}
+
+/** Replaces `Math.random` by an Rng seeded with `seed`; returns the function that puts the original back. */
+export function seedMathRandom(seed: number): () => void {
+  const rng = new Rng(seed);
+  const saved = Math.random;
+  Math.random = () => rng.next();
+  return () => {
+    Math.random = saved;
+  };
 }
 
 /** Effective base learning rate: the linear scaling rule when `linearScalingReference` is set (Goyal et al. 2017 §2.1). */

@@ -3,11 +3,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DataLoader, type Dataset } from '../data/index.js';
+import { DataLoader, derivedSeed, type Dataset } from '../data/index.js';
 import * as losses from '../losses/index.js';
 import { Rng } from '../rng/index.js';
-import { buildMixer, buildOptimizer, buildSchedule, modelFactory, type ModelFactory } from './build.js';
+import { buildMixer, buildOptimizer, buildSchedule, modelFactory, seedMathRandom, type ModelFactory } from './build.js';
 import {
+  NonFiniteStateError,
   encodeCheckpoint,
   groupValues,
   readLatestCheckpoint,
@@ -18,7 +19,7 @@ import { loadDatasets, prepareData, type RunData } from './data.js';
 import { evaluate, type EvalResult } from './evaluate.js';
 import { appendJsonl, fileSize, truncateTo, writeFileAtomic } from './io.js';
 import { loadModel, saveModel, type Preprocessing } from './modelio.js';
-import type { Recipe } from './recipe.js';
+import { RecipeError, type Recipe } from './recipe.js';
 
 /** A failure during training (not a usage error): NaN loss, incompatible checkpoint, … */
 export class TrainingError extends Error {
@@ -116,6 +117,20 @@ function renameOptimizerWeights(
   });
 }
 
+/** Stream id of the per-step Math.random seed (dropout), distinct from the loader's per-sample streams. */
+const DROPOUT_STREAM = 0x44524f50;
+
+/** Runs a builder of a recipe section; its argument errors are recipe errors (exit code 2) naming the field. */
+function recipeField<T>(field: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof RecipeError || e instanceof TrainingError) throw e;
+    const msg = (e as Error).message.split('\n')[0];
+    throw new RecipeError(`recipe: ${msg.startsWith(field) ? '' : `${field}: `}${msg}`);
+  }
+}
+
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { recipe } = opts;
   const runDir = resolve(opts.runDir);
@@ -144,18 +159,24 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { train: trainSet, mean, std } = rd;
   const K = trainSet.classNames.length;
   const inputShape: [number, number, number] = [trainSet.height, trainSet.width, trainSet.channels];
-  const loader = new DataLoader(trainSet, {
-    batchSize: recipe.training.batchSize,
-    mean,
-    std,
-    seed,
-    transforms: recipe.augment,
-    workers: recipe.data.workers,
-  });
+  const loader = recipeField(
+    'augment',
+    () =>
+      new DataLoader(trainSet, {
+        batchSize: recipe.training.batchSize,
+        mean,
+        std,
+        seed,
+        transforms: recipe.augment,
+        workers: recipe.data.workers,
+      }),
+  );
   const stepsPerEpoch = loader.batchesPerEpoch;
   const { schedule, steps } = buildSchedule(recipe, stepsPerEpoch);
   const factory = opts.model ?? modelFactory(recipe);
-  const model = factory({ inputShape, numClasses: K, seed });
+  const model = opts.model
+    ? factory({ inputShape, numClasses: K, seed })
+    : recipeField('model.options', () => factory({ inputShape, numClasses: K, seed }));
   const outShape = model.outputs[0].shape;
   if (outShape[outShape.length - 1] !== K)
     throw new TrainingError(
@@ -169,14 +190,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let teacher: tf.LayersModel | undefined;
   if (recipe.distillation.teacher) {
     const t = await loadModel(recipe.distillation.teacher).catch((e: Error) => {
-      throw new TrainingError(`distillation.teacher: ${e.message}`);
+      throw new RecipeError(`recipe: distillation.teacher: ${e.message.split('\n')[0]}`);
     });
     teacher = t.model;
     const tin = teacher.inputs[0].shape.slice(1).join('×');
     const tout = teacher.outputs[0].shape[teacher.outputs[0].shape.length - 1];
     if (tout !== K || tin !== inputShape.join('×'))
-      throw new TrainingError(
-        `distillation.teacher ${t.file}: expects input ${tin} and predicts ${tout} classes; this run has input ${inputShape.join('×')} and ${K} classes`,
+      throw new RecipeError(
+        `recipe: distillation.teacher ${t.file}: expects input ${tin} and predicts ${tout} classes; this run has input ${inputShape.join('×')} and ${K} classes`,
       );
   }
 
@@ -275,7 +296,16 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       optimizer: renameOptimizerWeights(optWeights, trainableNames, (i) => `#${i}`),
     };
     if (ema) groups.ema = ema.map((v, i) => ({ name: model.weights[i].name, tensor: v }));
-    const buf = await encodeCheckpoint(state, groups);
+    let buf: Buffer;
+    try {
+      buf = await encodeCheckpoint(state, groups);
+    } catch (e) {
+      if (!(e instanceof NonFiniteStateError)) throw e;
+      throw new TrainingError(
+        `${e.message} after step ${step} (epoch ${epoch + 1}, lr ${schedule(Math.max(0, step - 1))}); not checkpointed. ` +
+          `Last good checkpoint: ${lastCheckpoint ?? '(none yet)'}; lower optimizer.lr`,
+      );
+    }
     // getWeights returns new scalars for the iteration / step counters
     for (const w of optWeights) if (!(w.tensor instanceof tf.Variable)) w.tensor.dispose();
     lastCheckpoint = writeCheckpoint(runDir, step, buf);
@@ -312,6 +342,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       for await (const b of loader.epoch(epoch, batch)) {
         const lr = schedule(step); // the first batch trains at schedule(0) (SPEC §6)
         optimizer.setLearningRate(lr);
+        // unseeded tfjs randomness (dropout) drawn from (seed, step): the same masks after a resume
+        const restoreRandom = seedMathRandom(derivedSeed(seed, DROPOUT_STREAM, step));
         const { value, grads, correct } = tf.tidy(() => {
           let x: tf.Tensor4D = tf.tensor4d(b.x, b.shape);
           const yInt = tf.tensor1d(b.y, 'int32');
@@ -340,6 +372,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           logitsKept!.dispose();
           return { value, grads, correct };
         });
+        restoreRandom();
         const lossVal = (await value.data())[0];
         const nCorrect = (await correct.data())[0];
         value.dispose();
@@ -396,6 +429,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
             imagesPerSecond: info.imagesPerSecond,
           });
         for (const cb of callbacks) cb.onStepEnd?.(info);
+        // yield to the event loop once per step: with in-thread data and a backend whose data() settles as a
+        // microtask, nothing else ever ran, so a SIGINT handler could not set stopSignal until training ended
+        await new Promise<void>((r) => setImmediate(r));
         if (opts.stopSignal?.stop || (opts.stopAtStep !== undefined && step >= opts.stopAtStep)) {
           acc.waitMs += loader.waitMs;
           acc.timeMs += performance.now() - epochStart;
