@@ -49,7 +49,8 @@ export async function evaluate(
       const y = b.y[i];
       const py = row[y];
       lossSum += -Math.log(Math.max(py, 1e-12)); // cross-entropy of the (averaged) probabilities
-      let rank = 0;
+      // a NaN probability (diverged weights) is never a hit: NaN compares false with everything, so it would rank 0
+      let rank = Number.isNaN(py) ? Infinity : 0;
       let arg = 0;
       for (let k = 0; k < K; k++) {
         if (row[k] > py || (row[k] === py && k < y)) rank++;
