@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import * as data from '../data/index.js';
 import type { Dataset } from '../data/index.js';
-import type { Recipe } from './recipe.js';
+import { RecipeError, type Recipe } from './recipe.js';
 
 export interface RunData {
   train: Dataset;
@@ -64,9 +64,9 @@ export function prepareData(recipe: Recipe, sets: { train: Dataset; test: Datase
       v.length === train.channels ? v : v.length === 1 ? new Array(train.channels).fill(v[0]) : v;
     mean = pick(n.mean);
     std = pick(n.std);
-    if (mean.length !== train.channels)
-      throw new Error(
-        `recipe: data.normalize.mean has ${mean.length} values; accepted: 1 or ${train.channels} (the dataset's channels)`,
+    if (mean.length !== train.channels || std.length !== train.channels)
+      throw new RecipeError(
+        `recipe: data.normalize is ${JSON.stringify(n)}; accepted: 1 or ${train.channels} values in mean and std (the dataset's channels)`,
       );
   }
   std = std.map((s) => (s > 0 ? s : 1));

@@ -83,8 +83,14 @@ export async function loadModel(
     weightData.set(p, off);
     off += p.length;
   }
-  const model = await tf.loadLayersModel(
-    tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData: weightData.buffer }),
-  );
+  let model: tf.LayersModel;
+  try {
+    model = await tf.loadLayersModel(
+      tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData: weightData.buffer }),
+    );
+  } catch (e) {
+    // e.g. an unknown layer class (only registered tfjs classes are ever built; nothing in the file is run)
+    throw new Error(`${file}: cannot build the model (${(e as Error).message.split('\n')[0]})`);
+  }
   return { model, preprocessing: json.userDefinedMetadata?.trickbox?.preprocessing, file };
 }
