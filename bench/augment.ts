@@ -3,7 +3,9 @@
 // Images per second, medians of repeated timed passes after a warm-up; ratios trickbox / torchvision.
 //
 // Usage: node --import tsx bench/augment.ts [--images N] [--repeats R] [--only cifar_full,crop_flip,...]
-//        [--skip-torchvision] [--json out.json]
+//        [--skip-torchvision] [--release] [--json out.json]
+// --release: every pipeline hands its outputs back with augment.release (the CIFAR pipeline always does, after
+// normalising into the batch), which measures the ops without the cost of allocating each output buffer.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -22,6 +24,7 @@ const { values: args } = parseArgs({
     repeats: { type: 'string', default: '5' },
     only: { type: 'string', default: '' },
     'skip-torchvision': { type: 'boolean', default: false },
+    release: { type: 'boolean', default: false },
     json: { type: 'string' },
   },
 });
@@ -125,7 +128,11 @@ function runOurs(b: Bench): { median: number; runs: number[]; wallMedian: number
           sink += out[0]!;
           batch.length = 0;
         }
-      } else sink += img.data[0]!;
+      } else {
+        sink += img.data[0]!;
+        // --release: hand every output back, as a loader does once it has copied the image into its batch
+        if (args.release && !inputs.has(img.data)) augment.release(img);
+      }
     }
   };
   pass(Math.min(n, 1000)); // warm-up (JIT)
