@@ -288,13 +288,16 @@ function valueAt(root: unknown, path: string): unknown {
 
 /** Schema node at an instance path (for the list of accepted keys). */
 function schemaAt(path: string): any {
+  // a `oneOf` (null | object, 'dataset' | object) is entered through its object branch
+  const objectBranch = (n: any): any => n?.oneOf?.find((b: any) => b.type === 'object') ?? n;
   let s: any = recipeSchema;
   for (const k of path.split('/').filter(Boolean)) {
+    s = objectBranch(s);
     if (s?.properties?.[k]) s = s.properties[k];
     else if (s?.items) s = s.items;
     else return undefined;
   }
-  return s;
+  return objectBranch(s);
 }
 
 /** One readable sentence for the most specific ajv error. */
