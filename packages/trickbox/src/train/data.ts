@@ -1,5 +1,4 @@
 // Recipe `data` section → train / validation / test datasets and the normalisation statistics.
-import { existsSync } from 'node:fs';
 import * as data from '../data/index.js';
 import type { Dataset } from '../data/index.js';
 import { RecipeError, type Recipe } from './recipe.js';
@@ -29,11 +28,13 @@ export async function loadDatasets(
     case 'image-folder': {
       const opts = { height: d.height, width: d.width, channels: d.channels, skipBadImages: d.skipBadImages, log };
       const train = await data.imageFolder({ dir: d.dir!, ...opts });
-      if (d.testDir && existsSync(d.testDir)) {
+      if (d.testDir) {
+        // a data.testDir that does not exist is an error naming it (it was silently replaced by a 10% hold-out)
         const test = await data.imageFolder({ dir: d.testDir, ...opts });
         if (test.classNames.join('\n') !== train.classNames.join('\n'))
-          throw new Error(
-            `${d.testDir}: classes [${test.classNames}] differ from the training folder's [${train.classNames}]`,
+          throw new data.DataFileError(
+            d.testDir,
+            `classes [${test.classNames}] differ from the training folder's [${train.classNames}]`,
           );
         return { train, test };
       }
