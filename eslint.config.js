@@ -17,8 +17,12 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
   {
-    // SPEC §1: augment/ and schedules/ are plain TypeScript (worker threads, browsers): no tfjs, no Node built-ins.
-    files: ['packages/trickbox/src/augment/**/*.ts', 'packages/trickbox/src/schedules/**/*.ts'],
+    // SPEC §1: augment/, rng/ and schedules/ are plain TypeScript (worker threads, browsers): no tfjs, no Node built-ins.
+    files: [
+      'packages/trickbox/src/augment/**/*.ts',
+      'packages/trickbox/src/rng/**/*.ts',
+      'packages/trickbox/src/schedules/**/*.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',
