@@ -43,7 +43,13 @@ async function loadRecipeFrom(recipePath: string | undefined, resumeDir: string 
   if (resumeDir) {
     const file = join(resumeDir, 'recipe.json');
     if (!existsSync(file)) throw new UsageError(`--resume ${resumeDir}: not a run directory (no recipe.json)`);
-    const { resolvedSchedule: _s, ...raw } = JSON.parse(readFileSync(file, 'utf8'));
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new RecipeError(`${file}: not valid JSON (${(e as Error).message})`);
+    }
+    const { resolvedSchedule: _s, ...raw } = parsed;
     return resolveRecipe(applyOverrides(raw, sets), file);
   }
   if (!recipePath) throw new UsageError('train: a recipe file is required (or --resume DIR)');
