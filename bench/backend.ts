@@ -844,8 +844,20 @@ async function main(): Promise<void> {
   const loadAfter = loadavg().map((v) => Math.round(v * 100) / 100);
 
   // Throughput table.
+  // Best step (minimum time) next to the median: on a shared machine it shows how much load slowed a contender.
+  const best = (ms: number[] | undefined) => (ms && ms.length ? (cfg.batch * 1000) / Math.min(...ms) : undefined);
   const rows: string[][] = [
-    ['contender', 'input', 'params', 'train img/s', 'train ms/step', 'infer img/s', 'infer ms/batch'],
+    [
+      'contender',
+      'input',
+      'params',
+      'train img/s',
+      '(best)',
+      'train ms/step',
+      'infer img/s',
+      '(best)',
+      'infer ms/batch',
+    ],
   ];
   for (const r of tfjs) {
     rows.push([
@@ -853,8 +865,10 @@ async function main(): Promise<void> {
       r.shape,
       r.params?.toLocaleString('en-US') ?? '—',
       r.skipped ? 'skipped' : r.trainError ? 'unavailable' : fmt(r.trainImgPerSec),
+      fmt(best(r.trainMs)),
       fmt(r.trainMedianMs),
       r.skipped ? 'skipped' : r.inferError ? 'error' : fmt(r.inferImgPerSec),
+      fmt(best(r.inferMs)),
       fmt(r.inferMedianMs),
     ]);
   }
@@ -864,8 +878,10 @@ async function main(): Promise<void> {
       t.shape,
       t.params.toLocaleString('en-US'),
       fmt(t.trainImgPerSec),
+      fmt(best(t.trainMs)),
       fmt(t.trainMedianMs),
       fmt(t.inferImgPerSec),
+      fmt(best(t.inferMs)),
       fmt(t.inferMedianMs),
     ]);
   }

@@ -134,6 +134,8 @@ def bench_shape(shape, layout, args):
         "trainMedianMs": tm,
         "inferMedianMs": im,
         "trainImgPerSec": args.batch * 1000.0 / tm,
+        "trainBestImgPerSec": args.batch * 1000.0 / min(train_ms),
+        "inferBestImgPerSec": args.batch * 1000.0 / min(infer_ms),
         "inferImgPerSec": args.batch * 1000.0 / im,
     }
 
