@@ -95,6 +95,8 @@ export async function imageFolder(opts: ImageFolderOptions): Promise<Dataset> {
   const decode = async (i: number): Promise<void> => {
     const file = files[i].path;
     try {
+      // a FIFO, socket or device would block readFileSync forever (or never end): regular files only
+      if (!statSync(file).isFile()) throw new Error('not a regular file');
       const buf = readFileSync(file);
       if (buf.length === 0) throw new Error('empty file');
       let img = sharp(buf, { limitInputPixels, failOn: 'error' }).rotate(); // rotate(): honour EXIF orientation
