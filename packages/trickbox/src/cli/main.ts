@@ -12,6 +12,14 @@ import { TrainingError } from '../train/trainer.js';
 
 class UsageError extends Error {}
 
+/** Where the commands write (replaceable for in-process use and tests). */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+const stdio: CliIo = { out: (t) => void process.stdout.write(t), err: (t) => void process.stderr.write(t) };
+let io: CliIo = stdio;
+
 const EXAMPLES = `
 Examples:
   $ trickbox train recipes/fashion-quick.json
@@ -85,20 +93,21 @@ async function cmdTrain(
     interrupts++;
     if (interrupts > 1) process.exit(130);
     stopSignal.stop = true;
-    process.stderr.write(
-      '\ntrickbox: interrupt — finishing the current step and writing a checkpoint (Ctrl-C again to abort)\n',
-    );
+    io.err('\ntrickbox: interrupt — finishing the current step and writing a checkpoint (Ctrl-C again to abort)\n');
   };
   process.on('SIGINT', onSigint);
-  const log = (m: string): void => void process.stderr.write(m + '\n');
-  if (!o.quiet) log(`trickbox: training '${recipe.name}' on backend '${backend}' → ${runDir}`);
+  const log = (m: string): void => void io.err(m + '\n');
+  const announce = {
+    onTrainBegin: () =>
+      void (o.quiet || log(`trickbox: training '${recipe.name}' on backend '${backend}' → ${runDir}`)),
+  };
   try {
     const result = await train({
       recipe,
       runDir,
       resume: Boolean(o.resume),
       stopSignal,
-      callbacks: [progressCallbacks(process.stderr, o.quiet)],
+      callbacks: [announce, progressCallbacks(process.stderr, o.quiet)],
       log,
     });
     if (result.status === 'interrupted') {
@@ -117,7 +126,7 @@ async function cmdTrain(
       }
       const report = await writeReport(runDir);
       const f = result.final;
-      process.stdout.write(
+      io.out(
         `${result.status === 'early-stopped' ? 'stopped early' : 'done'}: ${result.epochs} epochs, test top-1 ${f ? (100 * f.testTop1).toFixed(2) : '–'}%, ` +
           `${result.wallSeconds.toFixed(0)} s\nreport: ${report}\n`,
       );
@@ -161,7 +170,7 @@ async function cmdEval(model: string, o: { recipe?: string; set: string[]; flipT
     batchSize: o.batchSize,
     flipTta: o.flipTta ?? recipe.evaluation.flipTta,
   });
-  process.stdout.write(
+  io.out(
     `test images ${r.count}: top-1 ${(100 * r.top1).toFixed(2)}%  top-5 ${(100 * r.top5).toFixed(2)}%  loss ${r.loss.toFixed(4)}\n`,
   );
 }
@@ -206,9 +215,7 @@ async function cmdPredict(model: string, images: string[], o: { top: number }) {
       .map((v, k) => [v, k] as const)
       .sort((a, b) => b[0] - a[0])
       .slice(0, o.top);
-    process.stdout.write(
-      `${file}: ${top.map(([v, k]) => `${p.classNames[k] ?? k} ${(100 * v).toFixed(1)}%`).join(', ')}\n`,
-    );
+    io.out(`${file}: ${top.map(([v, k]) => `${p.classNames[k] ?? k} ${(100 * v).toFixed(1)}%`).join(', ')}\n`);
   }
 }
 
@@ -223,7 +230,7 @@ async function cmdAblate(items: string[], o: { out?: string; set: string[]; epoc
     const name = basename(item).replace(/\.json$/, '');
     const runDir = join(outDir, name);
     if (existsSync(join(runDir, 'summary.json'))) {
-      process.stderr.write(`ablate: ${runDir} is finished, reusing it\n`);
+      io.err(`ablate: ${runDir} is finished, reusing it\n`);
     } else {
       await cmdTrain(item, {
         set: o.set,
@@ -238,7 +245,7 @@ async function cmdAblate(items: string[], o: { out?: string; set: string[]; epoc
   }
   const { writeAblation } = await import('../report/index.js');
   const { markdown, html } = writeAblation(dirs, outDir);
-  process.stdout.write(readFileSync(markdown, 'utf8') + `\nwritten: ${markdown}, ${html}\n`);
+  io.out(readFileSync(markdown, 'utf8') + `\nwritten: ${markdown}, ${html}\n`);
 }
 
 async function cmdAugment(recipePath: string, o: { out: string; set: string[]; rows: number; cols: number }) {
@@ -255,7 +262,7 @@ async function cmdAugment(recipePath: string, o: { out: string; set: string[]; r
   });
   const { writeFileAtomic } = await import('../train/io.js');
   writeFileAtomic(o.out, png);
-  process.stdout.write(`${o.out}: ${o.rows} samples × (original + ${o.cols} augmentations)\n`);
+  io.out(`${o.out}: ${o.rows} samples × (original + ${o.cols} augmentations)\n`);
 }
 
 const DATASET_SIZES: Record<string, number> = { 'fashion-mnist': 60000, cifar10: 50000, cifar100: 50000 };
@@ -279,10 +286,10 @@ async function cmdSchedule(
   const rows: { step: number; epoch: number; lr: number }[] = [];
   for (let s = 0; s < steps.totalSteps; s += every) rows.push({ step: s, epoch: s / spe, lr: schedule(s) });
   rows.push({ step: steps.totalSteps - 1, epoch: (steps.totalSteps - 1) / spe, lr: schedule(steps.totalSteps - 1) });
-  process.stdout.write(
+  io.out(
     `# ${recipe.schedule.name}: ${steps.totalSteps} iterations (${spe}/epoch), warmup ${steps.warmupSteps} iterations\n`,
   );
-  process.stdout.write(
+  io.out(
     'step\tepoch\tlr\n' + rows.map((r) => `${r.step}\t${r.epoch.toFixed(2)}\t${r.lr.toPrecision(6)}`).join('\n') + '\n',
   );
   if (o.plot) {
@@ -298,7 +305,7 @@ async function cmdSchedule(
       o.plot,
       o.plot.endsWith('.html') ? `<!doctype html><meta charset="utf-8"><title>LR</title>${svg}\n` : svg,
     );
-    process.stdout.write(`plot: ${o.plot}\n`);
+    io.out(`plot: ${o.plot}\n`);
   }
 }
 
@@ -309,7 +316,7 @@ async function cmdExport(run: string, o: { out: string }) {
   const { model, preprocessing } = await loadModel(run);
   if (!preprocessing) throw new UsageError(`export: ${run} has no preprocessing metadata`);
   await saveModel(model, o.out, preprocessing);
-  process.stdout.write(
+  io.out(
     `${join(o.out, 'model.json')}: tfjs layers model (${model.countParams()} parameters), input ${preprocessing.height}×${preprocessing.width}×${preprocessing.channels}, ${preprocessing.classNames.length} classes; load with tf.loadLayersModel\n`,
   );
 }
@@ -322,7 +329,7 @@ function cmdBench(name: string | undefined) {
     .filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts'))
     .map((f) => f.replace(/\.ts$/, ''));
   if (!name) {
-    process.stdout.write(`benchmarks in ${benchDir}: ${scripts.join(', ')}\nrun one with: trickbox bench <name>\n`);
+    io.out(`benchmarks in ${benchDir}: ${scripts.join(', ')}\nrun one with: trickbox bench <name>\n`);
     return;
   }
   if (!scripts.includes(name))
@@ -413,8 +420,12 @@ export function buildProgram(): Command {
 }
 
 /** Runs the CLI; returns the exit code. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], output: CliIo = stdio): Promise<number> {
+  io = output;
   const program = buildProgram();
+  program.configureOutput({ writeOut: (t) => io.out(t), writeErr: (t) => io.err(t) });
+  for (const c of program.commands) c.configureOutput({ writeOut: (t) => io.out(t), writeErr: (t) => io.err(t) });
+  process.exitCode = undefined;
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
@@ -426,11 +437,11 @@ export async function main(argv: string[]): Promise<number> {
     const err = e as Error;
     const oneLine = err.message.split('\n')[0];
     if (err instanceof RecipeError || err instanceof UsageError || err instanceof DataFileError) {
-      process.stderr.write(`trickbox: ${oneLine}\n`);
+      io.err(`trickbox: ${oneLine}\n`);
       return 2;
     }
-    process.stderr.write(`trickbox: ${err instanceof TrainingError ? '' : 'error: '}${err.message}\n`);
-    if (process.env.TRICKBOX_DEBUG) process.stderr.write(`${err.stack}\n`);
+    io.err(`trickbox: ${err instanceof TrainingError ? '' : 'error: '}${err.message}\n`);
+    if (process.env.TRICKBOX_DEBUG) io.err(`${err.stack}\n`);
     return 1;
   }
 }

@@ -95,7 +95,7 @@ export class DataLoader {
     };
     // Validate the transform specs on this thread, so a bad recipe fails here with a clear message.
     this.localTransform = this.opts.transforms.length ? buildTransform(this.opts.transforms) : undefined;
-    if (workers > 0) this.startWorkers();
+    // Workers start with the first epoch, so a loader that is never iterated holds no threads.
   }
 
   get batchesPerEpoch(): number {
@@ -138,6 +138,7 @@ export class DataLoader {
   private closing = false;
 
   private request(epoch: number, indices: Int32Array): Promise<{ x: Float32Array; height: number; width: number }> {
+    if (this.opts.workers > 0 && this.workers.length === 0 && !this.closing) this.startWorkers();
     if (this.workers.length === 0) {
       const { height, width, channels } = this.ds;
       try {
@@ -173,7 +174,7 @@ export class DataLoader {
     const slice = (k: number): Int32Array => order.slice(k * bs, Math.min((k + 1) * bs, this.numSamples));
     const inflight: Promise<{ x: Float32Array; height: number; width: number }>[] = [];
     let asked = start;
-    const depth = this.workers.length === 0 ? 1 : this.opts.prefetch;
+    const depth = this.opts.workers === 0 ? 1 : this.opts.prefetch;
     try {
       for (let k = start; k < nb; k++) {
         while (asked < nb && asked - k < depth) inflight.push(this.request(epoch, slice(asked++)));

@@ -151,7 +151,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     throw new TrainingError(
       `${runDir}: already holds a run; pass --resume ${opts.runDir} to continue it, or choose another --out`,
     );
-  mkdirSync(runDir, { recursive: true });
 
   // ---- data, model, optimizer, schedule
   const sets = opts.datasets ?? (await loadDatasets(recipe, log));
@@ -215,6 +214,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let best: { epoch: number; testTop1: number } | undefined;
   let lastCheckpoint: string | undefined;
 
+  mkdirSync(runDir, { recursive: true }); // only now: bad data or a bad model leave no empty run directory
   if (latest) {
     const { file, checkpoint: ck } = latest;
     const s = ck.state;
