@@ -155,3 +155,16 @@ test('native binary rejects mismatched buffers with an error naming the kernel',
     /onednn binary: argument 'b' has 4 elements, expected 3/,
   );
 });
+
+test('Cast to float32 materialises a Float32Array (so following kernels stay native); other casts as on cpu', () => {
+  assertParity('int32 -> float32 -> mul', (x) => tf.mul(tf.cast(x, 'float32'), 0.5), [
+    { shape: [3, 7], dtype: 'int32', range: [-9, 9] },
+  ]);
+  assertParity('bool -> float32', (x) => tf.cast(tf.greater(x, 0), 'float32'), [{ shape: [5, 4] }]);
+  assertParity('float32 -> int32', (x) => tf.cast(x, 'int32'), [{ shape: [5, 4], range: [-5, 5] }]);
+  assertParity('float32 -> bool', (x) => tf.cast(tf.round(x), 'bool'), [{ shape: [6] }]);
+  const backend = tf.backend() as unknown as { data: { get(id: object): { values: unknown } } };
+  const y = tf.cast(tf.tensor([1, 2, 3], [3], 'int32'), 'float32');
+  assert.ok(backend.data.get(y.dataId).values instanceof Float32Array);
+  assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3]);
+});
