@@ -20,31 +20,30 @@ export function tempDir(prefix = 'trickbox-rel-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Runs the CLI's `main` in this process (much cheaper than a child per case), capturing stdout and stderr. */
+/**
+ * Runs the CLI's `main` in this process (much cheaper than a child per case), capturing its stderr, and its stdout
+ * through main's output argument. process.stdout itself is never replaced: the test runner reports on it, and a
+ * replaced stdout swallowed the result lines of other tests.
+ */
 export async function cliInProcess(
   args: string[],
   backend = 'cpu',
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const writeErr = process.stderr.write.bind(process.stderr);
-  const writeOut = process.stdout.write.bind(process.stdout);
   let stderr = '';
   let stdout = '';
   process.stderr.write = ((chunk: string | Uint8Array) => {
     stderr += chunk.toString();
     return true;
   }) as typeof process.stderr.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    stdout += chunk.toString();
-    return true;
-  }) as typeof process.stdout.write;
   process.env.TRICKBOX_BACKEND = backend;
   process.exitCode = undefined;
+  const io = { out: (t: string) => void (stdout += t), err: (t: string) => void (stderr += t) };
   try {
-    const code = await main(args);
+    const code = await (main as (argv: string[], output?: typeof io) => Promise<number>)(args, io);
     return { code, stdout, stderr: dropBanner(stderr) };
   } finally {
     process.stderr.write = writeErr;
-    process.stdout.write = writeOut;
     process.exitCode = undefined;
   }
 }
