@@ -12,13 +12,14 @@
 //
 // Each tfjs contender runs in its own child process (this script with `--child`), so tensor counts, RSS, the buffer
 // pool and GC of one contender do not leak into another's numbers.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { createInterface } from 'node:readline';
 import type * as tfTypes from '@tensorflow/tfjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -502,7 +503,15 @@ function warmUp(step: () => number, n: number, budgetSeconds: number): void {
   for (let i = 0; i < n && (i < 1 || performance.now() - t0 < (budgetSeconds * 1000) / 4); i++) step();
 }
 
-async function runChild(job: Job): Promise<TfjsResult> {
+/** Marks the protocol lines a child prints on stdout (anything else there is ignored). */
+const MARK = '@@bench ';
+type Reply = Record<string, unknown>;
+
+/**
+ * A tfjs contender in a child process, driven one step at a time by the parent (see `serveChild`), so that all
+ * contenders' steps interleave and a change of machine load affects them alike.
+ */
+async function openSession(job: Job) {
   const { contender, shape, config: cfg } = job;
   const [c, h, w] = shape;
   const result: TfjsResult = {
@@ -535,109 +544,167 @@ async function runChild(job: Job): Promise<TfjsResult> {
   const yIdx = tf.randomUniform([cfg.batch], 0, cfg.classes, 'int32', 2) as tfTypes.Tensor1D;
   const yOneHot = tf.oneHot(yIdx, cfg.classes).toFloat() as tfTypes.Tensor2D;
   const built = await build(tf, job, x, yOneHot, yIdx);
-  if (typeof built === 'string') {
-    result.skipped = built;
-    return result;
-  }
-  result.params = trainableParams(built.model);
-  result.model = built.modelDesc;
-  result.optimizer = built.optimizerDesc;
-  result.inference = built.inferenceDesc;
-  result.notes.push(...built.notes);
-
-  const steps = contender === 'wasm' ? Math.min(cfg.steps, cfg.wasmSteps) : cfg.steps;
-  const warmup = contender === 'wasm' ? Math.min(cfg.warmup, 1) : cfg.warmup;
   const gc = new GcRecorder();
   const snap = (): MemorySnapshot => ({ numTensors: tf.memory().numTensors, rss: process.memoryUsage().rss });
+  const trainMs: number[] = [];
+  const inferMs: number[] = [];
+  const trainWindows: [number, number][] = [];
+  const warmup = contender === 'wasm' ? Math.min(cfg.warmup, 1) : cfg.warmup;
 
-  // Training.
-  try {
-    warmUp(built.train, warmup, cfg.budget);
+  /** Setup: build, warm-up of training. Replies whether training works. */
+  const open = (): Reply => {
+    if (typeof built === 'string') {
+      result.skipped = built;
+      return { skipped: built };
+    }
+    result.params = trainableParams(built.model);
+    result.model = built.modelDesc;
+    result.optimizer = built.optimizerDesc;
+    result.inference = built.inferenceDesc;
+    result.notes.push(...built.notes);
+    try {
+      warmUp(built.train, warmup, cfg.budget);
+    } catch (e) {
+      result.trainError = (e as Error).message.split('\n')[0];
+    }
     result.memory = { beforeTrain: snap(), afterTrain: snap(), afterInfer: snap() };
-    const times: number[] = [];
-    const t0 = performance.now();
-    for (let i = 0; i < steps && (i < 2 || performance.now() - t0 < cfg.budget * 1000); i++) {
+    return { params: result.params, trainError: result.trainError };
+  };
+
+  const train = (): Reply => {
+    if (typeof built === 'string' || result.trainError) return { error: result.trainError ?? result.skipped };
+    try {
       const s = performance.now();
       const loss = built.train();
-      times.push(performance.now() - s);
-      if (!Number.isFinite(loss)) result.notes.push(`training loss became ${loss} at timed step ${i}`);
+      const e = performance.now();
+      trainMs.push(e - s);
+      trainWindows.push([s, e]);
+      if (!Number.isFinite(loss)) result.notes.push(`training loss became ${loss} at timed step ${trainMs.length}`);
+      return { ms: e - s };
+    } catch (err) {
+      result.trainError = (err as Error).message.split('\n')[0];
+      return { error: result.trainError };
     }
-    const t1 = performance.now();
-    result.memory.afterTrain = snap();
-    result.trainMs = times;
-    result.trainMedianMs = median(times);
-    result.trainImgPerSec = (cfg.batch * 1000) / result.trainMedianMs;
-    result.gcMsPerTrainStep = (await gc.between(t0, t1)) / times.length;
-    if (times.length < steps) result.notes.push(`training: ${times.length} timed steps (time budget ${cfg.budget} s)`);
-  } catch (e) {
-    result.trainError = (e as Error).message.split('\n')[0];
-  }
+  };
 
-  // Inference (eval mode).
-  try {
-    const check = built.prepareInference?.();
-    if (check) result.notes.push(check);
-    warmUp(built.infer, warmup, cfg.budget);
-    const times: number[] = [];
-    const t0 = performance.now();
-    for (let i = 0; i < steps && (i < 2 || performance.now() - t0 < cfg.budget * 1000); i++) {
+  /** After the training steps: memory and GC of training, switch to the inference form, warm-up of inference. */
+  const inferSetup = async (): Promise<Reply> => {
+    if (typeof built === 'string') return { error: result.skipped };
+    if (result.memory) result.memory.afterTrain = snap();
+    if (trainMs.length > 0) {
+      let gcMs = 0;
+      for (const [s, e] of trainWindows) gcMs += await gc.between(s, e);
+      result.gcMsPerTrainStep = gcMs / trainMs.length;
+    }
+    try {
+      const check = built.prepareInference?.();
+      if (check) result.notes.push(check);
+      warmUp(built.infer, warmup, cfg.budget);
+      return {};
+    } catch (err) {
+      result.inferError = (err as Error).message.split('\n')[0];
+      return { error: result.inferError };
+    }
+  };
+
+  const infer = (): Reply => {
+    if (typeof built === 'string' || result.inferError) return { error: result.inferError ?? result.skipped };
+    try {
       const s = performance.now();
       built.infer();
-      times.push(performance.now() - s);
+      const ms = performance.now() - s;
+      inferMs.push(ms);
+      return { ms };
+    } catch (err) {
+      result.inferError = (err as Error).message.split('\n')[0];
+      return { error: result.inferError };
     }
-    result.inferMs = times;
-    result.inferMedianMs = median(times);
-    result.inferImgPerSec = (cfg.batch * 1000) / result.inferMedianMs;
-    if (times.length < steps) result.notes.push(`inference: ${times.length} timed steps (time budget ${cfg.budget} s)`);
-    if (result.memory) result.memory.afterInfer = snap();
-  } catch (e) {
-    result.inferError = (e as Error).message.split('\n')[0];
-  }
+  };
 
-  // Profile: kernel calls and self time per training step, time outside kernels, GC.
-  if (cfg.profile && contender !== 'wasm' && !result.trainError) {
-    const timer = await installKernelTimer(tf, 'onednn');
-    const pSteps = result.trainMedianMs! > 5000 ? 1 : Math.max(2, Math.min(cfg.steps, 5));
-    built.train(); // first call through the wrapped kernels
-    timer.start();
-    const times: number[] = [];
-    const t0 = performance.now();
-    for (let i = 0; i < pSteps; i++) {
-      const s = performance.now();
-      built.train();
-      times.push(performance.now() - s);
+  /** Medians, memory after inference, and the kernel profile (alone: the other contenders wait meanwhile). */
+  const finish = async (): Promise<TfjsResult> => {
+    if (typeof built === 'string') return result;
+    if (trainMs.length) {
+      result.trainMs = trainMs;
+      result.trainMedianMs = median(trainMs);
+      result.trainImgPerSec = (cfg.batch * 1000) / result.trainMedianMs;
     }
-    const t1 = performance.now();
-    const stats = timer.stop();
-    const pauses = await gc.pauses(t0, t1);
-    const gcMs = pauses.reduce((a, e) => a + e.duration, 0) / pSteps;
-    const gcInside = pauses.filter((e) => timer.insideKernel(e.start)).reduce((a, e) => a + e.duration, 0) / pSteps;
-    timer.start();
-    built.infer();
-    const inferStats = timer.stop();
-    let calls = 0;
-    let ms = 0;
-    for (const s of stats.values()) {
-      calls += s.calls;
-      ms += s.ms;
+    if (inferMs.length) {
+      result.inferMs = inferMs;
+      result.inferMedianMs = median(inferMs);
+      result.inferImgPerSec = (cfg.batch * 1000) / result.inferMedianMs;
     }
-    const stepMs = (t1 - t0) / pSteps;
-    result.profile = {
-      steps: pSteps,
-      stepMs,
-      kernelCallsPerStep: calls / pSteps,
-      kernelMsPerStep: ms / pSteps,
-      outsideKernelsMsPerStep: stepMs - ms / pSteps,
-      gcMsPerStep: gcMs,
-      gcInsideKernelsMsPerStep: gcInside,
-      kernels: [...stats.entries()]
-        .map(([kernel, s]) => ({ kernel, callsPerStep: s.calls / pSteps, msPerStep: s.ms / pSteps }))
-        .sort((a, b) => b.msPerStep - a.msPerStep),
-      inferenceKernelCallsPerStep: [...inferStats.values()].reduce((a, s) => a + s.calls, 0),
-    };
+    if (result.memory) result.memory.afterInfer = snap();
+    if (cfg.profile && contender !== 'wasm' && !result.trainError && trainMs.length) {
+      result.profile = await profileSteps(tf, built, gc, cfg, result.trainMedianMs!);
+    }
+    gc.stop();
+    return result;
+  };
+  return { open, train, inferSetup, infer, finish };
+}
+
+/** --profile: kernel calls and self time per training step, time outside kernels, GC inside/outside kernels. */
+async function profileSteps(tf: Tf, built: Built, gc: GcRecorder, cfg: Config, stepMs: number): Promise<Profile> {
+  const timer = await installKernelTimer(tf, 'onednn');
+  const pSteps = stepMs > 5000 ? 1 : Math.max(2, Math.min(cfg.steps, 5));
+  built.train(); // first call through the wrapped kernels
+  timer.start();
+  const t0 = performance.now();
+  for (let i = 0; i < pSteps; i++) built.train();
+  const t1 = performance.now();
+  const stats = timer.stop();
+  const pauses = await gc.pauses(t0, t1);
+  const gcMs = pauses.reduce((a, e) => a + e.duration, 0) / pSteps;
+  const gcInside = pauses.filter((e) => timer.insideKernel(e.start)).reduce((a, e) => a + e.duration, 0) / pSteps;
+  timer.start();
+  built.infer();
+  const inferStats = timer.stop();
+  let calls = 0;
+  let ms = 0;
+  for (const s of stats.values()) {
+    calls += s.calls;
+    ms += s.ms;
   }
-  gc.stop();
-  return result;
+  const perStep = (t1 - t0) / pSteps;
+  return {
+    steps: pSteps,
+    stepMs: perStep,
+    kernelCallsPerStep: calls / pSteps,
+    kernelMsPerStep: ms / pSteps,
+    outsideKernelsMsPerStep: perStep - ms / pSteps,
+    gcMsPerStep: gcMs,
+    gcInsideKernelsMsPerStep: gcInside,
+    kernels: [...stats.entries()]
+      .map(([kernel, s]) => ({ kernel, callsPerStep: s.calls / pSteps, msPerStep: s.ms / pSteps }))
+      .sort((a, b) => b.msPerStep - a.msPerStep),
+    inferenceKernelCallsPerStep: [...inferStats.values()].reduce((a, s) => a + s.calls, 0),
+  };
+}
+
+/** Child process main: answers the parent's one-line JSON commands (open, train, inferSetup, infer, finish). */
+async function serveChild(job: Job): Promise<void> {
+  const say = (r: Reply | TfjsResult) => process.stdout.write(MARK + JSON.stringify(r) + '\n');
+  let session: Awaited<ReturnType<typeof openSession>> | undefined;
+  let failed = '';
+  try {
+    session = await openSession(job);
+  } catch (e) {
+    failed = `setup failed: ${(e as Error).message.split('\n')[0]}`;
+    console.error((e as Error).stack);
+  }
+  const rl = createInterface({ input: process.stdin });
+  for await (const line of rl) {
+    const { cmd } = JSON.parse(line) as { cmd: string };
+    if (!session) say({ skipped: failed, error: failed });
+    else if (cmd === 'open') say(session.open());
+    else if (cmd === 'train') say(session.train());
+    else if (cmd === 'inferSetup') say(await session.inferSetup());
+    else if (cmd === 'infer') say(session.infer());
+    else if (cmd === 'finish') say(await session.finish());
+    if (cmd === 'finish') break;
+  }
+  rl.close();
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -669,38 +736,67 @@ function sh(cmd: string, args: string[]): string {
   return r.status === 0 ? r.stdout.trim() : '';
 }
 
-function runTfjs(job: Job): TfjsResult {
-  const self = fileURLToPath(import.meta.url);
-  const r = spawnSync(process.execPath, [...process.execArgv, self, '--child', JSON.stringify(job)], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, [THREADS_ENV]: String(job.config.threads), TSX_TSCONFIG_PATH: join(HERE, 'tsconfig.json') },
-    maxBuffer: 64 * 2 ** 20,
-  });
-  if (r.stderr) process.stderr.write(r.stderr);
-  const line = r.stdout
-    .split('\n')
-    .reverse()
-    .find((l) => l.startsWith('{"contender"'));
-  if (r.status === 0 && line) return JSON.parse(line) as TfjsResult;
-  return {
-    contender: job.contender,
-    label: LABEL[job.contender],
-    backend: job.contender === 'wasm' ? 'wasm' : 'onednn',
-    shape: job.shape.join('x'),
-    skipped: `child process failed (exit ${r.status ?? r.signal}): ${
-      (r.stderr ?? '').split('\n').find((l) => /Error/.test(l)) ?? r.stdout.trim().split('\n').slice(-2).join(' | ')
-    }`,
-    notes: [],
-  };
+/** A child process answering one-line JSON commands with one `MARK`-prefixed JSON line each. */
+class Peer {
+  private readonly proc: ChildProcess;
+  private readonly waiting: ((r: Reply) => void)[] = [];
+  private stderrTail = '';
+  private exited: string | undefined;
+
+  constructor(
+    readonly name: string,
+    cmd: string,
+    args: string[],
+    env: NodeJS.ProcessEnv,
+  ) {
+    this.proc = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
+    this.proc.stderr!.on('data', (d: Buffer) => {
+      process.stderr.write(d);
+      this.stderrTail = (this.stderrTail + d.toString()).slice(-4000);
+    });
+    createInterface({ input: this.proc.stdout! }).on('line', (l) => {
+      if (l.startsWith(MARK)) this.waiting.shift()?.(JSON.parse(l.slice(MARK.length)) as Reply);
+    });
+    this.proc.on('exit', (code, signal) => {
+      const why = this.stderrTail.split('\n').find((l) => /Error/.test(l)) ?? this.stderrTail.trim().split('\n').pop();
+      this.exited = `${name} exited (${code ?? signal})${why ? `: ${why}` : ''}`;
+      for (const w of this.waiting.splice(0)) w({ error: this.exited, skipped: this.exited });
+    });
+  }
+
+  request(message: Reply): Promise<Reply> {
+    if (this.exited) return Promise.resolve({ error: this.exited, skipped: this.exited });
+    return new Promise((resolveReply) => {
+      this.waiting.push(resolveReply);
+      this.proc.stdin!.write(JSON.stringify(message) + '\n');
+    });
+  }
+
+  close(): void {
+    this.proc.stdin!.end();
+  }
 }
 
-function runTorch(cfg: Config): TorchOut {
+function tfjsPeer(job: Job): Peer {
+  const self = fileURLToPath(import.meta.url);
+  return new Peer(
+    `${job.contender} ${job.shape.join('x')}`,
+    process.execPath,
+    [...process.execArgv, self, '--child', JSON.stringify(job)],
+    {
+      ...process.env,
+      [THREADS_ENV]: String(job.config.threads),
+      TSX_TSCONFIG_PATH: join(HERE, 'tsconfig.json'),
+    },
+  );
+}
+
+function torchPeer(cfg: Config): Peer | string {
   const check = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
-  if (check.status !== 0)
-    return { skipped: `${PYTHON} -c 'import torch' failed: ${(check.stderr || '').trim().split('\n').pop()}` };
+  if (check.status !== 0) return `${PYTHON} -c 'import torch' failed: ${(check.stderr || '').trim().split('\n').pop()}`;
   const args = [
     join(HERE, 'backend_torch.py'),
+    '--serve',
     '--shapes',
     cfg.shapes.map((s) => s.join('x')).join(','),
     '--steps',
@@ -725,17 +821,42 @@ function runTorch(cfg: Config): TorchOut {
     String(cfg.weightDecay),
   ];
   // OMP_NUM_THREADS too, so that torch's intra-op pool and oneDNN's OpenMP agree.
-  const r = spawnSync(PYTHON, args, {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, OMP_NUM_THREADS: String(cfg.threads) },
-  });
-  if (r.status !== 0) return { error: `backend_torch.py exited with ${r.status ?? r.signal}` };
-  try {
-    return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as TorchOut;
-  } catch {
-    return { error: `backend_torch.py printed no JSON: ${r.stdout.slice(-200)}` };
+  return new Peer('PyTorch', PYTHON, args, { ...process.env, OMP_NUM_THREADS: String(cfg.threads) });
+}
+
+/** One timed series: a tfjs child, or one (shape, layout) of the PyTorch process. */
+interface Lane {
+  label: string;
+  peer: Peer;
+  key?: string;
+  maxSteps: number;
+  done: number;
+  ms: number;
+  stopped: boolean;
+}
+
+/**
+ * Runs `rounds` rounds; in each, every lane still running does one step, the lanes taking turns in an order rotated
+ * by one each round. A lane stops on an error, at its step count, or once past the time budget (after 2 steps).
+ */
+async function interleave(lanes: Lane[], cmd: 'train' | 'infer', cfg: Config): Promise<void> {
+  for (const l of lanes) Object.assign(l, { done: 0, ms: 0, stopped: false });
+  for (let round = 0; lanes.some((l) => !l.stopped); round++) {
+    for (let k = 0; k < lanes.length; k++) {
+      const lane = lanes[(round + k) % lanes.length];
+      if (lane.stopped) continue;
+      const r = await lane.peer.request({ cmd, key: lane.key });
+      if (typeof r.ms !== 'number') {
+        lane.stopped = true;
+        continue;
+      }
+      lane.done++;
+      lane.ms += r.ms;
+      if (lane.done >= lane.maxSteps || (lane.done >= 2 && lane.ms > cfg.budget * 1000)) lane.stopped = true;
+    }
+    process.stderr.write(`\r… ${cmd} round ${round + 1}/${cfg.steps}   `);
   }
+  process.stderr.write('\n');
 }
 
 function table(rows: string[][]): string {
@@ -768,8 +889,7 @@ async function main(): Promise<void> {
     allowPositionals: false,
   });
   if (values.child) {
-    const res = await runChild(JSON.parse(values.child) as Job);
-    process.stdout.write(JSON.stringify(res) + '\n');
+    await serveChild(JSON.parse(values.child) as Job);
     return;
   }
   if (values.help) {
@@ -825,20 +945,84 @@ async function main(): Promise<void> {
       `median of ${cfg.steps} timed steps after ${cfg.warmup} warm-up (wasm: ${Math.min(cfg.steps, cfg.wasmSteps)} after 1)`,
   );
 
-  const tfjs: TfjsResult[] = [];
+  // Set up every contender in turn (build + warm-up, one at a time), then interleave their timed steps.
+  const jobs: Job[] = [];
   for (const shape of cfg.shapes) {
     for (const contender of CONTENDERS) {
       if (!only.includes(contender) || (contender === 'wasm' && values['skip-wasm'])) continue;
-      console.error(`… ${LABEL[contender]} ${shape.join('x')}`);
-      const r = runTfjs({ contender, shape, config: cfg });
-      tfjs.push(r);
-      if (r.skipped) console.error(`  skipped: ${r.skipped}`);
+      jobs.push({ contender, shape, config: cfg });
     }
   }
+  const peers: { job: Job; peer: Peer; open: Reply }[] = [];
+  for (const job of jobs) {
+    console.error(`… setting up ${LABEL[job.contender]} ${job.shape.join('x')}`);
+    const peer = tfjsPeer(job);
+    const open = await peer.request({ cmd: 'open' });
+    if (open.skipped) console.error(`  skipped: ${open.skipped}`);
+    if (open.trainError) console.error(`  training unavailable: ${open.trainError}`);
+    peers.push({ job, peer, open });
+  }
   let torch: TorchOut = { skipped: '--skip-torch' };
+  let torchLanes: Lane[] = [];
+  let torchP: Peer | undefined;
   if (!values['skip-torch']) {
-    console.error('… PyTorch (bench/backend_torch.py)');
-    torch = runTorch(cfg);
+    console.error('… setting up PyTorch (bench/backend_torch.py --serve)');
+    const p = torchPeer(cfg);
+    if (typeof p === 'string') torch = { skipped: p };
+    else {
+      const open = await p.request({ cmd: 'open' });
+      if (open.error) torch = { error: String(open.error) };
+      else {
+        torchP = p;
+        torchLanes = (open.keys as string[]).map((key) => ({
+          label: `PyTorch ${key}`,
+          peer: p,
+          key,
+          maxSteps: cfg.steps,
+          done: 0,
+          ms: 0,
+          stopped: false,
+        }));
+      }
+    }
+  }
+  const lanesOf = (filter: (o: Reply) => boolean) =>
+    peers
+      .filter((p) => !p.open.skipped && filter(p.open))
+      .map((p): Lane => ({
+        label: p.peer.name,
+        peer: p.peer,
+        maxSteps: p.job.contender === 'wasm' ? Math.min(cfg.steps, cfg.wasmSteps) : cfg.steps,
+        done: 0,
+        ms: 0,
+        stopped: false,
+      }));
+  console.error('… training steps (contenders take turns)');
+  await interleave([...lanesOf((o) => !o.trainError), ...torchLanes], 'train', cfg);
+  for (const p of peers) if (!p.open.skipped) await p.peer.request({ cmd: 'inferSetup' });
+  console.error('… inference steps (contenders take turns)');
+  await interleave([...lanesOf(() => true), ...torchLanes], 'infer', cfg);
+  const tfjs: TfjsResult[] = [];
+  for (const p of peers) {
+    if (cfg.profile && !p.open.skipped && p.job.contender !== 'wasm') console.error(`… profiling ${p.peer.name}`);
+    const r = (await p.peer.request({ cmd: 'finish' })) as unknown as TfjsResult;
+    p.peer.close();
+    tfjs.push(
+      r.contender
+        ? r
+        : {
+            contender: p.job.contender,
+            label: LABEL[p.job.contender],
+            backend: p.job.contender === 'wasm' ? 'wasm' : 'onednn',
+            shape: p.job.shape.join('x'),
+            skipped: String((r as unknown as Reply).skipped ?? (r as unknown as Reply).error ?? 'no result'),
+            notes: [],
+          },
+    );
+  }
+  if (torchP) {
+    torch = (await torchP.request({ cmd: 'finish' })) as TorchOut;
+    torchP.close();
   }
   machine.loadavgBefore = machine.loadavgBefore.map((v) => Math.round(v * 100) / 100);
   const loadAfter = loadavg().map((v) => Math.round(v * 100) / 100);

@@ -8,7 +8,8 @@ subsampling and zero-padded channels) or option B (1x1 conv + BN projection on d
 It is built exactly like the tfjs models of backend.ts so the comparison is like for like.
 
 Timing: batch of random inputs and labels (fixed, generated once), SGD momentum 0.9, lr 0.1, weight decay 5e-4,
-softmax cross-entropy; `warmup` untimed steps then `steps` timed steps, median reported. Inference is the model in
+softmax cross-entropy; `warmup` untimed steps then `steps` timed steps, median reported. With --serve, the steps are
+driven one at a time by bench/backend.ts (JSON commands on stdin), interleaved with the tfjs contenders. Inference is the model in
 eval mode under `torch.no_grad()`. Both NCHW (PyTorch's default) and channels_last memory formats.
 
 Usage: /usr/bin/python3 bench/backend_torch.py --shapes 1x28x28,3x32x32 --steps 10 --warmup 3 --threads 2
@@ -95,49 +96,103 @@ def time_steps(fn, warmup: int, steps: int):
     return times
 
 
-def bench_shape(shape, layout, args):
-    c, h, w = shape
-    torch.manual_seed(0)
-    model = ResNetCifar(args.depth, c, args.classes, args.shortcut)
-    params = sum(p.numel() for p in model.parameters())
-    fmt = torch.channels_last if layout == "channels_last" else torch.contiguous_format
-    model = model.to(memory_format=fmt)
-    x = torch.randn(args.batch, c, h, w).contiguous(memory_format=fmt)
-    y = torch.randint(0, args.classes, (args.batch,))
-    # SGD with momentum (Sutskever et al. 2013) as torch.optim.SGD: buf = m*buf + (g + wd*p); p -= lr*buf.
-    opt = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay)
+class Lane:
+    """One (input shape, memory format): model, fixed batch, optimizer, and the step functions."""
 
-    def train_step():
-        opt.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(model(x), y)
+    def __init__(self, shape, layout, args):
+        c, h, w = shape
+        self.shape, self.layout, self.args = f"{c}x{h}x{w}", layout, args
+        torch.manual_seed(0)
+        model = ResNetCifar(args.depth, c, args.classes, args.shortcut)
+        self.params = sum(p.numel() for p in model.parameters())
+        fmt = torch.channels_last if layout == "channels_last" else torch.contiguous_format
+        self.model = model.to(memory_format=fmt)
+        self.x = torch.randn(args.batch, c, h, w).contiguous(memory_format=fmt)
+        self.y = torch.randint(0, args.classes, (args.batch,))
+        # SGD with momentum (Sutskever et al. 2013) as torch.optim.SGD: buf = m*buf + (g + wd*p); p -= lr*buf.
+        self.opt = torch.optim.SGD(
+            self.model.parameters(), lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay
+        )
+        self.train_ms, self.infer_ms = [], []
+
+    def train_step(self):
+        self.model.train()
+        self.opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(self.model(self.x), self.y)
         loss.backward()
-        opt.step()
+        self.opt.step()
         return loss.item()
 
-    model.train()
-    train_ms = time_steps(train_step, args.warmup, args.steps)
-
-    model.eval()
-
-    def infer_step():
+    def infer_step(self):
+        self.model.eval()
         with torch.no_grad():
-            return model(x).sum().item()
+            return self.model(self.x).sum().item()
 
-    infer_ms = time_steps(infer_step, args.warmup, args.steps)
-    tm, im = statistics.median(train_ms), statistics.median(infer_ms)
+    def timed(self, fn, out):
+        t0 = time.perf_counter()
+        fn()
+        ms = (time.perf_counter() - t0) * 1000.0
+        out.append(ms)
+        return ms
+
+    def result(self):
+        b = self.args.batch
+        r = {"layout": self.layout, "shape": self.shape, "params": self.params,
+             "trainMs": self.train_ms, "inferMs": self.infer_ms}
+        if self.train_ms:
+            tm = statistics.median(self.train_ms)
+            r.update(trainMedianMs=tm, trainImgPerSec=b * 1000.0 / tm,
+                     trainBestImgPerSec=b * 1000.0 / min(self.train_ms))
+        if self.infer_ms:
+            im = statistics.median(self.infer_ms)
+            r.update(inferMedianMs=im, inferImgPerSec=b * 1000.0 / im,
+                     inferBestImgPerSec=b * 1000.0 / min(self.infer_ms))
+        return r
+
+
+def summary(lanes, args):
     return {
-        "layout": layout,
-        "shape": f"{c}x{h}x{w}",
-        "params": params,
-        "trainMs": train_ms,
-        "inferMs": infer_ms,
-        "trainMedianMs": tm,
-        "inferMedianMs": im,
-        "trainImgPerSec": args.batch * 1000.0 / tm,
-        "trainBestImgPerSec": args.batch * 1000.0 / min(train_ms),
-        "inferBestImgPerSec": args.batch * 1000.0 / min(infer_ms),
-        "inferImgPerSec": args.batch * 1000.0 / im,
+        "torch": torch.__version__,
+        "onednn": torch.backends.mkldnn.is_available(),
+        "threads": torch.get_num_threads(),
+        "shortcut": args.shortcut,
+        "results": [lane.result() for lane in lanes],
     }
+
+
+def serve(lanes, args):
+    """Answers one-line JSON commands from bench/backend.ts so PyTorch's steps interleave with the tfjs contenders'."""
+    mark = "@@bench "
+    by_key = {f"{lane.shape}/{lane.layout}": lane for lane in lanes}
+
+    def say(obj):
+        sys.stdout.write(mark + json.dumps(obj) + "\n")
+        sys.stdout.flush()
+
+    for line in sys.stdin:
+        cmd = json.loads(line)
+        kind = cmd.get("cmd")
+        try:
+            if kind == "open":
+                for lane in lanes:  # warm-up of both step kinds
+                    for _ in range(max(args.warmup, 1)):
+                        lane.train_step()
+                    for _ in range(max(args.warmup, 1)):
+                        lane.infer_step()
+                say({"keys": list(by_key), "params": {k: v.params for k, v in by_key.items()}})
+            elif kind == "train":
+                lane = by_key[cmd["key"]]
+                say({"ms": lane.timed(lane.train_step, lane.train_ms)})
+            elif kind == "infer":
+                lane = by_key[cmd["key"]]
+                say({"ms": lane.timed(lane.infer_step, lane.infer_ms)})
+            elif kind == "finish":
+                say(summary(lanes, args))
+                return
+            else:
+                say({"error": f"unknown command {kind!r}"})
+        except Exception as e:  # reported to the parent, which marks the lane as failed
+            say({"error": f"{type(e).__name__}: {e}"})
 
 
 def main():
@@ -154,29 +209,26 @@ def main():
     p.add_argument("--momentum", type=float, default=0.9)
     p.add_argument("--weight-decay", type=float, default=5e-4)
     p.add_argument("--layouts", default="nchw,channels_last")
+    p.add_argument("--serve", action="store_true", help="answer step commands on stdin (used by bench/backend.ts)")
     args = p.parse_args()
     if args.steps < 1 or args.warmup < 0 or args.threads < 1:
         sys.exit(f"backend_torch.py: --steps must be >= 1, --warmup >= 0, --threads >= 1 (got {args})")
     torch.set_num_threads(args.threads)
-    results = []
+    lanes = []
     for s in args.shapes.split(","):
         shape = tuple(int(v) for v in s.lower().split("x"))
         if len(shape) != 3:
             sys.exit(f"backend_torch.py: --shapes entries are CxHxW, got '{s}'")
         for layout in args.layouts.split(","):
-            results.append(bench_shape(shape, layout, args))
-            print(f"torch {layout} {s}: done", file=sys.stderr, flush=True)
-    print(
-        json.dumps(
-            {
-                "torch": torch.__version__,
-                "onednn": torch.backends.mkldnn.is_available(),
-                "threads": torch.get_num_threads(),
-                "shortcut": args.shortcut,
-                "results": results,
-            }
-        )
-    )
+            lanes.append(Lane(shape, layout, args))
+    if args.serve:
+        serve(lanes, args)
+        return
+    for lane in lanes:
+        lane.train_ms = time_steps(lane.train_step, args.warmup, args.steps)
+        lane.infer_ms = time_steps(lane.infer_step, args.warmup, args.steps)
+        print(f"torch {lane.layout} {lane.shape}: done", file=sys.stderr, flush=True)
+    print(json.dumps(summary(lanes, args)))
 
 
 if __name__ == "__main__":
