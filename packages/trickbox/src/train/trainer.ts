@@ -344,6 +344,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         optimizer.setLearningRate(lr);
         // unseeded tfjs randomness (dropout) drawn from (seed, step): the same masks after a resume
         const restoreRandom = seedMathRandom(derivedSeed(seed, DROPOUT_STREAM, step));
+        // skip mode: the forward pass updates batch-norm moving statistics; a skipped batch must not leave its NaNs there
+        const saved = recipe.training.onNaN === 'skip' ? model.nonTrainableWeights.map((w) => w.read().clone()) : [];
         const { value, grads, correct } = tf.tidy(() => {
           let x: tf.Tensor4D = tf.tensor4d(b.x, b.shape);
           const yInt = tf.tensor1d(b.y, 'int32');
@@ -380,6 +382,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         if (!Number.isFinite(lossVal)) {
           tf.dispose(grads);
           if (recipe.training.onNaN === 'skip') {
+            model.nonTrainableWeights.forEach((w, i) => w.write(saved[i]));
+            tf.dispose(saved);
             acc.skipped++;
             log(`step ${step}: loss is ${lossVal} at lr ${lr}; batch skipped (training.onNaN = 'skip')`);
             step++;
@@ -392,6 +396,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
               `lower optimizer.lr or set training.onNaN to 'skip'`,
           );
         }
+        tf.dispose(saved);
         optimizer.applyGradients(grads);
         tf.dispose(grads);
         if (ema && emaDecay) {
