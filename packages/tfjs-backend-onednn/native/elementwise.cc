@@ -8,6 +8,7 @@
 // vectorise like the same-shape case.
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "common.h"
@@ -279,12 +280,58 @@ Napi::Value AddN(const Napi::CallbackInfo& info) {
   });
 }
 
+// batchNorm(x, channels, mean, variance, scale | null, offset | null, epsilon, y): tfjs's FusedBatchNorm kernel (the
+// inference-style normalisation that tfjs-layers also uses in training with the batch moments),
+// y = offset + (x - mean) · scale / sqrt(variance + ε) (Ioffe & Szegedy 2015, Alg. 1), per channel of the last axis;
+// each parameter holds `channels` values or a single one.
+Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
+  const char* kernel = "batchNorm";
+  return Guarded(info, kernel, [&]() -> Napi::Value {
+    F32 x = ArgF32(info, 0, kernel, "x", -1);
+    int64_t C = ArgInt(info, 1, kernel, "channels");
+    if (C < 1 || static_cast<int64_t>(x.length) % C != 0) throw std::runtime_error("channels must divide x's length");
+    auto param = [&](size_t index, const char* name, float fallback) {
+      std::vector<float> v(C, fallback);
+      if (info[index].IsNull() || info[index].IsUndefined()) return v;
+      F32 p = ArgF32(info, index, kernel, name, -1);
+      if (p.length == 1) {
+        std::fill(v.begin(), v.end(), p.data[0]);
+      } else if (static_cast<int64_t>(p.length) == C) {
+        std::copy(p.data, p.data + C, v.begin());
+      } else {
+        throw std::runtime_error(std::string("argument '") + name + "' must hold 1 or `channels` values");
+      }
+      return v;
+    };
+    std::vector<float> mean = param(2, "mean", 0.f), var = param(3, "variance", 1.f);
+    std::vector<float> scale = param(4, "scale", 1.f), offset = param(5, "offset", 0.f);
+    double eps = ArgNumber(info, 6, kernel, "epsilon");
+    F32 y = ArgF32(info, 7, kernel, "y", static_cast<int64_t>(x.length));
+    std::vector<float> a(C);
+    for (int64_t c = 0; c < C; ++c) a[c] = static_cast<float>(scale[c] / std::sqrt(static_cast<double>(var[c]) + eps));
+    int64_t rows = static_cast<int64_t>(x.length) / C;
+    int64_t chunks = std::min<int64_t>(Chunks(static_cast<int64_t>(x.length)), rows);
+    const float *m = mean.data(), *o = offset.data(), *ap = a.data();
+#pragma omp parallel for schedule(static) if (chunks > 1)
+    for (int64_t t = 0; t < chunks; ++t) {
+      for (int64_t r = rows * t / chunks; r < rows * (t + 1) / chunks; ++r) {
+        const float* xr = x.data + r * C;
+        float* yr = y.data + r * C;
+#pragma omp simd
+        for (int64_t c = 0; c < C; ++c) yr[c] = o[c] + (xr[c] - m[c]) * ap[c];
+      }
+    }
+    return info.Env().Undefined();
+  });
+}
+
 }  // namespace
 
 void InitElementwise(Napi::Env env, Napi::Object exports) {
   exports.Set("binary", Napi::Function::New(env, Binary));
   exports.Set("unary", Napi::Function::New(env, Unary));
   exports.Set("addN", Napi::Function::New(env, AddN));
+  exports.Set("batchNorm", Napi::Function::New(env, BatchNorm));
 }
 
 }  // namespace onednn_addon

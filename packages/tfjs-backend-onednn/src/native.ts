@@ -84,6 +84,17 @@ export interface NativeAddon {
   /** y = op(x); op codes in src/kernels/unary.ts; alpha is Step's value for x <= 0. */
   unary(op: number, x: Float32Array, y: Float32Array, alpha: number): void;
   addN(xs: Float32Array[], y: Float32Array): void;
+  /** tfjs FusedBatchNorm over the last axis; each parameter holds `channels` values or one (null: default). */
+  batchNorm(
+    x: Float32Array,
+    channels: number,
+    mean: Float32Array | null,
+    variance: Float32Array | null,
+    scale: Float32Array | null,
+    offset: Float32Array | null,
+    epsilon: number,
+    y: Float32Array,
+  ): void;
   /** y = reduce(x) over `axes`; op codes in src/kernels/reduce.ts. */
   reduce(op: number, x: Float32Array, shape: number[], axes: number[], y: Float32Array): void;
   /** Index of the first max (isMax) or min along R of x viewed as [K1, R, K2]. */

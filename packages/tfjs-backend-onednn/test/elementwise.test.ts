@@ -168,3 +168,72 @@ test('Cast to float32 materialises a Float32Array (so following kernels stay nat
   assert.ok(backend.data.get(y.dataId).values instanceof Float32Array);
   assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3]);
 });
+
+test('FusedBatchNorm (tf.batchNorm) matches the cpu backend: per-channel, scalar and missing parameters, gradients', () => {
+  for (const shape of [[2, 5, 7, 3], [4, 17, 17, 32], [6, 10], [5]]) {
+    const C = shape[shape.length - 1];
+    const p = { shape: [C] };
+    const pos = { shape: [C], range: [0.1, 2] as [number, number] };
+    assertParity(`batchNorm ${JSON.stringify(shape)}`, (x, m, v, o, s) => tf.batchNorm(x, m, v, o, s, 1e-3), [
+      { shape },
+      p,
+      pos,
+      p,
+      p,
+    ]);
+    assertParity(`batchNorm no offset/scale ${JSON.stringify(shape)}`, (x, m, v) => tf.batchNorm(x, m, v), [
+      { shape },
+      p,
+      pos,
+    ]);
+    assertParity(
+      `batchNorm scalar params ${JSON.stringify(shape)}`,
+      (x, m, v, s) => tf.batchNorm(x, m, v, undefined, s),
+      [{ shape }, { shape: [1] }, { shape: [1], range: [0.1, 2] }, { shape: [1] }],
+    );
+    const g = tf.grads((x: tf.Tensor, m: tf.Tensor, v: tf.Tensor, o: tf.Tensor, s: tf.Tensor) =>
+      tf.sum(tf.square(tf.batchNorm(x, m, v, o, s, 1e-3))),
+    );
+    assertParity(`batchNorm grads ${JSON.stringify(shape)}`, (...xs) => g(xs), [{ shape }, p, pos, p, p], 1e-3);
+  }
+  // Parameters that are neither per-channel nor scalar use the cpu kernel's cycling semantics.
+  assertParity('batchNorm [H, W, C] parameters', (x, m, v) => tf.batchNorm(x, m, v), [
+    { shape: [2, 3, 4, 5] },
+    { shape: [3, 4, 5] },
+    { shape: [3, 4, 5], range: [0.1, 2] },
+  ]);
+});
+
+test('a tfjs-layers BatchNormalization layer trains the same on onednn as on cpu', async () => {
+  const run = async () => {
+    const model = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ filters: 4, kernelSize: 3, inputShape: [6, 6, 2], kernelInitializer: 'ones' }),
+        tf.layers.batchNormalization(),
+        tf.layers.reLU(),
+        tf.layers.globalAveragePooling2d({}),
+        tf.layers.dense({ units: 3, kernelInitializer: 'ones' }),
+      ],
+    });
+    model.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
+    const x = tf.sin(tf.range(0, 4 * 6 * 6 * 2).reshape([4, 6, 6, 2]));
+    const y = tf.cos(tf.range(0, 12).reshape([4, 3]));
+    for (let s = 0; s < 3; s++) await model.trainOnBatch(x, y);
+    const out = model.getWeights().map((w) => Array.from(w.dataSync()));
+    out.push(Array.from((model.predict(x) as tf.Tensor).dataSync()));
+    return out;
+  };
+  tf.setBackend('cpu');
+  const expected = await run();
+  tf.setBackend('onednn');
+  const actual = await run();
+  for (let k = 0; k < expected.length; k++) {
+    for (let i = 0; i < expected[k].length; i++) {
+      const tol = 1e-4 + 1e-3 * Math.abs(expected[k][i]);
+      assert.ok(
+        Math.abs(actual[k][i] - expected[k][i]) <= tol,
+        `tensor ${k}[${i}]: ${actual[k][i]} vs ${expected[k][i]}`,
+      );
+    }
+  }
+});

@@ -21,6 +21,7 @@ import {
 } from './binary.js';
 import { unaryConfigs } from './unary.js';
 import { castConfig } from './Cast.js';
+import { fusedBatchNormConfig } from './FusedBatchNorm.js';
 import { argMaxConfig, argMinConfig, maxConfig, meanConfig, minConfig, softmaxConfig, sumConfig } from './reduce.js';
 import { concatConfig, padV2Config, sliceConfig, tileConfig, transposeConfig } from './layout.js';
 import { batchMatMulConfig, fusedMatMulConfig } from './matmul.js';
@@ -45,6 +46,7 @@ export const nativeKernels: KernelConfig[] = [
   ...unaryConfigs,
   addNConfig,
   castConfig,
+  fusedBatchNormConfig,
   sumConfig,
   meanConfig,
   maxConfig,
