@@ -118,6 +118,27 @@ BroadcastPlan Plan(const std::vector<int64_t>& a_shape, const std::vector<int64_
   return plan;
 }
 
+// The two innermost dimensions as a tight 2-D loop (no per-run dispatch or odometer): `n2` runs of `n` outputs, the
+// operands advancing by sa2/sb2 between runs.
+template <class Op, int SA, int SB>
+void Block2D(const float* a, int64_t sa2, const float* b, int64_t sb2, float* o, int64_t n, int64_t n2) {
+  for (int64_t j = 0; j < n2; ++j) Run<Op, SA, SB>(a + j * sa2, b + j * sb2, o + j * n, n);
+}
+
+template <class Op>
+void Block2DDispatch(const float* a, int64_t sa, int64_t sa2, const float* b, int64_t sb, int64_t sb2, float* o,
+                     int64_t n, int64_t n2) {
+  if (sa == 1 && sb == 1) {
+    Block2D<Op, 1, 1>(a, sa2, b, sb2, o, n, n2);
+  } else if (sa == 1) {
+    Block2D<Op, 1, 0>(a, sa2, b, sb2, o, n, n2);
+  } else if (sb == 1) {
+    Block2D<Op, 0, 1>(a, sa2, b, sb2, o, n, n2);
+  } else {
+    Block2D<Op, 0, 0>(a, sa2, b, sb2, o, n, n2);
+  }
+}
+
 template <class Op>
 void Broadcast(const float* a, const float* b, float* o, const BroadcastPlan& p, int64_t total) {
   size_t r = p.dims.size();
@@ -127,8 +148,7 @@ void Broadcast(const float* a, const float* b, float* o, const BroadcastPlan& p,
   }
   int64_t inner = p.dims[r - 1];
   int64_t isa = p.sa[r - 1], isb = p.sb[r - 1];
-  int64_t rows = total / inner;
-  if (rows == 1) {
+  if (r == 1) {
     // One long run (same shape, or scalar ⊙ tensor): split it between threads.
     int64_t chunks = Chunks(total);
 #pragma omp parallel for schedule(static) if (chunks > 1)
@@ -138,22 +158,38 @@ void Broadcast(const float* a, const float* b, float* o, const BroadcastPlan& p,
     }
     return;
   }
-  int64_t chunks = std::min<int64_t>(Chunks(total), rows);
+  // Blocks of the two innermost dimensions, indexed by the outer ones; threads split the blocks, or the rows of the
+  // single block when there is only one.
+  int64_t inner2 = p.dims[r - 2];
+  int64_t sa2 = p.sa[r - 2], sb2 = p.sb[r - 2];
+  int64_t block = inner * inner2;
+  int64_t blocks = total / block;
+  if (blocks == 1) {
+    int64_t chunks = std::min<int64_t>(Chunks(total), inner2);
+#pragma omp parallel for schedule(static) if (chunks > 1)
+    for (int64_t c = 0; c < chunks; ++c) {
+      int64_t begin = inner2 * c / chunks, end = inner2 * (c + 1) / chunks;
+      Block2DDispatch<Op>(a + begin * sa2, isa, sa2, b + begin * sb2, isb, sb2, o + begin * inner, inner, end - begin);
+    }
+    return;
+  }
+  size_t outer_rank = r - 2;
+  int64_t chunks = std::min<int64_t>(Chunks(total), blocks);
 #pragma omp parallel for schedule(static) if (chunks > 1)
   for (int64_t c = 0; c < chunks; ++c) {
-    int64_t begin = rows * c / chunks, end = rows * (c + 1) / chunks;
-    // Offsets of the first row from its multi-index, then an odometer (no divisions per row).
-    std::vector<int64_t> idx(r - 1, 0);
+    int64_t begin = blocks * c / chunks, end = blocks * (c + 1) / chunks;
+    // Offsets of the first block from its multi-index, then an odometer (no divisions per block).
+    std::vector<int64_t> idx(outer_rank, 0);
     int64_t rest = begin, oa = 0, ob = 0;
-    for (size_t k = r - 1; k-- > 0;) {
+    for (size_t k = outer_rank; k-- > 0;) {
       idx[k] = rest % p.dims[k];
       rest /= p.dims[k];
       oa += idx[k] * p.sa[k];
       ob += idx[k] * p.sb[k];
     }
-    for (int64_t row = begin; row < end; ++row) {
-      RunDispatch<Op>(a + oa, isa, b + ob, isb, o + row * inner, inner);
-      for (size_t k = r - 1; k-- > 0;) {
+    for (int64_t blk = begin; blk < end; ++blk) {
+      Block2DDispatch<Op>(a + oa, isa, sa2, b + ob, isb, sb2, o + blk * block, inner, inner2);
+      for (size_t k = outer_rank; k-- > 0;) {
         oa += p.sa[k];
         ob += p.sb[k];
         if (++idx[k] < p.dims[k]) break;
