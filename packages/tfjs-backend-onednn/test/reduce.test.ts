@@ -54,6 +54,7 @@ test('training-step reductions above the threading threshold: BN moments, global
     assertParity(`${name} scalar`, (t) => f(t, undefined, false), [{ shape: [] }]);
     assertParity(`${name} empty`, (t) => f(t, [1], false), [{ shape: [0, 3] }]);
     assertParity(`${name} int32`, (t) => f(t, [0], false), [{ shape: [4, 3], dtype: 'int32', range: [-9, 9] }]);
+    assertParity(`${name} repeated axis`, (t) => f(t, [1, -1], false), [{ shape: [2, 3] }]);
     assertParity(`${name} of a slice`, (t) => f(tf.slice(t, [1, 0], [2, 5]), [1], false), [{ shape: [4, 5] }]);
   }
 });

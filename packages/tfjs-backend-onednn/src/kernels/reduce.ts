@@ -35,10 +35,11 @@ function reduceKernel(kernelName: keyof typeof ReduceOpCode): KernelConfig {
     const { inputs, backend, attrs } = args;
     const { x } = inputs;
     const data = float32Data(backend, x);
-    if (!data || x.shape.includes(0)) return cpu(args as never) as TensorInfo;
     // Max names its axes `reductionIndices`, the others `axis`; null means every axis.
     const raw = kernelName === Max ? attrs.reductionIndices : attrs.axis;
     const axes = util.parseAxisParam(raw as number[], x.shape);
+    // Repeated axes: the cpu kernel's (odd) result is the reference, so it computes them.
+    if (!data || x.shape.includes(0) || new Set(axes).size !== axes.length) return cpu(args as never) as TensorInfo;
     const [outShape] = backend_util.computeOutAndReduceShapes(x.shape, axes);
     const y = backend.allocFloat32(sizeOf(outShape));
     native.reduce(op, data[0], x.shape, axes, y);
