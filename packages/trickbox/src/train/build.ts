@@ -14,25 +14,40 @@ export type ModelFactory = (opts: {
   seed: number;
 }) => tf.LayersModel;
 
-function functionsOf(ns: object): string[] {
+export function functionsOf(ns: object): string[] {
   return Object.entries(ns)
     .filter(([k, v]) => typeof v === 'function' && /^[a-z]/.test(k))
     .map(([k]) => k)
     .sort();
 }
 
-/** The model constructor named by the recipe (`models.<name>(options)`), with inputShape / numClasses filled in. */
+/** Model constructors a recipe may name directly (options as in SPEC §3), besides the registry's names. */
+const MODEL_CONSTRUCTORS = ['resnet', 'wideResnet', 'simpleCnn'];
+
+/** Every accepted `model.name`. */
+export function acceptedModelNames(): string[] {
+  const table = models as Record<string, unknown>;
+  const registry = typeof models.modelNames === 'function' ? models.modelNames() : [];
+  return [...MODEL_CONSTRUCTORS.filter((n) => typeof table[n] === 'function'), ...registry];
+}
+
+/**
+ * The model named by the recipe: a constructor (`models.resnet(options)`) or a registry name (`resnet20`,
+ * `wrn_28_10`, … via `models.createModel`), with inputShape / numClasses filled in.
+ */
 export function modelFactory(recipe: Recipe): ModelFactory {
   const table = models as Record<string, unknown>;
-  const ctor = table[recipe.model.name];
-  if (typeof ctor !== 'function')
+  const name = recipe.model.name;
+  const accepted = acceptedModelNames();
+  if (!accepted.includes(name))
     throw new RecipeError(
-      `recipe: model.name is ${JSON.stringify(recipe.model.name)}; accepted: ${functionsOf(models).join(', ') || '(no models available in this build)'}`,
+      `recipe: model.name is ${JSON.stringify(name)}; accepted: ${accepted.join(', ') || '(no models available in this build)'}`,
     );
+  const build = MODEL_CONSTRUCTORS.includes(name)
+    ? (o: object) => (table[name] as (o: object) => tf.LayersModel)(o)
+    : (o: object) => models.createModel({ name, ...o } as models.ModelSpec);
   return ({ inputShape, numClasses, seed }) =>
-    withSeededMathRandom(seed, () =>
-      (ctor as (o: object) => tf.LayersModel)({ seed, ...recipe.model.options, inputShape, numClasses }),
-    );
+    withSeededMathRandom(seed, () => build({ ...recipe.model.options, inputShape, numClasses }));
 }
 
 /**
