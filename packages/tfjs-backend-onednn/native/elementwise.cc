@@ -231,7 +231,8 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
 
 // Unary op codes, shared with src/kernels/unary.ts. Semantics follow the cpu backend's kernels (NaN propagates).
 enum UnaryOp {
-  kRelu = 0, kExp, kLog, kNeg, kSquare, kSqrt, kRsqrt, kAbs, kSigmoid, kTanh, kReciprocal, kStep, kRelu6, kUnaryOpCount
+  kRelu = 0, kExp, kLog, kNeg, kSquare, kSqrt, kRsqrt, kAbs, kSigmoid, kTanh, kReciprocal, kStep, kRelu6,
+  kFloor, kCeil, kRound, kSign, kElu, kLeakyRelu, kUnaryOpCount
 };
 
 template <class F>
@@ -246,7 +247,7 @@ void Map(const float* x, float* y, int64_t n, F f) {
   }
 }
 
-// unary(op, x, y, alpha): alpha is Step's value for x <= 0.
+// unary(op, x, y, alpha): alpha is Step's value for x <= 0 and LeakyRelu's slope.
 Napi::Value Unary(const Napi::CallbackInfo& info) {
   const char* kernel = "unary";
   return Guarded(info, kernel, [&]() -> Napi::Value {
@@ -275,6 +276,19 @@ Napi::Value Unary(const Napi::CallbackInfo& info) {
         });
         break;
       case kRelu6: Map(x.data, y.data, n, [](float v) { return v > 0.f ? (v < 6.f ? v : 6.f) : (v != v ? v : 0.f); }); break;
+      case kFloor: Map(x.data, y.data, n, [](float v) { return std::floor(v); }); break;
+      case kCeil: Map(x.data, y.data, n, [](float v) { return std::ceil(v); }); break;
+      // Round half to even, as the cpu kernel ("banker's rounding"): nearbyint in the default rounding mode.
+      case kRound: Map(x.data, y.data, n, [](float v) { return std::nearbyint(v); }); break;
+      case kSign: Map(x.data, y.data, n, [](float v) { return v > 0.f ? 1.f : (v < 0.f ? -1.f : 0.f); }); break;
+      // ELU (Clevert et al. 2016, eq. 1 with alpha = 1)
+      case kElu: Map(x.data, y.data, n, [](float v) { return v >= 0.f ? v : std::expm1(v); }); break;
+      case kLeakyRelu:
+        Map(x.data, y.data, n, [alpha](float v) {
+          float r = alpha * v;
+          return v < 0.f ? r : v;
+        });
+        break;
     }
     return info.Env().Undefined();
   });

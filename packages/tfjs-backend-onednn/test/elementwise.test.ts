@@ -96,6 +96,12 @@ const unaries: Record<string, [Unary, [number, number]]> = {
   tanh: [tf.tanh, [-3, 3]],
   reciprocal: [tf.reciprocal, [0.2, 3]],
   step: [(x) => tf.step(x, 0.25), [-1, 1]],
+  floor: [tf.floor, [-3, 3]],
+  ceil: [tf.ceil, [-3, 3]],
+  round: [(x) => tf.round(tf.mul(x, 2)), [-3, 3]], // many exact halves: round half to even
+  sign: [tf.sign, [-1, 1]],
+  elu: [tf.elu, [-3, 3]],
+  leakyRelu: [(x) => tf.leakyRelu(x, 0.1), [-1, 1]],
 };
 
 test('unary ops match the cpu backend (small, large, scalar, empty, int32)', () => {
@@ -103,7 +109,7 @@ test('unary ops match the cpu backend (small, large, scalar, empty, int32)', () 
     for (const shape of [[], [1], [7, 3], [4, 17, 17, 33], [0, 4]]) {
       assertParity(`${name} ${JSON.stringify(shape)}`, f, [{ shape, range }]);
     }
-    if (['relu', 'neg', 'square', 'abs'].includes(name)) {
+    if (['relu', 'neg', 'square', 'abs', 'sign'].includes(name)) {
       assertParity(`${name} int32`, f, [{ shape: [3, 5], dtype: 'int32', range: [-9, 9] }]);
     }
   }

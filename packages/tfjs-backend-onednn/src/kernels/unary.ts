@@ -1,7 +1,13 @@
 // Elementwise unary kernels (native/elementwise.cc). tfjs composes the ReLU gradient as Multiply(dy, Step(x)), so Step
-// is native too. Non-float32 inputs use the cpu kernels.
+// is native too. Step's and LeakyRelu's `alpha` attribute is passed through. Non-float32 inputs use the cpu kernels.
 import {
   Abs,
+  Ceil,
+  Elu,
+  Floor,
+  LeakyRelu,
+  Round,
+  Sign,
   Exp,
   Log,
   Neg,
@@ -16,7 +22,6 @@ import {
   Tanh,
   type KernelConfig,
   type KernelFunc,
-  type StepAttrs,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { BACKEND_NAME, type OneDnnBackend } from '../backend.js';
@@ -39,12 +44,18 @@ const UnaryOpCode = {
   [Reciprocal]: 10,
   [Step]: 11,
   [Relu6]: 12,
+  [Floor]: 13,
+  [Ceil]: 14,
+  [Round]: 15,
+  [Sign]: 16,
+  [Elu]: 17,
+  [LeakyRelu]: 18,
 } as const;
 
 function unaryKernel(kernelName: keyof typeof UnaryOpCode): KernelConfig {
   const op = UnaryOpCode[kernelName];
   const cpu = cpuKernel(kernelName);
-  const kernelFunc = (args: { inputs: { x: TensorInfo }; backend: OneDnnBackend; attrs?: Partial<StepAttrs> }) => {
+  const kernelFunc = (args: { inputs: { x: TensorInfo }; backend: OneDnnBackend; attrs?: { alpha?: number } }) => {
     const { x } = args.inputs;
     const { backend } = args;
     const data = float32Data(backend, x);
