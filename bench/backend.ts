@@ -1098,7 +1098,21 @@ async function main(): Promise<void> {
     );
 
   // Ratios against PyTorch.
-  const ratios: { contender: Contender; shape: string; vs: string; train?: number; infer?: number }[] = [];
+  // Ratios of medians, and paired ratios: the median over rounds of (PyTorch step time / our step time) in the same
+  // round — the two steps ran within seconds of each other, so a load change affects both.
+  const paired = (ours: number[] | undefined, theirs: number[] | undefined) => {
+    const n = Math.min(ours?.length ?? 0, theirs?.length ?? 0);
+    return n ? median(Array.from({ length: n }, (_, i) => theirs![i] / ours![i])) : undefined;
+  };
+  const ratios: {
+    contender: Contender;
+    shape: string;
+    vs: string;
+    train?: number;
+    infer?: number;
+    trainPaired?: number;
+    inferPaired?: number;
+  }[] = [];
   for (const r of tfjs) {
     for (const t of torch.results ?? []) {
       if (t.shape !== r.shape || r.contender === 'wasm') continue;
@@ -1108,19 +1122,24 @@ async function main(): Promise<void> {
         vs: t.layout,
         train: r.trainImgPerSec !== undefined ? r.trainImgPerSec / t.trainImgPerSec : undefined,
         infer: r.inferImgPerSec !== undefined ? r.inferImgPerSec / t.inferImgPerSec : undefined,
+        trainPaired: paired(r.trainMs, t.trainMs),
+        inferPaired: paired(r.inferMs, t.inferMs),
       });
     }
   }
   if (ratios.length) {
-    const rr: string[][] = [['ratio (img/s over PyTorch)', 'input', 'train', 'inference']];
+    const rr: string[][] = [['ratio (img/s over PyTorch)', 'input', 'train', '(paired)', 'inference', '(paired)']];
     for (const q of ratios)
       rr.push([
         `${LABEL[q.contender]} / PyTorch ${q.vs === 'nchw' ? 'NCHW' : 'channels_last'}`,
         q.shape,
         `${fmt(q.train, 2)}×`,
+        `${fmt(q.trainPaired, 2)}×`,
         `${fmt(q.infer, 2)}×`,
+        `${fmt(q.inferPaired, 2)}×`,
       ]);
     console.log('\n' + table(rr));
+    console.log('(ratio of medians; paired = median over rounds of the ratio of the two step times in the same round)');
   }
 
   // Memory.
