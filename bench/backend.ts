@@ -566,6 +566,7 @@ async function openSession(job: Job) {
       warmUp(built.train, warmup, cfg.budget);
     } catch (e) {
       result.trainError = (e as Error).message.split('\n')[0];
+      result.notes.push('its tensor counts include the tensors left behind by the failed training step');
     }
     result.memory = { beforeTrain: snap(), afterTrain: snap(), afterInfer: snap() };
     return { params: result.params, trainError: result.trainError };
