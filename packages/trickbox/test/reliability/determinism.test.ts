@@ -7,18 +7,12 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { packageRoot, longTests } from '../helpers/paths.js';
 import { tempDir, tinyIdx, tinyRecipeFile } from './helpers.js';
+import { determinismRuns } from './determinism_child.js';
 
 const STEPS = 50;
 const child = join(packageRoot, 'test', 'reliability', 'determinism_child.ts');
 
-interface RunOut {
-  backend: string;
-  threads: string;
-  step: number;
-  losses: number[];
-  sha256: string;
-  weights: string;
-}
+type RunOut = Awaited<ReturnType<typeof determinismRuns>>[number];
 
 function runChild(threads: number, runs: number, recipe: string, out: string): RunOut[] {
   const r = spawnSync(process.execPath, ['--import', 'tsx', child, recipe, out, String(STEPS), String(runs)], {
@@ -59,7 +53,10 @@ test(`same seed: bit-identical weights after ${STEPS} steps with one thread; 2 t
     mixing: { name: 'mixup', alpha: 0.2 },
     loss: { labelSmoothing: 0.1 },
   });
-  const one = runChild(1, 2, recipe, join(dir, 't1a'));
+  // this test file is its own process: one thread here (set before the addon loads), other settings in children
+  process.env.TFJS_ONEDNN_THREADS = '1';
+  delete process.env.TRICKBOX_BACKEND;
+  const one = await determinismRuns(recipe, join(dir, 't1a'), STEPS, 2);
   const oneAgain = longTests ? runChild(1, 1, recipe, join(dir, 't1b')) : [];
   const backend = one[0].backend;
   assert.equal(one[0].step, STEPS);
