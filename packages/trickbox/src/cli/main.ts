@@ -309,12 +309,16 @@ async function cmdSchedule(
   }
 }
 
-async function cmdExport(run: string, o: { out: string }) {
+async function cmdExport(run: string, o: { out: string; foldBn?: boolean }) {
   const { initBackend } = await import('./backend.js');
   await initBackend();
   const { loadModel, saveModel } = await import('../train/modelio.js');
-  const { model, preprocessing } = await loadModel(run);
+  const models = await import('../models/index.js');
+  const { model: loaded, preprocessing } = await loadModel(run);
   if (!preprocessing) throw new UsageError(`export: ${run} has no preprocessing metadata`);
+  // Built-in tfjs layers only, so a browser loads it with tf.loadLayersModel and no trickbox code.
+  const custom = loaded.layers.some((l) => l.getClassName().startsWith('Trickbox'));
+  const model = o.foldBn ? models.foldForInference(loaded) : custom ? models.toStandardLayers(loaded) : loaded;
   await saveModel(model, o.out, preprocessing);
   io.out(
     `${join(o.out, 'model.json')}: tfjs layers model (${model.countParams()} parameters), input ${preprocessing.height}×${preprocessing.width}×${preprocessing.channels}, ${preprocessing.classNames.length} classes; load with tf.loadLayersModel\n`,
@@ -410,6 +414,7 @@ export function buildProgram(): Command {
     .description('write a TensorFlow.js layers model (model.json + weights.bin) with its preprocessing metadata')
     .argument('<run>', 'run directory or model')
     .requiredOption('--out <dir>', 'output directory')
+    .option('--fold-bn', 'fold batch norms into the convolutions (inference-only model, faster)')
     .action((run, o) => cmdExport(run, o));
   program
     .command('bench')

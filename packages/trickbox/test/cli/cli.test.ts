@@ -202,3 +202,33 @@ test("augment writes a PNG grid of a recipe's augmentations", async () => {
   // 3 rows × (original + 4 augmentations) of 8×8 cells
   assert.ok(meta.width! > meta.height! && meta.height! >= 3 * 8, `${meta.width}×${meta.height}`);
 });
+
+test('export turns a models.resnet run into built-in tfjs layers with the same predictions', async () => {
+  await tf.setBackend('cpu');
+  const data = join(dir, 'idx3');
+  spawnSync('mkdir', ['-p', data]);
+  writeIdxSet(data, { n: 16, m: 8, h: 8, w: 8 });
+  const recipe = resolveRecipe({
+    name: 'resnet8',
+    data: { dataset: 'fashion-mnist', dir: data, workers: 0 },
+    model: { name: 'resnet', options: { depth: 8 } },
+    training: { epochs: 1, batchSize: 8 },
+    schedule: { name: 'constant' },
+  });
+  const runDir = join(dir, 'run-resnet');
+  await train({ recipe, runDir, datasets: fashionMnist({ dir: data }), log: () => undefined });
+  const out = join(dir, 'exported-resnet');
+  const ex = await cliInProcess(['export', runDir, '--out', out]);
+  assert.equal(ex.code, 0, ex.stderr);
+  const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+  const classes = new Set<string>(json.modelTopology.config.layers.map((l: { class_name: string }) => l.class_name));
+  assert.ok(![...classes].some((c) => c.startsWith('Trickbox')), [...classes].join(','));
+  assert.ok(classes.has('BatchNormalization'));
+  const a = await loadModel(runDir);
+  const b = await loadModel(out);
+  const x = tf.randomNormal([2, 8, 8, 1], 0, 1, 'float32', 3);
+  const pa = (a.model.predict(x) as tf.Tensor).arraySync() as number[][];
+  const pb = (b.model.predict(x) as tf.Tensor).arraySync() as number[][];
+  pa.flat().forEach((v, i) => assert.ok(Math.abs(v - pb.flat()[i]) < 1e-4, `${v} vs ${pb.flat()[i]}`));
+  tf.dispose([x, a.model, b.model] as tf.TensorContainer);
+});
