@@ -35,7 +35,8 @@ let timing = false;
 // The native kernels of the elementwise, reduction, layout, pooling and matmul families (`--without elementwise`).
 const FAMILIES = (
   'Add,Sub,Multiply,RealDiv,Maximum,Minimum,SquaredDifference,Relu,Exp,Log,Neg,Square,Sqrt,Rsqrt,Abs,Sigmoid,Tanh,' +
-  'Reciprocal,Step,Relu6,AddN,Cast,Sum,Mean,Max,Min,ArgMax,ArgMin,Softmax,Tile,Transpose,PadV2,Slice,Concat,' +
+  'Reciprocal,Step,Relu6,Floor,Ceil,Round,Sign,Elu,LeakyRelu,AddN,Cast,FusedBatchNorm,' +
+  'Sum,Mean,Max,Min,ArgMax,ArgMin,Softmax,Tile,Transpose,PadV2,Slice,Concat,' +
   'BatchMatMul,_FusedMatMul,MaxPool,AvgPool,MaxPoolGrad,AvgPoolGrad'
 ).split(',');
 const withoutArg = arg('without', '');
