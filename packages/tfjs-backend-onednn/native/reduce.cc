@@ -276,7 +276,8 @@ Napi::Value ArgReduce(const Napi::CallbackInfo& info) {
   });
 }
 
-// softmax(x, rows, cols, y): softmax over the last axis, y = exp(x - max) / Σ exp(x - max).
+// softmax(x, rows, cols, y): softmax over the last axis (Bridle 1990), y = exp(x - max) / Σ exp(x - max), the max
+// subtracted for range as in the cpu kernel.
 Napi::Value Softmax(const Napi::CallbackInfo& info) {
   const char* kernel = "softmax";
   return Guarded(info, kernel, [&]() -> Napi::Value {

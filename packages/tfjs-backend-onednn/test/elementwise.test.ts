@@ -243,3 +243,34 @@ test('a tfjs-layers BatchNormalization layer trains the same on onednn as on cpu
     }
   }
 });
+
+test('native kernels leak no tensors and reuse pooled output buffers', () => {
+  tf.setBackend('onednn');
+  const backend = tf.backend() as unknown as { pool: { hits: number; misses: number } };
+  const x = tf.randomNormal([4, 9, 9, 16]);
+  const c = tf.randomNormal([16]);
+  const step = () =>
+    tf.tidy(() => {
+      const y = tf.relu(tf.add(tf.mul(x, c), tf.sub(x, 1)));
+      return tf.sum(
+        tf.mean(
+          tf.transpose(
+            tf.pad(y, [
+              [0, 0],
+              [1, 1],
+              [1, 1],
+              [0, 0],
+            ]),
+            [0, 3, 1, 2],
+          ),
+          [2, 3],
+        ),
+      );
+    });
+  step().dispose();
+  const tensors = tf.memory().numTensors;
+  const misses = backend.pool.misses;
+  for (let i = 0; i < 20; i++) step().dispose();
+  assert.equal(tf.memory().numTensors, tensors);
+  assert.equal(backend.pool.misses, misses, 'every output after warm-up comes from the pool');
+});
