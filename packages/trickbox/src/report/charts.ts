@@ -46,7 +46,7 @@ export function lineChart(
     data: { values: rows },
     mark: { type: 'line', point: rows.length <= 60 },
     encoding: {
-      x: { field: x, type: 'quantitative' },
+      x: { field: x, type: 'quantitative', ...(x === 'epoch' ? { axis: { tickMinStep: 1, format: 'd' } } : {}) },
       y: { field: y, type: 'quantitative', title: yTitle ?? y, scale: logY ? { type: 'log' } : { zero: false } },
       ...(series ? { color: { field: series, type: 'nominal', title: null } } : {}),
     },
@@ -65,6 +65,7 @@ export function confusionChart(
       values.push({ actual: classNames[i] ?? String(i), predicted: classNames[j] ?? String(j), count }),
     ),
   );
+  const maxCount = Math.max(1, ...matrix.flat());
   const size = Math.min(560, Math.max(200, 28 * classNames.length));
   const order = classNames;
   return {
@@ -80,7 +81,16 @@ export function confusionChart(
     layer: [
       { mark: 'rect', encoding: { color: { field: 'count', type: 'quantitative', scale: { scheme: 'blues' } } } },
       ...(classNames.length <= 20
-        ? [{ mark: { type: 'text', fontSize: 9 }, encoding: { text: { field: 'count', type: 'quantitative' } } }]
+        ? [
+            {
+              mark: { type: 'text', fontSize: 9 },
+              encoding: {
+                text: { field: 'count', type: 'quantitative' },
+                // white on the dark half of the colour scale
+                color: { condition: { test: `datum.count > ${maxCount / 2}`, value: 'white' }, value: 'black' },
+              },
+            },
+          ]
         : []),
     ],
   } as TopLevelSpec;
