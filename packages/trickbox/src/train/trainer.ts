@@ -148,7 +148,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     existsSync(runDir) &&
     readdirSync(runDir).some((f) => f === 'metrics.jsonl' || f === 'checkpoints')
   )
-    throw new TrainingError(
+    // a usage error (exit code 2 in the CLI), not a training failure
+    throw new RecipeError(
       `${runDir}: already holds a run; pass --resume ${opts.runDir} to continue it, or choose another --out`,
     );
 
