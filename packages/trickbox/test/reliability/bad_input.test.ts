@@ -46,6 +46,9 @@ await writeImageFolder(otherImgDir, ['x', 'y'], 1);
 const corruptRun = join(dir, 'corrupt-run');
 mkdirSync(corruptRun);
 writeFileSync(join(corruptRun, 'recipe.json'), '{"name": "cut');
+const existingRun = join(dir, 'existing-run');
+mkdirSync(existingRun);
+writeFileSync(join(existingRun, 'metrics.jsonl'), '');
 const out = (k: number): string[] => ['--out', join(dir, `run${k}`), '-q', '--no-report'];
 
 // [what, argv, expected message]
@@ -301,6 +304,11 @@ const CASES: [string, string[], RegExp][] = [
     '--resume with a corrupt recipe.json',
     ['train', '--resume', corruptRun],
     /corrupt-run\/recipe\.json: not valid JSON/,
+  ],
+  [
+    '--out of an existing run',
+    ['train', goodFile, '--out', existingRun],
+    /existing-run: already holds a run; pass --resume .*existing-run to continue it, or choose another --out/,
   ],
   ['--set with empty key', ['train', goodFile, '--set', '=3'], /--set "=3": expected key=value/],
   [
