@@ -1,7 +1,7 @@
 // Shared pieces of the reliability tests: the CLI in this process or as a child, a tiny synthetic dataset and
 // recipe, and an integrity check of a run directory (every file complete, no torn line).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../helpers/paths.js';
@@ -16,8 +16,16 @@ export const recipesDir = join(packageRoot, '..', '..', 'recipes');
 export const dropBanner = (s: string): string =>
   s.replace(/^.*(=====|Hi, looks like you are running TensorFlow\.js).*\n?/gm, '');
 
+const made: string[] = [];
+// temp folders go when the test process ends (TRICKBOX_KEEP_TMP=1 keeps them for a post-mortem)
+process.on('exit', () => {
+  if (process.env.TRICKBOX_KEEP_TMP !== '1') for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
 export function tempDir(prefix = 'trickbox-rel-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
 }
 
 /**
