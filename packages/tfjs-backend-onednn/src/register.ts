@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { getKernelsForBackend, registerBackend, registerGradient, registerKernel } from '@tensorflow/tfjs-core';
 import { batchNormTrainGradient } from './ops/batchnorm.js';
 import { BACKEND_NAME, OneDnnBackend } from './backend.js';
-import { nativeKernels } from './kernels/index.js';
+import { nativeGradients, nativeKernels } from './kernels/index.js';
 import { native } from './native.js';
 import { configuredThreads } from './threads.js';
 
@@ -20,6 +20,7 @@ export function registerOneDnnBackend(): void {
   const nativeNames = new Set(nativeKernels.map((k) => k.kernelName));
   for (const kernel of nativeKernels) registerKernel(kernel);
   registerGradient(batchNormTrainGradient);
+  for (const gradient of nativeGradients) registerGradient(gradient);
   for (const cpu of getKernelsForBackend('cpu')) {
     if (!nativeNames.has(cpu.kernelName)) registerKernel({ ...cpu, backendName: BACKEND_NAME });
   }

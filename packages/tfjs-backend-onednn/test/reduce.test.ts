@@ -100,3 +100,45 @@ test('native reduce rejects a bad axis with an error naming the kernel', async (
   const { native } = await import('../src/native.js');
   assert.throws(() => native.reduce(0, new Float32Array(6), [2, 3], [2], new Float32Array(2)), /onednn reduce: axis/);
 });
+
+test('Sum/Mean gradients (registered without a ones tensor) equal dy broadcast (/ n) exactly, on both backends', () => {
+  for (let i = 0; i < 30; i++) {
+    const shape = randomShape();
+    const axes = randomAxes(shape.length) ?? shape.map((_, k) => k);
+    const keepDims = random() < 0.5;
+    const norm = axes.map((a) => (a < 0 ? a + shape.length : a));
+    const n = norm.reduce((acc, a) => acc * shape[a], 1);
+    for (const backend of ['cpu', 'onednn']) {
+      tf.setBackend(backend);
+      tf.tidy(() => {
+        const x = tf.randomNormal(shape);
+        const outShape = shape.map((d, k) => (norm.includes(k) ? 1 : d));
+        const dyValues = Float32Array.from({ length: outShape.reduce((a, b) => a * b, 1) }, () => random() - 0.5);
+        const dy = tf.tensor(dyValues, keepDims ? outShape : outShape.filter((_, k) => !norm.includes(k)));
+        const gSum = tf
+          .grad((t: tf.Tensor) => tf.sum(t, axes, keepDims))(x, dy)
+          .dataSync();
+        const gMean = tf
+          .grad((t: tf.Tensor) => tf.mean(t, axes, keepDims))(x, dy)
+          .dataSync();
+        // Expected: element i of x takes dy at its index with the reduced coordinates set to 0.
+        const strides = shape.map((_, k) => shape.slice(k + 1).reduce((a, b) => a * b, 1));
+        const outStrides = outShape.map((_, k) => outShape.slice(k + 1).reduce((a, b) => a * b, 1));
+        for (let e = 0; e < gSum.length; e++) {
+          let j = 0;
+          for (let k = 0; k < shape.length; k++) {
+            const coord = Math.floor(e / strides[k]) % shape[k];
+            if (!norm.includes(k)) j += coord * outStrides[k];
+          }
+          const label = `${backend} ${JSON.stringify(shape)} axes ${JSON.stringify(axes)} element ${e}`;
+          assert.equal(gSum[e], dyValues[j], `sum grad ${label}`);
+          assert.equal(gMean[e], Math.fround(dyValues[j] / n), `mean grad ${label}`);
+        }
+      });
+    }
+  }
+  tf.setBackend('onednn');
+  const gi = tf.grad((t: tf.Tensor) => tf.sum(t))(tf.tensor([1, 2, 3], [3], 'int32'));
+  assert.equal(gi.dtype, 'float32');
+  assert.deepEqual(Array.from(gi.dataSync()), [1, 1, 1]);
+});

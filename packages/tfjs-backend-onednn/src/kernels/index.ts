@@ -1,5 +1,5 @@
 // The single list of kernels that run natively on 'onednn' (STYLE.md: one file per kernel family, one list).
-import type { KernelConfig } from '@tensorflow/tfjs-core';
+import type { GradConfig, KernelConfig } from '@tensorflow/tfjs-core';
 import { conv2DConfig } from './Conv2D.js';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.js';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.js';
@@ -26,6 +26,7 @@ import { argMaxConfig, argMinConfig, maxConfig, meanConfig, minConfig, softmaxCo
 import { concatConfig, padV2Config, sliceConfig, tileConfig, transposeConfig } from './layout.js';
 import { batchMatMulConfig, fusedMatMulConfig } from './matmul.js';
 import { avgPoolConfig, avgPoolGradConfig, maxPoolConfig, maxPoolGradConfig } from './pool.js';
+import { reductionGradConfigs } from './reduce_grad.js';
 import { batchNormTrainConfig, batchNormTrainGradConfig } from '../ops/batchnorm.js';
 
 export const nativeKernels: KernelConfig[] = [
@@ -68,3 +69,6 @@ export const nativeKernels: KernelConfig[] = [
   batchNormTrainConfig,
   batchNormTrainGradConfig,
 ];
+
+/** Gradients replacing tfjs-core's with identical values in fewer passes (no JS-filled ones tensor). */
+export const nativeGradients: GradConfig[] = [...reductionGradConfigs];
