@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { longTests, packageRoot } from '../helpers/paths.js';
 import { DEFAULT_FASHION_MNIST_DIR } from '../../src/data/index.js';
-import { readJsonl, train, type EpochRecord } from '../../src/train/index.js';
+import { loadModel, readJsonl, train, type EpochRecord } from '../../src/train/index.js';
+import { writeImageFolder } from '../data/files.js';
 import { loadRecipe } from '../../src/train/index.js';
 import { barDataset, tempRunDir, tinyCnn, tinyRecipe } from './helpers.js';
 
@@ -91,3 +93,38 @@ test(
     assert.ok(res.final!.testTop1 > 0.7, `test top-1 ${res.final!.testTop1}`);
   },
 );
+
+test('an image-folder recipe trains end to end (decode, resize, hold-out test set, or a test folder)', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'trickbox-folder-'));
+  await writeImageFolder(join(root, 'train'), ['cat', 'dog', 'fox'], 4);
+  await writeImageFolder(join(root, 'test'), ['cat', 'dog', 'fox'], 2);
+  const base = {
+    data: { dataset: 'image-folder', dir: join(root, 'train'), height: 8, width: 8, channels: 3, workers: 0 },
+  };
+  const logs: string[] = [];
+  const held = await train({
+    recipe: tinyRecipe({ ...base, training: { epochs: 2, batchSize: 4 } }),
+    runDir: tempRunDir(),
+    model: tinyCnn,
+    log: (m) => logs.push(m),
+  });
+  assert.equal(held.status, 'completed');
+  assert.ok(
+    logs.some((l) => /image-folder: no data\.testDir, holding out \d+ images \(10%\) as the test set/.test(l)),
+    logs.join('\n'),
+  );
+  const withTest = await train({
+    recipe: tinyRecipe({ data: { ...base.data, testDir: join(root, 'test') }, training: { epochs: 2, batchSize: 4 } }),
+    runDir: tempRunDir(),
+    model: tinyCnn,
+    log: quiet,
+  });
+  assert.equal(
+    withTest.confusion!.flat().reduce((a, b) => a + b, 0),
+    6,
+  );
+  const { model, preprocessing } = await loadModel(withTest.runDir);
+  assert.deepEqual(preprocessing!.classNames, ['cat', 'dog', 'fox']);
+  assert.deepEqual([preprocessing!.height, preprocessing!.width, preprocessing!.channels], [8, 8, 3]);
+  model.dispose();
+});
