@@ -24,7 +24,9 @@ test('the thread count comes from TFJS_ONEDNN_THREADS, and a bad value is refuse
     /TFJS_ONEDNN_THREADS must be a positive integer, got 'two'/,
   );
   assert.throws(() => configuredThreads({ [THREADS_ENV]: '0' }), /positive integer/);
-  const script = `import('${new URL('../src/index.ts', import.meta.url).href}').then(m => console.log(m.native.getNumThreads()))`;
+  // The package entry next to this test: src/index.ts under tsx, dist/src/index.js when compiled.
+  const entry = new URL(`../src/index${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+  const script = `import('${entry}').then(m => console.log(m.native.getNumThreads()))`;
   const child = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', script], {
     env: { ...process.env, [THREADS_ENV]: '1' },
     encoding: 'utf8',
