@@ -330,6 +330,33 @@ Napi::Value AddN(const Napi::CallbackInfo& info) {
   });
 }
 
+// reluGrad(dy, x, dx): dx = dy · step(x), the ReLU gradient tfjs composes as Multiply(dy, Step(x)), in one pass with
+// the same values (step(NaN) = NaN, so NaN propagates; dy · 0 keeps its sign).
+Napi::Value ReluGrad(const Napi::CallbackInfo& info) {
+  const char* kernel = "reluGrad";
+  return Guarded(info, kernel, [&]() -> Napi::Value {
+    F32 dy = ArgF32(info, 0, kernel, "dy", -1);
+    int64_t n = static_cast<int64_t>(dy.length);
+    F32 x = ArgF32(info, 1, kernel, "x", n);
+    F32 dx = ArgF32(info, 2, kernel, "dx", n);
+    const float *g = dy.data, *xv = x.data;
+    float* out = dx.data;
+    int64_t chunks = Chunks(n);
+#pragma omp parallel for schedule(static) if (chunks > 1)
+    for (int64_t c = 0; c < chunks; ++c) {
+      int64_t begin = n * c / chunks, end = n * (c + 1) / chunks;
+#pragma omp simd
+      for (int64_t i = begin; i < end; ++i) {
+        float v = xv[i];
+        float s = v > 0.f ? 1.f : 0.f;
+        s = v != v ? v : s;
+        out[i] = g[i] * s;
+      }
+    }
+    return info.Env().Undefined();
+  });
+}
+
 // batchNorm(x, channels, mean, variance, scale | null, offset | null, epsilon, y): tfjs's FusedBatchNorm kernel (the
 // inference-style normalisation that tfjs-layers also uses in training with the batch moments),
 // y = offset + (x - mean) · scale / sqrt(variance + ε) (Ioffe & Szegedy 2015, Alg. 1), per channel of the last axis;
@@ -382,6 +409,7 @@ void InitElementwise(Napi::Env env, Napi::Object exports) {
   exports.Set("unary", Napi::Function::New(env, Unary));
   exports.Set("addN", Napi::Function::New(env, AddN));
   exports.Set("batchNorm", Napi::Function::New(env, BatchNorm));
+  exports.Set("reluGrad", Napi::Function::New(env, ReluGrad));
 }
 
 }  // namespace onednn_addon

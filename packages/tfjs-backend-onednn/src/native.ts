@@ -84,6 +84,8 @@ export interface NativeAddon {
   /** y = op(x); op codes in src/kernels/unary.ts; alpha is Step's value for x <= 0. */
   unary(op: number, x: Float32Array, y: Float32Array, alpha: number): void;
   addN(xs: Float32Array[], y: Float32Array): void;
+  /** dx = dy · step(x) (the ReLU gradient in one pass). */
+  reluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array): void;
   /** tfjs FusedBatchNorm over the last axis; each parameter holds `channels` values or one (null: default). */
   batchNorm(
     x: Float32Array,

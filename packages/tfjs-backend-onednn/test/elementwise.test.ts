@@ -274,3 +274,25 @@ test('native kernels leak no tensors and reuse pooled output buffers', () => {
   assert.equal(tf.memory().numTensors, tensors);
   assert.equal(backend.pool.misses, misses, 'every output after warm-up comes from the pool');
 });
+
+test('the ReLU gradient runs as one native kernel with the values of tfjs-core Multiply(dy, Step(x))', () => {
+  const x = tf.tensor([NaN, -0, 0, -1, 1, Infinity, -Infinity, 2, -3]);
+  const dy = tf.tensor([1, -2, 3, -4, 5, -6, Infinity, NaN, -1]);
+  const expected = Array.from(tf.mul(dy, tf.cast(tf.step(x), 'float32')).dataSync());
+  const viaGrad = (t: tf.Tensor, d: tf.Tensor) =>
+    Array.from(
+      tf
+        .grad((u: tf.Tensor) => tf.relu(u))(t, d)
+        .dataSync(),
+    );
+  assert.deepEqual(viaGrad(x, dy), expected);
+  tf.setBackend('cpu');
+  assert.deepEqual(viaGrad(x, dy), expected, 'cpu uses the composite and agrees');
+  tf.setBackend('onednn');
+  const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.relu(t), t)));
+  for (const shape of [[7], [4, 17, 17, 32], [1, 3, 3, 1]])
+    assertParity(`relu grad ${JSON.stringify(shape)}`, (t) => g(t), [{ shape }]);
+  assertParity('relu grad int32 input', (t) => tf.grad((u: tf.Tensor) => tf.sum(tf.relu(u)))(tf.cast(t, 'float32')), [
+    { shape: [5], dtype: 'int32', range: [-3, 3] },
+  ]);
+});

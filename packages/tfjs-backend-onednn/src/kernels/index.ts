@@ -27,6 +27,7 @@ import { concatConfig, padV2Config, sliceConfig, tileConfig, transposeConfig } f
 import { batchMatMulConfig, fusedMatMulConfig } from './matmul.js';
 import { avgPoolConfig, avgPoolGradConfig, maxPoolConfig, maxPoolGradConfig } from './pool.js';
 import { reductionGradConfigs } from './reduce_grad.js';
+import { reluGradConfig, reluGradKernelConfig } from './ReluGrad.js';
 import { batchNormTrainConfig, batchNormTrainGradConfig } from '../ops/batchnorm.js';
 
 export const nativeKernels: KernelConfig[] = [
@@ -66,9 +67,10 @@ export const nativeKernels: KernelConfig[] = [
   avgPoolConfig,
   maxPoolGradConfig,
   avgPoolGradConfig,
+  reluGradKernelConfig,
   batchNormTrainConfig,
   batchNormTrainGradConfig,
 ];
 
 /** Gradients replacing tfjs-core's with identical values in fewer passes (no JS-filled ones tensor). */
-export const nativeGradients: GradConfig[] = [...reductionGradConfigs];
+export const nativeGradients: GradConfig[] = [...reductionGradConfigs, reluGradConfig];
