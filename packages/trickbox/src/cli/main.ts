@@ -2,7 +2,7 @@
 // The `trickbox` command line (SPEC §4). Exit codes: 0 success, 1 runtime failure, 2 usage or recipe error,
 // 130 interrupted by Ctrl-C (after a checkpoint was written).
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, join, resolve, dirname } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -451,9 +451,20 @@ export async function main(argv: string[], output: CliIo = stdio): Promise<numbe
   }
 }
 
-const invoked =
-  process.argv[1] &&
-  resolve(process.argv[1]).replace(/\.(ts|js)$/, '') === fileURLToPath(import.meta.url).replace(/\.(ts|js)$/, '');
+/** True when this file is the program (also through npm's `node_modules/.bin/trickbox` symlink), not an import. */
+function isEntryPoint(): boolean {
+  const arg = process.argv[1];
+  if (!arg) return false;
+  const strip = (p: string): string => p.replace(/\.(ts|js)$/, '');
+  let real = resolve(arg);
+  try {
+    real = realpathSync(real);
+  } catch {
+    /* keep the resolved path */
+  }
+  return strip(real) === strip(realpathSync(fileURLToPath(import.meta.url)));
+}
+const invoked = isEntryPoint();
 if (invoked) {
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
