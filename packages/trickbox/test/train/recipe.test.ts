@@ -167,3 +167,27 @@ test(`${BAD.length} malformed recipes are rejected with one line naming the fiel
   assert.throws(() => applyOverrides(minimal, ['__proto__.x=1']), /bad key/);
   assert.throws(() => loadRecipe('/nonexistent/r.json'), /\/nonexistent\/r\.json: cannot read recipe \(ENOENT\)/);
 });
+
+test('every committed recipe builds: model options, optimizer, mixer, augmentations and schedule are accepted', async () => {
+  const tf = await import('@tensorflow/tfjs');
+  await tf.setBackend('cpu');
+  const { buildTransform } = await import('../../src/data/index.js');
+  const { modelFactory, buildOptimizer, buildMixer } = await import('../../src/train/index.js');
+  const built = new Set<string>();
+  for (const f of readdirSync(recipesDir).filter((n) => n.endsWith('.json') && n !== 'recipe.schema.json')) {
+    const r = loadRecipe(join(recipesDir, f));
+    const key = JSON.stringify(r.model);
+    if (!built.has(key)) {
+      built.add(key);
+      const shape: [number, number, number] = r.data.dataset === 'fashion-mnist' ? [28, 28, 1] : [32, 32, 3];
+      const model = modelFactory(r)({ inputShape: shape, numClasses: 10, seed: 0 });
+      assert.deepEqual(model.outputs[0].shape, [null, 10], f);
+      model.dispose();
+    }
+    buildOptimizer(r, 0.1).dispose();
+    buildMixer(r);
+    buildTransform(r.augment);
+    buildSchedule(r, 100);
+  }
+  assert.ok(built.size >= 6, `${built.size} model configurations`);
+});
