@@ -347,7 +347,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         const restoreRandom = seedMathRandom(derivedSeed(seed, DROPOUT_STREAM, step));
         // skip mode: the forward pass updates batch-norm moving statistics; a skipped batch must not leave its NaNs there
         const saved = recipe.training.onNaN === 'skip' ? model.nonTrainableWeights.map((w) => w.read().clone()) : [];
-        const { value, grads, correct } = tf.tidy(() => {
+        const { stats, grads } = tf.tidy(() => {
           let x: tf.Tensor4D = tf.tensor4d(b.x, b.shape);
           const yInt = tf.tensor1d(b.y, 'int32');
           let target: tf.Tensor = yInt;
@@ -371,15 +371,16 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           }, trainable);
           // accuracy against the (mixed) target's arg-max
           const ref = target.rank === 1 ? target : tf.argMax(target, 1);
-          const correct = tf.sum(tf.equal(tf.argMax(logitsKept!, 1), ref).toInt());
+          const correct = tf.sum(tf.equal(tf.argMax(logitsKept!, 1), ref).toFloat());
           logitsKept!.dispose();
-          return { value, grads, correct };
+          // loss and correct count in one tensor: one read (one sync) per step
+          return { stats: tf.stack([value, correct]), grads };
         });
         restoreRandom();
-        const lossVal = (await value.data())[0];
-        const nCorrect = (await correct.data())[0];
-        value.dispose();
-        correct.dispose();
+        const statsData = await stats.data();
+        stats.dispose();
+        const lossVal = statsData[0];
+        const nCorrect = statsData[1];
         if (!Number.isFinite(lossVal)) {
           tf.dispose(grads);
           if (recipe.training.onNaN === 'skip') {
