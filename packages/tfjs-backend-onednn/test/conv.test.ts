@@ -84,3 +84,15 @@ test('convolutions on empty batches and int32 inputs fall back to the cpu kernel
     { shape: [3, 3, 2, 4] },
   ]);
 });
+
+test('convolutions of float32 tensors that hold relabelled int32 data fall back to the cpu kernels', () => {
+  // The cpu backend's Cast int32 -> float32 only relabels the Int32Array; the native kernels need real float data.
+  const values = tf.getKernel('Cast', 'cpu')!.kernelFunc({
+    inputs: { x: tf.tensor([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 3, 3, 1], 'int32') },
+    backend: tf.backend(),
+    attrs: { dtype: 'float32' },
+  }) as tf.TensorInfo;
+  const x = tf.engine().makeTensorFromTensorInfo(values);
+  const y = tf.conv2d(x as tf.Tensor4D, tf.ones([2, 2, 1, 1]) as tf.Tensor4D, 1, 'valid');
+  tf.test_util.expectArraysClose(y.dataSync(), [12, 16, 24, 28]);
+});

@@ -27,7 +27,7 @@ export function conv2D(args: { inputs: Conv2DInputs; backend: OneDnnBackend; att
     false,
     backend_util.convertConv2DDataFormat(attrs.dataFormat),
   );
-  if (!allFloat32(x, filter) || !nativeConvSupported(info) || info.outShape.some((d) => d === 0)) {
+  if (!allFloat32(backend, x, filter) || !nativeConvSupported(info) || info.outShape.some((d) => d === 0)) {
     return cpuConv2D(args as never) as TensorInfo;
   }
   const y = backend.allocFloat32(info.outShape.reduce((a, b) => a * b, 1));

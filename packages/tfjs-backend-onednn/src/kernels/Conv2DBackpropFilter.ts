@@ -30,7 +30,7 @@ export function conv2DBackpropFilter(args: {
     backend_util.convertConv2DDataFormat(attrs.dataFormat),
   );
   const size = attrs.filterShape.reduce((a, b) => a * b, 1);
-  if (!allFloat32(x, dy) || !nativeConvSupported(info) || size === 0 || x.shape.some((d) => d === 0)) {
+  if (!allFloat32(backend, x, dy) || !nativeConvSupported(info) || size === 0 || x.shape.some((d) => d === 0)) {
     return cpuConv2DBackpropFilter(args as never) as TensorInfo;
   }
   const dw = backend.allocFloat32(size);

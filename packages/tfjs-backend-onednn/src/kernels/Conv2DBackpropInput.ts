@@ -30,7 +30,7 @@ export function conv2DBackpropInput(args: {
     backend_util.convertConv2DDataFormat(attrs.dataFormat),
   );
   const size = info.inShape.reduce((a, b) => a * b, 1);
-  if (!allFloat32(dy, filter) || !nativeConvSupported(info) || size === 0 || dy.shape.some((d) => d === 0)) {
+  if (!allFloat32(backend, dy, filter) || !nativeConvSupported(info) || size === 0 || dy.shape.some((d) => d === 0)) {
     return cpuConv2DBackpropInput(args as never) as TensorInfo;
   }
   const dx = backend.allocFloat32(size);

@@ -35,7 +35,7 @@ export function fusedConv2D(args: {
   if (
     !activationOk ||
     !biasOk ||
-    !allFloat32(x, filter, bias) ||
+    !allFloat32(backend, x, filter, bias) ||
     !nativeConvSupported(info) ||
     info.outShape.some((d) => d === 0)
   ) {

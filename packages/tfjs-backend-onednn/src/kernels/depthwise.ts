@@ -51,7 +51,7 @@ export function depthwiseConv2dNative(args: {
   const { inputs, backend, attrs } = args;
   const { x, filter } = inputs;
   const info = depthwiseInfo(x.shape as Shape4, filter.shape as Shape4, attrs);
-  if (!allFloat32(x, filter) || !nativeConvSupported(info) || !nonEmpty(info.outShape) || !nonEmpty(x.shape)) {
+  if (!allFloat32(backend, x, filter) || !nativeConvSupported(info) || !nonEmpty(info.outShape) || !nonEmpty(x.shape)) {
     return cpuForward(args as never) as TensorInfo;
   }
   const y = backend.allocFloat32(info.outShape.reduce((a, b) => a * b, 1));
@@ -67,7 +67,12 @@ export function depthwiseConv2dNativeBackpropInput(args: {
   const { inputs, backend, attrs } = args;
   const { dy, filter } = inputs;
   const info = depthwiseInfo(attrs.inputShape as Shape4, filter.shape as Shape4, attrs);
-  if (!allFloat32(dy, filter) || !nativeConvSupported(info) || !nonEmpty(info.inShape) || !nonEmpty(dy.shape)) {
+  if (
+    !allFloat32(backend, dy, filter) ||
+    !nativeConvSupported(info) ||
+    !nonEmpty(info.inShape) ||
+    !nonEmpty(dy.shape)
+  ) {
     return cpuBackpropInput(args as never) as TensorInfo;
   }
   const dx = backend.allocFloat32(info.inShape.reduce((a, b) => a * b, 1));
@@ -83,7 +88,7 @@ export function depthwiseConv2dNativeBackpropFilter(args: {
   const { inputs, backend, attrs } = args;
   const { x, dy } = inputs;
   const info = depthwiseInfo(x.shape as Shape4, attrs.filterShape as Shape4, attrs);
-  if (!allFloat32(x, dy) || !nativeConvSupported(info) || !nonEmpty(attrs.filterShape) || !nonEmpty(x.shape)) {
+  if (!allFloat32(backend, x, dy) || !nativeConvSupported(info) || !nonEmpty(attrs.filterShape) || !nonEmpty(x.shape)) {
     return cpuBackpropFilter(args as never) as TensorInfo;
   }
   const dw = backend.allocFloat32(attrs.filterShape.reduce((a, b) => a * b, 1));

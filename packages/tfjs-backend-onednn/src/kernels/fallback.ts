@@ -20,7 +20,10 @@ export interface KernelArgs {
   attrs?: NamedAttrMap;
 }
 
-/** True when every tensor is float32 (the dtype the native kernels take). */
-export function allFloat32(...tensors: Array<TensorInfo | undefined>): boolean {
-  return tensors.every((t) => t === undefined || t.dtype === 'float32');
+/**
+ * True when every tensor is float32 and holds a Float32Array (the cpu backend's Cast to float32 may only relabel
+ * int32/bool data): the data the native kernels take. Anything else goes to the cpu kernel.
+ */
+export function allFloat32(backend: OneDnnBackend, ...tensors: Array<TensorInfo | undefined>): boolean {
+  return tensors.every((t) => t === undefined || backend.isFloat32Data(t));
 }

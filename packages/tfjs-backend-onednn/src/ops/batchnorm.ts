@@ -201,7 +201,12 @@ export function batchNormTrain(
   const epsilon = options.epsilon ?? 1e-5;
   const c = x.shape[x.shape.length - 1];
   const count = x.size / c;
-  if (tf.getBackend() === BACKEND_NAME && x.dtype === 'float32') {
+  const onNative =
+    tf.getBackend() === BACKEND_NAME &&
+    [x, gamma, beta, options.residual, runningMean, runningVar].every(
+      (t) => !t || (tf.backend() as OneDnnBackend).isFloat32Data(t),
+    );
+  if (onNative) {
     const inputs: Record<string, tf.Tensor> = {
       x,
       gamma,

@@ -30,8 +30,9 @@ export function sgdMomentumUpdate(
       `sgdMomentumUpdate: param [${param.shape}], grad [${grad.shape}] and velocity [${velocity.shape}] must match`,
     );
   }
-  if (tf.getBackend() === BACKEND_NAME && param.dtype === 'float32' && grad.dtype === 'float32') {
-    const backend = tf.backend() as OneDnnBackend;
+  const backendNow = tf.backend() as OneDnnBackend;
+  if (tf.getBackend() === BACKEND_NAME && [param, grad, velocity].every((t) => backendNow.isFloat32Data(t))) {
+    const backend = backendNow;
     const g = backend.float32(grad);
     if (!backend.canUpdateInPlace(param)) copyOnWrite(backend, param);
     if (!backend.canUpdateInPlace(velocity)) copyOnWrite(backend, velocity);
