@@ -47,16 +47,15 @@ export function toStandardLayers(model: tf.LayersModel, options: StandardLayersO
     if (!m) throw new Error(`models.toStandardLayers: tensor ${t.name} used before it was built`);
     return m;
   };
-  const newInputs: Sym[] = [];
+  // The model's inputs first: a Sequential model does not list its InputLayer among `layers`.
+  const newInputs: Sym[] = model.inputs.map((old) => {
+    const input = tf.input({ shape: (old.shape as number[]).slice(1), name: old.sourceLayer.name });
+    mapped.set(old.name, input);
+    return input;
+  });
   for (const layer of model.layers) {
     const output = layer.output as Sym;
-    if (layer.getClassName() === 'InputLayer') {
-      const shape = (output.shape as Array<number | null>).slice(1) as number[];
-      const input = tf.input({ shape, name: layer.name });
-      newInputs.push(input);
-      mapped.set(output.name, input);
-      continue;
-    }
+    if (layer.getClassName() === 'InputLayer') continue;
     if (Array.isArray(layer.output))
       throw new Error(`models.toStandardLayers: layer ${layer.name} has several outputs`);
     if (options.foldBatchNorm && layer.getClassName() === 'Conv2D') {

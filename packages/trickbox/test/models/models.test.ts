@@ -167,3 +167,23 @@ test('training steps keep the tensor count flat', () => {
   for (let i = 0; i < 20; i++) step();
   assert.equal(tf.memory().numTensors, before);
 });
+
+test('toStandardLayers also converts Sequential models', () => {
+  const seq = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3, useBias: false }),
+      new BatchNormAct({ relu: true }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 3 }),
+    ],
+  });
+  const x = tf.randomNormal([2, 8, 8, 1]);
+  const a = (seq.predict(x) as tf.Tensor).dataSync();
+  for (const converted of [toStandardLayers(seq), foldForInference(seq)]) {
+    const b = (converted.predict(x) as tf.Tensor).dataSync();
+    for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-5, `output ${i}: ${a[i]} vs ${b[i]}`);
+    converted.dispose();
+  }
+  seq.dispose();
+  x.dispose();
+});
