@@ -135,7 +135,18 @@ const INSTALL_HINT =
   'The native addon needs oneDNN. Debian/Ubuntu: `sudo apt-get install -y libdnnl-dev g++ make python3`; ' +
   'macOS: `brew install onednn libomp`. Then rebuild it: `npm rebuild tfjs-backend-onednn`.';
 
+/**
+ * How long an idle OpenMP thread spins before it sleeps (libgomp's GOMP_SPINCOUNT), unless the user set
+ * GOMP_SPINCOUNT or OMP_WAIT_POLICY. libgomp's default spin (300,000 iterations) wrecks throughput as soon as another
+ * process wants the cores: measured on 2 cores with other jobs running, a ResNet-20 step took 1,508 ms with the
+ * default and 256–268 ms with 0 (see docs/backend.md). libgomp reads it once, when the addon loads it.
+ */
+export const DEFAULT_GOMP_SPINCOUNT = '0';
+
 function load(): NativeAddon {
+  if (process.env.GOMP_SPINCOUNT === undefined && process.env.OMP_WAIT_POLICY === undefined) {
+    process.env.GOMP_SPINCOUNT = DEFAULT_GOMP_SPINCOUNT;
+  }
   return loadAddonFrom(join(packageRoot(), 'build', 'Release', 'onednn_addon.node'));
 }
 

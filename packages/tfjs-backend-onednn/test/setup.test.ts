@@ -45,3 +45,20 @@ test('a missing addon gives an error naming the library and the install command'
     },
   );
 });
+
+test("OpenMP threads do not spin by default (GOMP_SPINCOUNT=0), and a user's setting is kept", () => {
+  const entry = new URL(`../src/index${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+  const script = `import('${entry}').then(m => { m.native.getNumThreads(); console.log(process.env.GOMP_SPINCOUNT); })`;
+  const run = (extra: Record<string, string>) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+    if (!('GOMP_SPINCOUNT' in extra)) delete env.GOMP_SPINCOUNT;
+    delete env.OMP_WAIT_POLICY;
+    const child = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', script], {
+      env,
+      encoding: 'utf8',
+    });
+    return child.stdout.trim().split('\n').pop();
+  };
+  assert.equal(run({}), '0');
+  assert.equal(run({ GOMP_SPINCOUNT: '5000' }), '5000');
+});

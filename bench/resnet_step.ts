@@ -1,0 +1,64 @@
+// Quick single-process timer of trickbox's ResNet-20 training step on 'onednn' (batch 128): median step time, a
+// per-kernel profile of one step, and buffer-pool reuse. For side-by-side numbers against PyTorch use bench/backend.ts.
+//   node --import tsx bench/resnet_step.ts [--shape 28x28x1] [--steps 8]
+// Environment: TFJS_ONEDNN_THREADS, GOMP_SPINCOUNT (see docs/backend.md).
+import * as tf from '@tensorflow/tfjs';
+import 'tfjs-backend-onednn';
+import { resnet } from '../packages/trickbox/src/models/index.js';
+import * as optim from '../packages/trickbox/src/optim/index.js';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: { shape: { type: 'string', default: '28x28x1' }, steps: { type: 'string', default: '8' } },
+});
+const [h, w, c] = values.shape!.split('x').map(Number);
+const steps = Number(values.steps);
+const batch = 128;
+const model = resnet({ depth: 20, inputShape: [h, w, c], numClasses: 10 });
+const opt = optim.sgd({ lr: 0.1, momentum: 0.9, weightDecay: 5e-4 });
+const x = tf.randomNormal([batch, h, w, c]);
+const y = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32'), 10);
+const step = () =>
+  opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor), false);
+
+for (let i = 0; i < 3; i++) step();
+const times: number[] = [];
+for (let i = 0; i < steps; i++) {
+  const t0 = performance.now();
+  step();
+  times.push(performance.now() - t0);
+}
+times.sort((a, b) => a - b);
+const median = times[Math.floor(times.length / 2)];
+console.log(
+  `ResNet-20 [${h},${w},${c}] batch ${batch}: step median ${median.toFixed(1)} ms (${((batch / median) * 1000).toFixed(0)} img/s), ` +
+    `best ${times[0].toFixed(1)} ms, tensors ${tf.memory().numTensors}, GOMP_SPINCOUNT=${process.env.GOMP_SPINCOUNT}`,
+);
+
+// One profiled step: every runKernel call (nested ones too) timed.
+const calls = new Map<string, { n: number; ms: number }>();
+const engine = tf.engine() as unknown as { runKernel: (...args: unknown[]) => unknown };
+const runKernel = engine.runKernel.bind(engine);
+engine.runKernel = (...args: unknown[]) => {
+  const t0 = performance.now();
+  const out = runKernel(...args);
+  const e = calls.get(args[0] as string) ?? { n: 0, ms: 0 };
+  e.n++;
+  e.ms += performance.now() - t0;
+  calls.set(args[0] as string, e);
+  return out;
+};
+const pool = (tf.backend() as unknown as { pool: { stats(): { hits: number; misses: number } } }).pool;
+const before = pool.stats();
+const t0 = performance.now();
+step();
+const total = performance.now() - t0;
+const after = pool.stats();
+engine.runKernel = runKernel;
+const rows = [...calls.entries()].sort((a, b) => b[1].ms - a[1].ms);
+const n = rows.reduce((s, [, e]) => s + e.n, 0);
+console.log(
+  `profiled step ${total.toFixed(1)} ms, ${n} kernel calls; pool: ${after.hits - before.hits} reused, ${after.misses - before.misses} new buffers`,
+);
+for (const [name, e] of rows.slice(0, 15))
+  console.log(`  ${name.padEnd(28)} ${String(e.n).padStart(4)} ${e.ms.toFixed(1).padStart(8)} ms`);
