@@ -1,15 +1,24 @@
 // Quick single-process timer of trickbox's ResNet-20 training step on 'onednn' (batch 128): median step time, a
 // per-kernel profile of one step, and buffer-pool reuse. For side-by-side numbers against PyTorch use bench/backend.ts.
-//   node --import tsx bench/resnet_step.ts [--shape 28x28x1] [--steps 8]
+//   node --import tsx bench/resnet_step.ts [--shape 28x28x1] [--steps 8] [--tricks]
+// --tricks: each step also mixes the batch (mixup, α 0.2) and uses label smoothing 0.1 in trickbox's cross-entropy;
+// without it the step uses trickbox's cross-entropy on class indices. Compare the two to see what mixing costs.
 // Environment: TFJS_ONEDNN_THREADS, GOMP_SPINCOUNT (see docs/backend.md).
 import * as tf from '@tensorflow/tfjs';
 import 'tfjs-backend-onednn';
 import { resnet } from '../packages/trickbox/src/models/index.js';
 import * as optim from '../packages/trickbox/src/optim/index.js';
+import * as losses from '../packages/trickbox/src/losses/index.js';
+import * as mix from '../packages/trickbox/src/mix/index.js';
+import { Rng } from '../packages/trickbox/src/rng/index.js';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
-  options: { shape: { type: 'string', default: '28x28x1' }, steps: { type: 'string', default: '8' } },
+  options: {
+    shape: { type: 'string', default: '28x28x1' },
+    steps: { type: 'string', default: '8' },
+    tricks: { type: 'boolean', default: false },
+  },
 });
 const [h, w, c] = values.shape!.split('x').map(Number);
 const steps = Number(values.steps);
@@ -17,9 +26,18 @@ const batch = 128;
 const model = resnet({ depth: 20, inputShape: [h, w, c], numClasses: 10 });
 const opt = optim.sgd({ lr: 0.1, momentum: 0.9, weightDecay: 5e-4 });
 const x = tf.randomNormal([batch, h, w, c]);
-const y = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32'), 10);
-const step = () =>
-  opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor), false);
+const labels = tf.randomUniform([batch], 0, 10, 'int32');
+const oneHot = tf.oneHot(labels, 10).toFloat();
+const rng = new Rng(0);
+const step = values.tricks
+  ? () =>
+      opt.minimize(() => {
+        const mixed = mix.mixup(x, oneHot, { alpha: 0.2, rng });
+        return losses.crossEntropy(mixed.y, model.apply(mixed.x, { training: true }) as tf.Tensor, {
+          labelSmoothing: 0.1,
+        });
+      }, false)
+  : () => opt.minimize(() => losses.crossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor), false);
 
 for (let i = 0; i < 3; i++) step();
 const times: number[] = [];
@@ -32,7 +50,7 @@ times.sort((a, b) => a - b);
 const median = times[Math.floor(times.length / 2)];
 console.log(
   `ResNet-20 [${h},${w},${c}] batch ${batch}: step median ${median.toFixed(1)} ms (${((batch / median) * 1000).toFixed(0)} img/s), ` +
-    `best ${times[0].toFixed(1)} ms, tensors ${tf.memory().numTensors}, GOMP_SPINCOUNT=${process.env.GOMP_SPINCOUNT}`,
+    `best ${times[0].toFixed(1)} ms, tensors ${tf.memory().numTensors}, GOMP_SPINCOUNT=${process.env.GOMP_SPINCOUNT}, tricks ${values.tricks}`,
 );
 
 // One profiled step: every runKernel call (nested ones too) timed.

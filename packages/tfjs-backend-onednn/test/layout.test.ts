@@ -158,3 +158,21 @@ test('native layout functions reject bad arguments with errors naming the kernel
     /onednn tile: argument 'y'/,
   );
 });
+
+test('GatherV2 (slice copies) matches the cpu backend on every axis, with batchDims, and checks its indices', () => {
+  const cases: Array<{ shape: number[]; idx: number[]; idxShape: number[]; axis: number; batchDims: number }> = [
+    { shape: [7, 3, 2], idx: [6, 0, 3, 3, 1], idxShape: [5], axis: 0, batchDims: 0 },
+    { shape: [4, 5, 3], idx: [4, 1, 0, 2], idxShape: [2, 2], axis: 1, batchDims: 0 },
+    { shape: [3, 4, 6], idx: [5, 0], idxShape: [2], axis: 2, batchDims: 0 },
+    { shape: [2, 5, 3], idx: [1, 4, 0, 2], idxShape: [2, 2], axis: 1, batchDims: 1 },
+    { shape: [9], idx: [8, 8, 0], idxShape: [3], axis: 0, batchDims: 0 },
+  ];
+  for (const c of cases) {
+    assertParity(
+      `gather ${JSON.stringify(c)}`,
+      (x) => tf.gather(x, tf.tensor(c.idx, c.idxShape, 'int32'), c.axis, c.batchDims),
+      [{ shape: c.shape }],
+    );
+  }
+  assert.throws(() => tf.gather(tf.ones([3, 2]), tf.tensor1d([3], 'int32')), /index value 3 is not in \[0, 2\]/);
+});

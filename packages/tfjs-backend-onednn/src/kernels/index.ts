@@ -9,6 +9,7 @@ import {
   depthwiseConv2dNativeConfig,
 } from './depthwise.js';
 import { fusedConv2DConfig } from './FusedConv2D.js';
+import { gatherV2Config } from './GatherV2.js';
 import { addNConfig } from './AddN.js';
 import {
   addConfig,
@@ -70,6 +71,7 @@ export const nativeKernels: KernelConfig[] = [
   reluGradKernelConfig,
   batchNormTrainConfig,
   batchNormTrainGradConfig,
+  gatherV2Config,
 ];
 
 /** Gradients replacing tfjs-core's with identical values in fewer passes (no JS-filled ones tensor). */
