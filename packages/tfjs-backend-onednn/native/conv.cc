@@ -70,6 +70,14 @@ struct WeightBuffer {
     }
   }
   memory Internal() { return memory(internal_md, Engine(), needs_reorder ? storage.data() : nullptr); }
+  // The weights in oneDNN's layout: tfjs's array itself when the layouts agree, else a reordered copy.
+  memory FromUser(dnnl::stream& s, float* user) {
+    memory user_mem(user_md, Engine(), user);
+    if (!needs_reorder) return user_mem;
+    memory internal = Internal();
+    reorder.execute(s, user_mem, internal);
+    return internal;
+  }
 };
 
 struct ConvFwd {
@@ -127,9 +135,7 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
       Cache().Put(key, entry);
     }
     auto& s = Stream();
-    memory user_w(entry->wei.user_md, Engine(), w.data);
-    memory wei = entry->wei.needs_reorder ? entry->wei.Internal() : user_w;
-    if (entry->wei.needs_reorder) entry->wei.reorder.execute(s, user_w, wei);
+    memory wei = entry->wei.FromUser(s, w.data);
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(p.Src(), Engine(), x.data)},
                                          {DNNL_ARG_WEIGHTS, wei},
                                          {DNNL_ARG_DST, memory(p.Dst(), Engine(), y.data)}};
@@ -161,9 +167,7 @@ Napi::Value Conv2dBackpropInput(const Napi::CallbackInfo& info) {
       Cache().Put(key, entry);
     }
     auto& s = Stream();
-    memory user_w(entry->wei.user_md, Engine(), w.data);
-    memory wei = entry->wei.needs_reorder ? entry->wei.Internal() : user_w;
-    if (entry->wei.needs_reorder) entry->wei.reorder.execute(s, user_w, wei);
+    memory wei = entry->wei.FromUser(s, w.data);
     entry->prim.execute(s, {{DNNL_ARG_DIFF_DST, memory(p.Dst(), Engine(), dy.data)},
                             {DNNL_ARG_WEIGHTS, wei},
                             {DNNL_ARG_DIFF_SRC, memory(p.Src(), Engine(), dx.data)}});

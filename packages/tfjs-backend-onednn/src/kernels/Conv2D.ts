@@ -1,14 +1,7 @@
-import {
-  backend_util,
-  Conv2D,
-  type Conv2DAttrs,
-  type Conv2DInputs,
-  type KernelConfig,
-  type TensorInfo,
-} from '@tensorflow/tfjs-core';
+import { Conv2D, type Conv2DAttrs, type Conv2DInputs, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
 import { BACKEND_NAME, type OneDnnBackend } from '../backend.js';
 import { native } from '../native.js';
-import { convParams, nativeConvSupported } from './conv_util.js';
+import { convParams, forwardConvInfo, nativeConvSupported } from './conv_util.js';
 import { allFloat32, cpuKernel } from './fallback.js';
 
 const cpuConv2D = cpuKernel(Conv2D);
@@ -17,16 +10,7 @@ export function conv2D(args: { inputs: Conv2DInputs; backend: OneDnnBackend; att
   const { inputs, backend, attrs } = args;
   const x = inputs.x as TensorInfo;
   const filter = inputs.filter as TensorInfo;
-  const info = backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filter.shape as [number, number, number, number],
-    attrs.strides,
-    attrs.dilations ?? 1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    backend_util.convertConv2DDataFormat(attrs.dataFormat),
-  );
+  const info = forwardConvInfo(x, filter, attrs);
   if (!allFloat32(backend, x, filter) || !nativeConvSupported(info) || info.outShape.some((d) => d === 0)) {
     return cpuConv2D(args as never) as TensorInfo;
   }

@@ -1,13 +1,7 @@
-import {
-  backend_util,
-  FusedConv2D,
-  type FusedConv2DAttrs,
-  type KernelConfig,
-  type TensorInfo,
-} from '@tensorflow/tfjs-core';
+import { FusedConv2D, type FusedConv2DAttrs, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
 import { BACKEND_NAME, type OneDnnBackend } from '../backend.js';
 import { native } from '../native.js';
-import { convParams, nativeConvSupported } from './conv_util.js';
+import { convParams, forwardConvInfo, nativeConvSupported } from './conv_util.js';
 import { allFloat32, cpuKernel } from './fallback.js';
 
 const cpuFusedConv2D = cpuKernel(FusedConv2D);
@@ -20,16 +14,7 @@ export function fusedConv2D(args: {
 }): TensorInfo {
   const { inputs, backend, attrs } = args;
   const { x, filter, bias } = inputs;
-  const info = backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filter.shape as [number, number, number, number],
-    attrs.strides,
-    attrs.dilations ?? 1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    backend_util.convertConv2DDataFormat(attrs.dataFormat),
-  );
+  const info = forwardConvInfo(x, filter, attrs);
   const activationOk = attrs.activation === 'linear' || attrs.activation === 'relu';
   const biasOk = bias === undefined || (bias.shape.length === 1 && bias.shape[0] === info.outChannels);
   if (
