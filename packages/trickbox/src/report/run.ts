@@ -1,6 +1,6 @@
 // Reading a run directory (recipe.json, metrics.jsonl, confusion.json, summary.json) — shared by reports and tables.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface EpochLine {
   epoch: number;
@@ -57,18 +57,4 @@ export function readRunDir(dir: string): RunInfo {
   };
 }
 
-/** Atomic write (temp file + fsync + rename). */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = join(dirname(file), `.${basename(file)}.tmp-${process.pid}`);
-  const fd = openSync(tmp, 'w');
-  try {
-    const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-}
+export { writeFileAtomic } from '../fs/atomic.js';

@@ -3,44 +3,15 @@ import {
   closeSync,
   fsyncSync,
   openSync,
-  renameSync,
   writeSync,
   existsSync,
   readFileSync,
   truncateSync,
   statSync,
-  mkdirSync,
   rmSync,
 } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
 
-/** Writes `data` to `file` atomically: readers see the old file or the complete new one, never a part. */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const dir = dirname(file);
-  mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(file)}.tmp-${process.pid}`);
-  const fd = openSync(tmp, 'w');
-  try {
-    const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-  // fsync the directory so the rename itself survives a power cut
-  try {
-    const dfd = openSync(dir, 'r');
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
-  } catch {
-    /* not supported on every platform */
-  }
-}
+export { writeFileAtomic } from '../fs/atomic.js';
 
 /** Appends one JSON line and fsyncs: a line is either entirely present or absent after a crash (with `repairJsonl`). */
 export function appendJsonl(file: string, record: unknown): void {
