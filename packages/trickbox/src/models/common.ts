@@ -24,6 +24,12 @@ export function checkPositiveInt(fn: string, field: string, value: unknown): num
   return value as number;
 }
 
+/** A dropout rate in [0, 1); `fn` names the model in the error. */
+export function checkDropout(fn: string, value: number): number {
+  if (!(value >= 0 && value < 1)) throw new Error(`${fn}: dropout must be in [0, 1), got ${value}`);
+  return value;
+}
+
 export type KernelInit = 'he' | 'xavier';
 
 /** He et al. 2015 (fan-in, normal) or Glorot & Bengio 2010 (uniform) initialisation of conv/dense kernels. */

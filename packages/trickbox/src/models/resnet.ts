@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BatchNormAct } from './layers/batch_norm_act.js';
 import { PadShortcut } from './layers/shortcut.js';
 import {
+  checkDropout,
   checkInputShape,
   checkPositiveInt,
   conv,
@@ -110,8 +111,7 @@ export function resnet(options: ResNetOptions): tf.LayersModel {
   const depth = checkPositiveInt(fn, 'depth', options.depth);
   const width = options.widthMultiplier ?? 1;
   if (!(width > 0)) throw new Error(`${fn}: widthMultiplier must be > 0, got ${width}`);
-  const dropout = options.dropout ?? 0;
-  if (!(dropout >= 0 && dropout < 1)) throw new Error(`${fn}: dropout must be in [0, 1), got ${dropout}`);
+  const dropout = checkDropout(fn, options.dropout ?? 0);
   const shortcut = options.shortcut ?? (variant === 'cifar' ? 'A' : 'B');
   if (shortcut !== 'A' && shortcut !== 'B')
     throw new Error(`${fn}: shortcut must be 'A' or 'B', got ${JSON.stringify(shortcut)}`);

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BatchNormAct } from './layers/batch_norm_act.js';
 import {
+  checkDropout,
   checkInputShape,
   checkPositiveInt,
   conv,
@@ -33,8 +34,7 @@ export function simpleCnn(options: SimpleCnnOptions): tf.LayersModel {
   const filters = options.filters ?? [32, 64];
   filters.forEach((f, i) => checkPositiveInt(fn, `filters[${i}]`, f));
   const denseUnits = checkPositiveInt(fn, 'denseUnits', options.denseUnits ?? 128);
-  const dropout = options.dropout ?? 0.25;
-  if (!(dropout >= 0 && dropout < 1)) throw new Error(`${fn}: dropout must be in [0, 1), got ${dropout}`);
+  const dropout = checkDropout(fn, options.dropout ?? 0.25);
   const init = options.init ?? 'he';
 
   const input = tf.input({ shape: inputShape, name: 'image' });

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BatchNormAct } from './layers/batch_norm_act.js';
 import {
+  checkDropout,
   checkInputShape,
   checkPositiveInt,
   conv,
@@ -32,8 +33,7 @@ export function wideResnet(options: WideResNetOptions): tf.LayersModel {
   const depth = checkPositiveInt(fn, 'depth', options.depth);
   const k = checkPositiveInt(fn, 'widenFactor', options.widenFactor);
   if ((depth - 4) % 6 !== 0) throw new Error(`${fn}: depth must be 6n+4 (16, 22, 28, 40), got ${depth}`);
-  const dropout = options.dropout ?? 0;
-  if (!(dropout >= 0 && dropout < 1)) throw new Error(`${fn}: dropout must be in [0, 1), got ${dropout}`);
+  const dropout = checkDropout(fn, options.dropout ?? 0);
   const init = options.init ?? 'he';
   const momentum = options.bnMomentum ?? 0.1;
   const n = (depth - 4) / 6;
