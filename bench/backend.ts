@@ -8,7 +8,7 @@
 //
 // Usage: node --import tsx bench/backend.ts [--steps N] [--warmup N] [--shapes 1x28x28,3x32x32] [--profile]
 //        [--skip-wasm] [--skip-torch] [--json out.json] [--batch 128] [--shortcut A|B] [--only trickbox,layers,wasm]
-//        [--wasm-steps 2] [--budget 120]
+//        [--wasm-steps 2] [--budget 120] [--turn-warmup 1]
 //
 // Each tfjs contender runs in its own child process (this script with `--child`), so tensor counts, RSS, the buffer
 // pool and GC of one contender do not leak into another's numbers.
@@ -58,6 +58,8 @@ interface Config {
   wasmSteps: number;
   /** Seconds after which a slow contender stops its timed loop early (at least 2 timed steps are always run). */
   budget: number;
+  /** Untimed steps at the start of each contender's turn (wasm: 0), so timed steps are back-to-back steps. */
+  turnWarmup: number;
   threads: number;
 }
 
@@ -572,12 +574,14 @@ async function openSession(job: Job) {
     return { params: result.params, trainError: result.trainError };
   };
 
-  const train = (): Reply => {
+  /** One training step; `untimed` steps (the warm-up step of a turn) are run but not recorded. */
+  const train = (untimed: boolean): Reply => {
     if (typeof built === 'string' || result.trainError) return { error: result.trainError ?? result.skipped };
     try {
       const s = performance.now();
       const loss = built.train();
       const e = performance.now();
+      if (untimed) return { ms: e - s };
       trainMs.push(e - s);
       trainWindows.push([s, e]);
       if (!Number.isFinite(loss)) result.notes.push(`training loss became ${loss} at timed step ${trainMs.length}`);
@@ -608,12 +612,13 @@ async function openSession(job: Job) {
     }
   };
 
-  const infer = (): Reply => {
+  const infer = (untimed: boolean): Reply => {
     if (typeof built === 'string' || result.inferError) return { error: result.inferError ?? result.skipped };
     try {
       const s = performance.now();
       built.infer();
       const ms = performance.now() - s;
+      if (untimed) return { ms };
       inferMs.push(ms);
       return { ms };
     } catch (err) {
@@ -696,12 +701,12 @@ async function serveChild(job: Job): Promise<void> {
   }
   const rl = createInterface({ input: process.stdin });
   for await (const line of rl) {
-    const { cmd } = JSON.parse(line) as { cmd: string };
+    const { cmd, untimed } = JSON.parse(line) as { cmd: string; untimed?: boolean };
     if (!session) say({ skipped: failed, error: failed });
     else if (cmd === 'open') say(session.open());
-    else if (cmd === 'train') say(session.train());
+    else if (cmd === 'train') say(session.train(untimed === true));
     else if (cmd === 'inferSetup') say(await session.inferSetup());
-    else if (cmd === 'infer') say(session.infer());
+    else if (cmd === 'infer') say(session.infer(untimed === true));
     else if (cmd === 'finish') say(await session.finish());
     if (cmd === 'finish') break;
   }
@@ -831,14 +836,20 @@ interface Lane {
   peer: Peer;
   key?: string;
   maxSteps: number;
+  /** Untimed steps at the start of each of its turns. */
+  turnWarmup: number;
   done: number;
   ms: number;
   stopped: boolean;
 }
 
 /**
- * Runs `rounds` rounds; in each, every lane still running does one step, the lanes taking turns in an order rotated
- * by one each round. A lane stops on an error, at its step count, or once past the time budget (after 2 steps).
+ * Runs `rounds` rounds; in each, every lane still running takes a turn of `cfg.turnWarmup` untimed steps and one
+ * timed step, the lanes taking turns in an order rotated by one each round. The untimed steps matter: the first step
+ * after a process sat idle while the others ran is ~20 ms slower on this VM (sleeping 400 ms between steps:
+ * 141–143 ms median against 120–126 ms back to back, docs/benchmarks.md), for every contender alike, which would squeeze all ratios toward 1;
+ * a training loop never idles between steps. A lane stops on an error, at its step count, or once past the time
+ * budget (after 2 steps).
  */
 async function interleave(lanes: Lane[], cmd: 'train' | 'infer', cfg: Config): Promise<void> {
   for (const l of lanes) Object.assign(l, { done: 0, ms: 0, stopped: false });
@@ -846,7 +857,10 @@ async function interleave(lanes: Lane[], cmd: 'train' | 'infer', cfg: Config): P
     for (let k = 0; k < lanes.length; k++) {
       const lane = lanes[(round + k) % lanes.length];
       if (lane.stopped) continue;
-      const r = await lane.peer.request({ cmd, key: lane.key });
+      let warm: Reply = {};
+      for (let w = 0; w < lane.turnWarmup && typeof warm.error !== 'string'; w++)
+        warm = await lane.peer.request({ cmd, key: lane.key, untimed: true });
+      const r = typeof warm.error === 'string' ? warm : await lane.peer.request({ cmd, key: lane.key });
       if (typeof r.ms !== 'number') {
         lane.stopped = true;
         continue;
@@ -880,6 +894,7 @@ async function main(): Promise<void> {
       only: { type: 'string', default: CONTENDERS.join(',') },
       'wasm-steps': { type: 'string', default: '2' },
       budget: { type: 'string', default: '120' },
+      'turn-warmup': { type: 'string', default: '1' },
       profile: { type: 'boolean', default: false },
       'skip-wasm': { type: 'boolean', default: false },
       'skip-torch': { type: 'boolean', default: false },
@@ -920,6 +935,7 @@ async function main(): Promise<void> {
     profile: values.profile!,
     wasmSteps: positiveInt('wasm-steps', values['wasm-steps']!, 1),
     budget: positiveInt('budget', values.budget!, 1),
+    turnWarmup: positiveInt('turn-warmup', values['turn-warmup']!, 0),
     threads: threadCount(),
   };
 
@@ -943,7 +959,8 @@ async function main(): Promise<void> {
   console.log(
     `threads: ${cfg.threads} (${THREADS_ENV}${process.env[THREADS_ENV] ? `=${process.env[THREADS_ENV]}` : ' unset: all cores'}); ` +
       `batch ${cfg.batch}, ResNet-${cfg.depth} shortcut ${cfg.shortcut}, ${cfg.classes} classes, SGD lr ${cfg.lr} m ${cfg.momentum} wd ${cfg.weightDecay}; ` +
-      `median of ${cfg.steps} timed steps after ${cfg.warmup} warm-up (wasm: ${Math.min(cfg.steps, cfg.wasmSteps)} after 1)`,
+      `median of ${cfg.steps} timed steps after ${cfg.warmup} warm-up (wasm: ${Math.min(cfg.steps, cfg.wasmSteps)} after 1), ` +
+      `each timed step after ${cfg.turnWarmup} untimed step(s) of the same contender`,
   );
 
   // Set up every contender in turn (build + warm-up, one at a time), then interleave their timed steps.
@@ -980,6 +997,7 @@ async function main(): Promise<void> {
           peer: p,
           key,
           maxSteps: cfg.steps,
+          turnWarmup: cfg.turnWarmup,
           done: 0,
           ms: 0,
           stopped: false,
@@ -994,6 +1012,7 @@ async function main(): Promise<void> {
         label: p.peer.name,
         peer: p.peer,
         maxSteps: p.job.contender === 'wasm' ? Math.min(cfg.steps, cfg.wasmSteps) : cfg.steps,
+        turnWarmup: p.job.contender === 'wasm' ? 0 : cfg.turnWarmup,
         done: 0,
         ms: 0,
         stopped: false,

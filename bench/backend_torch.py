@@ -128,11 +128,12 @@ class Lane:
         with torch.no_grad():
             return self.model(self.x).sum().item()
 
-    def timed(self, fn, out):
+    def timed(self, fn, out, untimed=False):
         t0 = time.perf_counter()
         fn()
         ms = (time.perf_counter() - t0) * 1000.0
-        out.append(ms)
+        if not untimed:
+            out.append(ms)
         return ms
 
     def result(self):
@@ -182,10 +183,10 @@ def serve(lanes, args):
                 say({"keys": list(by_key), "params": {k: v.params for k, v in by_key.items()}})
             elif kind == "train":
                 lane = by_key[cmd["key"]]
-                say({"ms": lane.timed(lane.train_step, lane.train_ms)})
+                say({"ms": lane.timed(lane.train_step, lane.train_ms, cmd.get("untimed", False))})
             elif kind == "infer":
                 lane = by_key[cmd["key"]]
-                say({"ms": lane.timed(lane.infer_step, lane.infer_ms)})
+                say({"ms": lane.timed(lane.infer_step, lane.infer_ms, cmd.get("untimed", False))})
             elif kind == "finish":
                 say(summary(lanes, args))
                 return

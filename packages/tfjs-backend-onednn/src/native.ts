@@ -138,10 +138,11 @@ const INSTALL_HINT =
 /**
  * How long an idle OpenMP thread spins before it sleeps (libgomp's GOMP_SPINCOUNT), unless the user set
  * GOMP_SPINCOUNT or OMP_WAIT_POLICY. libgomp's default spin (300,000 iterations) wrecks throughput as soon as another
- * process wants the cores: measured on 2 cores with other jobs running, a ResNet-20 step took 1,508 ms with the
- * default and 256–268 ms with 0 (see docs/backend.md). libgomp reads it once, when the addon loads it.
+ * process wants the cores; no spin at all pays a futex wake-up at every parallel region. 30,000 was the best of
+ * 0 / 10k / 30k / 100k / 300k both with two CPU hogs running and on the idle machine (docs/backend.md).
+ * libgomp reads it once, when the addon loads it.
  */
-export const DEFAULT_GOMP_SPINCOUNT = '0';
+export const DEFAULT_GOMP_SPINCOUNT = '30000';
 
 function load(): NativeAddon {
   if (process.env.GOMP_SPINCOUNT === undefined && process.env.OMP_WAIT_POLICY === undefined) {
