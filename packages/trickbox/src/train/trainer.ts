@@ -356,7 +356,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
             x = mixed.x;
             target = mixed.y;
           }
-          const teacherLogits = teacher ? (teacher.predict(x) as tf.Tensor2D) : undefined;
+          const teacherLogits = teacher
+            ? (teacher.predict(x, { batchSize: Math.max(1, x.shape[0]) }) as tf.Tensor2D)
+            : undefined;
           let logitsKept: tf.Tensor2D | undefined;
           const { value, grads } = tf.variableGrads(() => {
             const logits = model.apply(x, { training: true }) as tf.Tensor2D;
