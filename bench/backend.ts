@@ -451,10 +451,14 @@ async function build(
   // Inference: folded BN + conv+bias+ReLU when trickbox exports a folding function, else plain eval mode.
   let inferenceDesc = 'model.predict (eval-mode BN, not folded: no fold function exported by trickbox models)';
   let foldName: string | undefined;
-  for (const name of ['foldForInference', 'fuseForInference', 'foldBatchNorm', 'toInference']) {
+  const foldDesc: Record<string, string> = {
+    fastInference: 'BN folded into conv, conv+bias(+residual)+ReLU fused',
+    foldForInference: 'BN folded into conv, conv+bias+ReLU fused',
+  };
+  for (const name of ['fastInference', 'foldForInference']) {
     if (typeof models.mod[name] === 'function') {
       foldName = name;
-      inferenceDesc = `models.${name}(model).predict (BN folded into conv, conv+bias+ReLU fused; folded after training)`;
+      inferenceDesc = `models.${name}(model).predict (${foldDesc[name]}; folded after training)`;
       break;
     }
   }

@@ -1,8 +1,12 @@
-// Convolutions on oneDNN: forward (optionally fused with bias and ReLU), backward data, backward weights.
+// Convolutions on oneDNN: forward (optionally fused with bias, a residual add and ReLU), backward data, backward
+// weights.
 // Layouts are tfjs's: activations NHWC, filters HWIO ([kh, kw, in, out]); depthwise filters [kh, kw, in, multiplier]
 // are grouped convolutions with groups = in. oneDNN picks its preferred weight layout ("any"); weights are reordered
 // from/to the tfjs layout each call (they change every training step), activations are used in place.
+#include <cstring>
+
 #include "common.h"
+#include "parallel.h"
 
 namespace onednn_addon {
 
@@ -98,20 +102,33 @@ struct ConvBwdWeights {
   WeightBuffer wei;
 };
 
-dnnl::convolution_forward::primitive_desc ForwardPd(const ConvParams& p, bool bias, bool relu) {
+// `residual`: dst += conv(...) + bias through a sum post-op (dst holds the residual on entry), then the ReLU; the
+// residual block's add and ReLU without two more passes over memory (oneDNN "post-ops" guide, sum then eltwise).
+dnnl::convolution_forward::primitive_desc ForwardPd(const ConvParams& p, bool bias, bool relu, bool residual = false) {
   memory::desc bias_md = bias ? memory::desc({p.oc}, dt::f32, tag::a) : memory::desc();
   dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, p.Src(),
                                     p.WeiAny(), bias_md, p.Dst(), p.Strides(), p.Dilates(), p.PadL(), p.PadR());
   dnnl::primitive_attr attr;
-  if (relu) {
+  if (relu || residual) {
     dnnl::post_ops ops;
-    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+    if (residual) ops.append_sum(1.f);
+    if (relu) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
     attr.set_post_ops(ops);
   }
   return dnnl::convolution_forward::primitive_desc(d, attr, Engine());
 }
 
-// conv2d(x, w, bias | null, y, params[18], relu)
+// dst = src, split between the threads (the residual copied into the output before a sum post-op).
+void ParallelCopy(float* dst, const float* src, int64_t n) {
+  const int64_t chunks = Chunks(n);
+#pragma omp parallel for num_threads(chunks) if (chunks > 1)
+  for (int64_t c = 0; c < chunks; c++) {
+    const int64_t begin = n * c / chunks, end = n * (c + 1) / chunks;
+    std::memcpy(dst + begin, src + begin, (end - begin) * sizeof(float));
+  }
+}
+
+// conv2d(x, w, bias | null, y, params[18], relu, residual? | null): y = relu?(conv(x, w) + bias (+ residual))
 Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   return Guarded(info, "conv2d", [&]() -> Napi::Value {
     ConvParams p = ConvParams::From(info, 4, "conv2d");
@@ -121,21 +138,26 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
     F32 b = has_bias ? ArgF32(info, 2, "conv2d", "bias", p.oc) : F32{nullptr, 0};
     F32 y = ArgF32(info, 3, "conv2d", "y", p.DstSize());
     bool relu = ArgBool(info, 5, "conv2d", "relu");
+    bool has_residual = info.Length() > 6 && !info[6].IsNull() && !info[6].IsUndefined();
+    F32 r = has_residual ? ArgF32(info, 6, "conv2d", "residual", p.DstSize()) : F32{nullptr, 0};
+    if (has_residual && r.data == y.data) throw std::runtime_error("residual and y must be different arrays");
 
     std::vector<int64_t> kv = p.Vec();
     kv.push_back(has_bias);
     kv.push_back(relu);
+    kv.push_back(has_residual);
     std::string key = Key("conv_fwd", kv);
     auto entry = Cache().Get<ConvFwd>(key);
     if (!entry) {
       entry = std::make_shared<ConvFwd>();
-      entry->pd = ForwardPd(p, has_bias, relu);
+      entry->pd = ForwardPd(p, has_bias, relu, has_residual);
       entry->prim = dnnl::convolution_forward(entry->pd);
       entry->wei.Init(p.WeiUser(), entry->pd.weights_desc(), true);
       Cache().Put(key, entry);
     }
     auto& s = Stream();
     memory wei = entry->wei.FromUser(s, w.data);
+    if (has_residual) ParallelCopy(y.data, r.data, p.DstSize());
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(p.Src(), Engine(), x.data)},
                                          {DNNL_ARG_WEIGHTS, wei},
                                          {DNNL_ARG_DST, memory(p.Dst(), Engine(), y.data)}};

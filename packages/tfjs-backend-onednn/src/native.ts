@@ -17,6 +17,8 @@ export interface NativeAddon {
     y: Float32Array,
     params: number[],
     relu: boolean,
+    /** Added before the ReLU (a oneDNN sum post-op); the output's shape. */
+    residual?: Float32Array | null,
   ): void;
   /** Max or average (exclude padding) 2-D pooling, NHWC; params as src/kernels/pool.ts. */
   pool(isMax: boolean, x: Float32Array, y: Float32Array, params: number[]): void;

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { conv2dResidual } from '../src/ops/index.js';
 import { assertParity, pick, randInt } from './parity.js';
 
 type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
@@ -95,4 +97,58 @@ test('convolutions of float32 tensors that hold relabelled int32 data fall back 
   const x = tf.engine().makeTensorFromTensorInfo(values);
   const y = tf.conv2d(x as tf.Tensor4D, tf.ones([2, 2, 1, 1]) as tf.Tensor4D, 1, 'valid');
   tf.test_util.expectArraysClose(y.dataSync(), [12, 16, 24, 28]);
+});
+
+test('conv2dResidual (conv + bias + residual add + relu in one primitive) matches the composite on cpu', () => {
+  for (let i = 0; i < 24; i++) {
+    const c = randomConvCase();
+    const pad = pick(['same', 'valid'] as const);
+    const relu = pick([true, false]);
+    const withBias = pick([true, false]);
+    const span = (c.k - 1) * c.dilation + 1;
+    const outH = pad === 'same' ? Math.ceil(c.h / c.stride) : Math.ceil((c.h - span + 1) / c.stride);
+    const outW = pad === 'same' ? Math.ceil(c.w / c.stride) : Math.ceil((c.w - span + 1) / c.stride);
+    const label = `conv2dResidual case ${i} ${JSON.stringify({ ...c, pad, relu, withBias })}`;
+    const specs = [
+      { shape: [c.b, c.h, c.w, c.cin] },
+      { shape: [c.k, c.k, c.cin, c.cout] },
+      { shape: [c.b, outH, outW, c.cout] },
+      { shape: [c.cout] },
+    ];
+    assertParity(
+      label,
+      (x, f, r, b) =>
+        conv2dResidual(x as tf.Tensor4D, f as tf.Tensor4D, r as tf.Tensor4D, {
+          strides: c.stride,
+          pad,
+          dilations: c.dilation,
+          bias: withBias ? (b as tf.Tensor1D) : undefined,
+          relu,
+        }),
+      specs,
+    );
+  }
+});
+
+test('conv2dResidual is one native kernel on onednn', async () => {
+  tf.setBackend('onednn');
+  const [x, f, r] = [tf.ones([1, 5, 5, 3]), tf.ones([3, 3, 3, 4]), tf.ones([1, 5, 5, 4])] as tf.Tensor4D[];
+  const profile = await tf.profile(() => conv2dResidual(x, f, r, { pad: 'same', relu: true }));
+  assert.deepEqual(profile.kernelNames, ['OnednnConv2DResidual']);
+  tf.dispose([x, f, r]);
+});
+
+test('conv2dResidual refuses a residual of the wrong shape, naming both shapes', () => {
+  const x = tf.zeros([1, 4, 4, 2]) as tf.Tensor4D;
+  const f = tf.zeros([3, 3, 2, 5]) as tf.Tensor4D;
+  assert.throws(
+    () => conv2dResidual(x, f, tf.zeros([1, 4, 4, 2]) as tf.Tensor4D, { pad: 'same' }),
+    /residual must have the output's shape \[1,4,4,5\], got \[1,4,4,2\]/,
+  );
+  assert.throws(
+    () =>
+      conv2dResidual(x, f, tf.zeros([1, 4, 4, 5]) as tf.Tensor4D, { pad: 'same', bias: tf.zeros([3]) as tf.Tensor1D }),
+    /bias must have shape \[5\], got \[3\]/,
+  );
+  tf.dispose([x, f]);
 });

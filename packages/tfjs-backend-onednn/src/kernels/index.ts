@@ -30,12 +30,14 @@ import { avgPoolConfig, avgPoolGradConfig, maxPoolConfig, maxPoolGradConfig } fr
 import { reductionGradConfigs } from './reduce_grad.js';
 import { reluGradConfig, reluGradKernelConfig } from './ReluGrad.js';
 import { batchNormTrainConfig, batchNormTrainGradConfig } from '../ops/batchnorm.js';
+import { conv2dResidualConfig } from '../ops/conv_residual.js';
 
 export const nativeKernels: KernelConfig[] = [
   conv2DConfig,
   conv2DBackpropInputConfig,
   conv2DBackpropFilterConfig,
   fusedConv2DConfig,
+  conv2dResidualConfig,
   depthwiseConv2dNativeConfig,
   depthwiseConv2dNativeBackpropInputConfig,
   depthwiseConv2dNativeBackpropFilterConfig,

@@ -6,4 +6,5 @@ export { BatchNormAct, type BatchNormActConfig } from './layers/batch_norm_act.j
 export { PadShortcut, type PadShortcutConfig } from './layers/shortcut.js';
 export { countParams, type InputShape, type KernelInit } from './common.js';
 export { createModel, modelNames, type ModelSpec } from './registry.js';
-export { foldForInference, toStandardLayers, type StandardLayersOptions } from './standard.js';
+export { ConvResidual, type ConvResidualConfig } from './layers/conv_residual.js';
+export { fastInference, foldForInference, toStandardLayers, type StandardLayersOptions } from './standard.js';

@@ -6,6 +6,7 @@ import {
   BatchNormAct,
   countParams,
   createModel,
+  fastInference,
   foldForInference,
   resnet,
   simpleCnn,
@@ -151,6 +152,14 @@ test('the standard-layers export and the folded inference model compute the same
   assert.ok(!names.includes('BatchNormalization'), 'every BN folded into its convolution');
   assert.equal(names.filter((n) => n === 'Conv2D').length, 19 + 2, '19 folded convolutions + 2 option-A shortcuts');
   folded.dispose();
+  // fastInference: the same function with each block's last conv + residual add + ReLU as one ConvResidual layer.
+  const fast = fastInference(model);
+  const fastNames = fast.layers.map((l) => l.getClassName());
+  assert.equal(fastNames.filter((n) => n === 'TrickboxConvResidual').length, 9, 'one per residual block');
+  assert.ok(!fastNames.includes('Add') && !fastNames.includes('ReLU'), 'no separate add or ReLU left');
+  const f = (fast.predict(x) as tf.Tensor).dataSync();
+  for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - f[i]) < 1e-4, `fast logit ${i}: ${a[i]} vs ${f[i]}`);
+  fast.dispose();
   model.dispose();
   x.dispose();
 });
