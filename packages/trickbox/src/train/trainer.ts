@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DataLoader, derivedSeed, type Dataset } from '../data/index.js';
 import * as losses from '../losses/index.js';
+import { fastInference } from '../models/index.js';
 import { Rng } from '../rng/index.js';
 import { buildMixer, buildOptimizer, buildSchedule, modelFactory, seedMathRandom, type ModelFactory } from './build.js';
 import {
@@ -313,14 +314,25 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     return lastCheckpoint;
   };
 
-  /** Evaluation with the EMA weights swapped in when EMA is on. */
+  /**
+   * Evaluation with the EMA weights swapped in when EMA is on, on the model's fastest inference form (batch norm
+   * folded into the convolutions, residual add and ReLU fused): the same function as eval mode, in fewer kernels.
+   */
   const evalWith = async (ds: Dataset): Promise<EvalResult> => {
     const o = { mean, std, batchSize: recipe.training.evalBatchSize, flipTta: recipe.evaluation.flipTta };
-    if (!ema) return evaluate(model, ds, o);
+    const onInferenceForm = async (): Promise<EvalResult> => {
+      const inference = fastInference(model);
+      try {
+        return await evaluate(inference, ds, o);
+      } finally {
+        inference.dispose();
+      }
+    };
+    if (!ema) return onInferenceForm();
     const saved = model.weights.map((w) => w.read().clone());
     model.setWeights(ema);
     try {
-      return await evaluate(model, ds, o);
+      return await onInferenceForm();
     } finally {
       model.setWeights(saved);
       tf.dispose(saved);
