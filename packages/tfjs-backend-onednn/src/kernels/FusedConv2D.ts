@@ -1,4 +1,10 @@
-import { FusedConv2D, type FusedConv2DAttrs, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  FusedConv2D,
+  type backend_util,
+  type FusedConv2DAttrs,
+  type KernelConfig,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
 import { BACKEND_NAME, type OneDnnBackend } from '../backend.js';
 import { native } from '../native.js';
 import { convParams, forwardConvInfo, nativeConvSupported } from './conv_util.js';
@@ -26,6 +32,19 @@ export function fusedConv2D(args: {
   ) {
     return cpuFusedConv2D(args as never) as TensorInfo;
   }
+  return nativeForwardConv(backend, info, x, filter, bias, attrs.activation === 'relu');
+}
+
+/** y = relu?(conv(x, filter) + bias (+ residual)) as one oneDNN primitive; the caller checked the shapes and dtypes. */
+export function nativeForwardConv(
+  backend: OneDnnBackend,
+  info: backend_util.Conv2DInfo,
+  x: TensorInfo,
+  filter: TensorInfo,
+  bias: TensorInfo | undefined,
+  relu: boolean,
+  residual?: TensorInfo,
+): TensorInfo {
   const y = backend.allocFloat32(info.outShape.reduce((a, b) => a * b, 1));
   native.conv2d(
     backend.float32(x),
@@ -33,7 +52,8 @@ export function fusedConv2D(args: {
     bias ? backend.float32(bias) : null,
     y,
     convParams(info),
-    attrs.activation === 'relu',
+    relu,
+    residual ? backend.float32(residual) : null,
   );
   return backend.outputFloat32(y, info.outShape);
 }

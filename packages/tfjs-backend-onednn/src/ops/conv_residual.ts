@@ -7,8 +7,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { BACKEND_NAME, type OneDnnBackend } from '../backend.js';
-import { native } from '../native.js';
-import { convParams, forwardConvInfo, nativeConvSupported } from '../kernels/conv_util.js';
+import { forwardConvInfo, nativeConvSupported } from '../kernels/conv_util.js';
+import { nativeForwardConv } from '../kernels/FusedConv2D.js';
 
 export const CONV2D_RESIDUAL = 'OnednnConv2DResidual';
 
@@ -33,17 +33,7 @@ function kernel(args: { inputs: Record<string, TensorInfo>; backend: OneDnnBacke
   const { inputs, backend, attrs } = args;
   const { x, filter, bias, residual } = inputs;
   const info = forwardConvInfo(x, filter, { ...attrs, dataFormat: 'NHWC' });
-  const y = backend.allocFloat32(info.outShape.reduce((a, b) => a * b, 1));
-  native.conv2d(
-    backend.float32(x),
-    backend.float32(filter),
-    bias ? backend.float32(bias) : null,
-    y,
-    convParams(info),
-    attrs.relu,
-    backend.float32(residual),
-  );
-  return backend.outputFloat32(y, info.outShape);
+  return nativeForwardConv(backend, info, x, filter, bias, attrs.relu, residual);
 }
 
 export const conv2dResidualConfig: KernelConfig = {
