@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { PlainConv2D } from './layers/plain_conv.js';
 
 export type InputShape = [number, number, number];
 
@@ -47,17 +48,15 @@ export function conv(
   init: KernelInit,
   name: string,
 ): tf.SymbolicTensor {
-  return tf.layers
-    .conv2d({
-      filters,
-      kernelSize,
-      strides,
-      padding: 'same',
-      useBias: false,
-      kernelInitializer: kernelInitializer(init),
-      name,
-    })
-    .apply(x) as tf.SymbolicTensor;
+  return new PlainConv2D({
+    filters,
+    kernelSize,
+    strides,
+    padding: 'same',
+    useBias: false,
+    kernelInitializer: kernelInitializer(init),
+    name,
+  }).apply(x) as tf.SymbolicTensor;
 }
 
 /** Total number of trainable parameters. */

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BatchNormAct } from './layers/batch_norm_act.js';
 import { PadShortcut } from './layers/shortcut.js';
 import { ConvResidual } from './layers/conv_residual.js';
+import { PlainConv2D } from './layers/plain_conv.js';
 
 type Sym = tf.SymbolicTensor;
 
@@ -65,10 +66,15 @@ function convResidualConfig(
   return { filters: c.filters, kernelSize, strides, padding: c.padding, relu, name: conv.name };
 }
 
+/** tfjs-layers' Conv2D or trickbox's PlainConv2D (the same layer with a cheaper gradient). */
+function isConv2D(layer: tf.layers.Layer): boolean {
+  return layer.getClassName() === 'Conv2D' || layer instanceof PlainConv2D;
+}
+
 /** The conv layer feeding `bn` when it can absorb it: a bias-free, linear Conv2D whose output only `bn` reads. */
 function foldableConv(bn: BatchNormAct): tf.layers.Layer | null {
   const source = (inputsOf(bn)[0] as Sym).sourceLayer as tf.layers.Layer;
-  if (source.getClassName() !== 'Conv2D') return null;
+  if (!isConv2D(source)) return null;
   const config = source.getConfig();
   if (config.useBias || (config.activation !== 'linear' && config.activation != null)) return null;
   if (source.outboundNodes.length !== 1) return null;
@@ -98,7 +104,7 @@ function rebuild(model: tf.LayersModel, options: RebuildOptions): tf.LayersModel
     if (layer.getClassName() === 'InputLayer') continue;
     if (Array.isArray(layer.output))
       throw new Error(`models.toStandardLayers: layer ${layer.name} has several outputs`);
-    if (options.foldBatchNorm && layer.getClassName() === 'Conv2D') {
+    if (options.foldBatchNorm && isConv2D(layer)) {
       const consumer = layer.outboundNodes.length === 1 ? layer.outboundNodes[0].outboundLayer : null;
       if (consumer instanceof BatchNormAct && foldableConv(consumer) === layer) {
         // Built together with its batch norm below.
@@ -172,7 +178,10 @@ function rebuild(model: tf.LayersModel, options: RebuildOptions): tf.LayersModel
       continue;
     }
     const ctor = layer.constructor as new (config: tf.serialization.ConfigDict) => tf.layers.Layer;
-    const copy = new ctor(layer.getConfig());
+    const copy =
+      layer instanceof PlainConv2D
+        ? tf.layers.conv2d(layer.getConfig() as unknown as Parameters<typeof tf.layers.conv2d>[0])
+        : new ctor(layer.getConfig());
     mapped.set(output.name, copy.apply(ins.length === 1 ? ins[0] : ins) as Sym);
     weightCopies.push(() => copy.setWeights(layer.getWeights()));
   }
