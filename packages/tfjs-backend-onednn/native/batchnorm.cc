@@ -1,10 +1,7 @@
 // Fused batch normalisation for training (Ioffe & Szegedy 2015, Algorithm 1), optionally followed by a residual add
 // and ReLU, as in a ResNet basic block: y = relu(γ·(x - μ)/sqrt(σ² + ε) + β + r). Channels-last data is [M, C] with
 // M = N·H·W. Forward: one pass for the per-channel moments, one pass for y. Backward: one pass for Σg and Σg·x̂, one
-// pass for dx (and dr = g), where g = dy masked by y > 0 when ReLU was applied. With ReLU the forward also writes that
-// mask as one byte per element, so the backward reads a quarter of the bytes it would read from y (both passes).
-#include <cstdint>
-
+// pass for dx (and dr = g), where g = dy masked by y > 0 when ReLU was applied.
 #include <omp.h>
 
 #include <cmath>
@@ -57,12 +54,8 @@ void ChannelSums(int64_t m, int64_t c, std::vector<double>& s1, std::vector<doub
   }
 }
 
-// Bytes of a ReLU mask of n elements, stored in a Float32Array (tfjs tensors of this backend are float32 or int32).
-int64_t MaskFloats(int64_t n) { return (n + 3) / 4; }
-
 // bnTrainForward(x, gamma, beta, residual|null, y, mean, invstd, m, c, epsilon, relu,
-//                runMean|null, runVar|null, newRunMean|null, newRunVar|null, momentum, mask|null)
-// mask (with relu): byte i = y[i] > 0.
+//                runMean|null, runVar|null, newRunMean|null, newRunVar|null, momentum)
 // The running averages follow PyTorch: r' = (1 - momentum)·r + momentum·s, with the unbiased batch variance.
 Napi::Value BnTrainForward(const Napi::CallbackInfo& info) {
   const char* kernel = "batchNormTrain";
@@ -86,10 +79,6 @@ Napi::Value BnTrainForward(const Napi::CallbackInfo& info) {
     float* new_run_mean = running ? ArgF32(info, 13, kernel, "newRunningMean", c).data : nullptr;
     float* new_run_var = running ? ArgF32(info, 14, kernel, "newRunningVar", c).data : nullptr;
     const double momentum = running ? ArgNumber(info, 15, kernel, "momentum") : 0.0;
-    const bool has_mask = info.Length() > 16 && !info[16].IsNull() && !info[16].IsUndefined();
-    if (has_mask && !relu) throw std::runtime_error("a ReLU mask needs relu");
-    uint8_t* mask = has_mask ? reinterpret_cast<uint8_t*>(ArgF32(info, 16, kernel, "mask", MaskFloats(m * c)).data)
-                             : nullptr;
 
     std::vector<double> sum, sumsq;
     ChannelSums(m, c, sum, sumsq, [&](int64_t r, float* s1, float* s2) {
@@ -132,18 +121,13 @@ Napi::Value BnTrainForward(const Napi::CallbackInfo& info) {
       } else {
         for (int64_t k = 0; k < c; ++k) yr[k] = pa[k] * xr[k] + pb[k];
       }
-      if (mask) {
-        uint8_t* mr = mask + r * c;
-        for (int64_t k = 0; k < c; ++k) mr[k] = yr[k] > 0.f;
-      }
     }
     return info.Env().Undefined();
   });
 }
 
-// bnTrainBackward(dy, x, mask|null, gamma, mean, invstd, dx, dgamma, dbeta, dresidual|null, m, c)
-// mask (the forward's bytes y > 0) is given when the forward applied ReLU; dresidual receives g when the forward added
-// a residual.
+// bnTrainBackward(dy, x, y|null, gamma, mean, invstd, dx, dgamma, dbeta, dresidual|null, m, c)
+// y is given when the forward applied ReLU (its mask); dresidual receives g when the forward added a residual.
 Napi::Value BnTrainBackward(const Napi::CallbackInfo& info) {
   const char* kernel = "batchNormTrainGrad";
   return Guarded(info, kernel, [&]() -> Napi::Value {
@@ -153,8 +137,7 @@ Napi::Value BnTrainBackward(const Napi::CallbackInfo& info) {
     const float* dy = ArgF32(info, 0, kernel, "dy", m * c).data;
     const float* x = ArgF32(info, 1, kernel, "x", m * c).data;
     const bool relu = !info[2].IsNull() && !info[2].IsUndefined();
-    const uint8_t* mask =
-        relu ? reinterpret_cast<const uint8_t*>(ArgF32(info, 2, kernel, "mask", MaskFloats(m * c)).data) : nullptr;
+    const float* y = relu ? ArgF32(info, 2, kernel, "y", m * c).data : nullptr;
     const float* gamma = ArgF32(info, 3, kernel, "gamma", c).data;
     const float* mean = ArgF32(info, 4, kernel, "mean", c).data;
     const float* invstd = ArgF32(info, 5, kernel, "invstd", c).data;
@@ -169,13 +152,14 @@ Napi::Value BnTrainBackward(const Napi::CallbackInfo& info) {
     ChannelSums(m, c, sum_g, sum_gx, [&](int64_t r, float* s1, float* s2) {
       const float* dyr = dy + r * c;
       const float* xr = x + r * c;
-      if (mask) {
-        const uint8_t* mr = mask + r * c;
+      if (y) {
+        const float* yr = y + r * c;
         // g = dy where y > 0, else 0. dy is loaded unconditionally so that GCC if-converts and vectorises the select;
-        // written as a conditional load it stays a branch that mispredicts on random signs, measured 15x slower.
+        // written as a conditional load (or as dy·float(y > 0)) it stays a branch that mispredicts on random signs,
+        // measured 15x slower.
         for (int64_t k = 0; k < c; ++k) {
           const float dv = dyr[k];
-          const float g = mr[k] ? dv : 0.f;
+          const float g = yr[k] > 0.f ? dv : 0.f;
           s1[k] += g;
           s2[k] += g * (xr[k] - mean[k]);
         }
@@ -205,13 +189,13 @@ Napi::Value BnTrainBackward(const Napi::CallbackInfo& info) {
       const float* dyr = dy + r * c;
       const float* xr = x + r * c;
       float* dxr = dx + r * c;
-      if (mask) {
-        const uint8_t* mr = mask + r * c;
+      if (y) {
+        const float* yr = y + r * c;
         // Two simple loops (g first, then dx from g) vectorise; one fused loop with the select did not.
         float* gr = dres ? dres + r * c : dxr;
         for (int64_t k = 0; k < c; ++k) {
           const float dv = dyr[k];
-          gr[k] = mr[k] ? dv : 0.f;
+          gr[k] = yr[k] > 0.f ? dv : 0.f;
         }
         for (int64_t k = 0; k < c; ++k) dxr[k] = ps[k] * gr[k] - psh[k] - pxc[k] * xr[k];
       } else {

@@ -48,14 +48,11 @@ export interface NativeAddon {
     newRunningMean: Float32Array | null,
     newRunningVar: Float32Array | null,
     momentum: number,
-    /** With relu: receives the bytes y > 0 (ceil(rows·channels / 4) floats of storage). */
-    mask?: Float32Array | null,
   ): void;
   bnTrainBackward(
     dy: Float32Array,
     x: Float32Array,
-    /** The forward's ReLU mask bytes, when it applied ReLU. */
-    mask: Float32Array | null,
+    y: Float32Array | null,
     gamma: Float32Array,
     mean: Float32Array,
     invstd: Float32Array,

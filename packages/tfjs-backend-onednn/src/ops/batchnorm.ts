@@ -53,8 +53,6 @@ function forwardKernel(args: {
   stats.set(backend.float32(gamma), 2 * c);
   const newMean = backend.allocFloat32(c);
   const newVar = backend.allocFloat32(c);
-  // With ReLU, the mask y > 0 for the backward pass: one byte per element, held in a float32 tensor.
-  const mask = backend.allocFloat32(attrs.relu ? Math.ceil((m * c) / 4) : 0);
   native.bnTrainForward(
     backend.float32(x),
     backend.float32(gamma),
@@ -72,14 +70,12 @@ function forwardKernel(args: {
     newMean,
     newVar,
     attrs.momentum,
-    attrs.relu ? mask : null,
   );
   return [
     backend.outputFloat32(y, x.shape),
     backend.outputFloat32(stats, [3, c]),
     backend.outputFloat32(newMean, [c]),
     backend.outputFloat32(newVar, [c]),
-    backend.outputFloat32(mask, [mask.length]),
   ];
 }
 
@@ -89,7 +85,7 @@ function backwardKernel(args: {
   attrs: Attrs;
 }): TensorInfo[] {
   const { inputs, backend, attrs } = args;
-  const { dy, x, mask, stats } = inputs;
+  const { dy, x, y, stats } = inputs;
   const [m, c] = rowsAndChannels(x.shape);
   const dx = backend.allocFloat32(m * c);
   const dgamma = backend.allocFloat32(c);
@@ -99,7 +95,7 @@ function backwardKernel(args: {
   native.bnTrainBackward(
     backend.float32(dy),
     backend.float32(x),
-    attrs.relu ? backend.float32(mask) : null,
+    attrs.relu ? backend.float32(y) : null,
     packed.subarray(2 * c, 3 * c),
     packed.subarray(0, c),
     packed.subarray(c, 2 * c),
@@ -134,16 +130,16 @@ export const batchNormTrainGradConfig: KernelConfig = {
 export const batchNormTrainGradient: GradConfig = {
   kernelName: BATCH_NORM_TRAIN,
   inputsToSave: ['x'],
-  outputsToSave: [false, true, false, false, true],
+  outputsToSave: [true, true, false, false],
   gradFunc: (dys: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: NamedAttrMap) => {
     const dy = (Array.isArray(dys) ? dys[0] : dys) as tf.Tensor;
-    const [x, stats, mask] = saved;
+    const [x, y, stats] = saved;
     const a = attrs as Attrs;
     // One kernel gives every gradient. It runs here, not inside the per-input closures: the engine runs each closure
     // in its own tidy, which would dispose the sibling outputs.
     const grads = tf.engine().runKernel(
       BATCH_NORM_TRAIN_GRAD,
-      { dy, x, mask, stats },
+      { dy, x, y, stats },
       {
         ...a,
       },
@@ -219,7 +215,7 @@ export function batchNormTrain(
       runningVar: runningVar ?? tf.ones([c]),
     };
     if (options.residual) inputs.residual = options.residual;
-    const [y, stats, newMean, newVar, mask] = tf.engine().runKernel(BATCH_NORM_TRAIN, inputs, {
+    const [y, stats, newMean, newVar] = tf.engine().runKernel(BATCH_NORM_TRAIN, inputs, {
       relu: options.relu ?? false,
       epsilon,
       momentum,
@@ -230,7 +226,7 @@ export function batchNormTrain(
     if (!runningMean) inputs.runningMean.dispose();
     if (!runningVar) inputs.runningVar.dispose();
     // A recording tape keeps its own clone of the statistics, so this handle can go now.
-    tf.dispose([stats, newMean, newVar, mask]);
+    tf.dispose([stats, newMean, newVar]);
     return y;
   }
   const [y, mean, variance] = composite(x, gamma, beta, options, epsilon);
