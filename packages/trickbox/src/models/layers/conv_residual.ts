@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dResidual } from 'tfjs-backend-onednn/ops';
+import { checkPositiveInt } from '../common.js';
 
 export interface ConvResidualConfig {
   filters: number;
@@ -35,13 +36,9 @@ export class ConvResidual extends tf.layers.Layer {
     this.strides = config.strides ?? 1;
     this.padding = config.padding ?? 'same';
     this.relu = config.relu ?? false;
-    for (const [key, v] of [
-      ['filters', this.filters],
-      ['kernelSize', this.kernelSize],
-      ['strides', this.strides],
-    ] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new Error(`ConvResidual: ${key} must be a positive integer, got ${v}`);
-    }
+    checkPositiveInt('ConvResidual', 'filters', this.filters);
+    checkPositiveInt('ConvResidual', 'kernelSize', this.kernelSize);
+    checkPositiveInt('ConvResidual', 'strides', this.strides);
     if (this.padding !== 'same' && this.padding !== 'valid') {
       throw new Error(`ConvResidual: padding must be 'same' or 'valid', got ${String(this.padding)}`);
     }
