@@ -12,15 +12,18 @@ export interface EvalResult {
   confusion: number[][];
 }
 
+/** The model's output for a whole batch in one call (predict's default batchSize of 32 would split it). */
+export function predictBatch(model: tf.LayersModel, x: tf.Tensor4D): tf.Tensor2D {
+  return model.predict(x, { batchSize: Math.max(1, x.shape[0]) }) as tf.Tensor2D;
+}
+
 /** Class probabilities of a normalised batch; with `flipTta` the mean of the image's and its mirror's softmax. */
 export function predictProbs(model: tf.LayersModel, x: tf.Tensor4D, flipTta: boolean): tf.Tensor2D {
-  // The whole batch at once: predict's default batchSize of 32 would split it into 32-image calls.
-  const whole = { batchSize: Math.max(1, x.shape[0]) };
   return tf.tidy(() => {
-    const p = tf.softmax(model.predict(x, whole) as tf.Tensor2D) as tf.Tensor2D;
+    const p = tf.softmax(predictBatch(model, x));
     if (!flipTta) return p;
     // horizontal flip = reverse the width axis of NHWC (test-time augmentation, Krizhevsky et al. 2012 §4.1)
-    const pf = tf.softmax(model.predict(tf.reverse(x, 2), whole) as tf.Tensor2D);
+    const pf = tf.softmax(predictBatch(model, tf.reverse(x, 2)));
     return tf.mul(tf.add(p, pf), 0.5) as tf.Tensor2D;
   });
 }

@@ -17,7 +17,7 @@ import {
   type CheckpointState,
 } from './checkpoint.js';
 import { loadDatasets, prepareData, type RunData } from './data.js';
-import { evaluate, type EvalResult } from './evaluate.js';
+import { evaluate, predictBatch, type EvalResult } from './evaluate.js';
 import { appendJsonl, fileSize, truncateTo, writeFileAtomic } from './io.js';
 import { loadModel, saveModel, type Preprocessing } from './modelio.js';
 import { RecipeError, type Recipe } from './recipe.js';
@@ -368,9 +368,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
             x = mixed.x;
             target = mixed.y;
           }
-          const teacherLogits = teacher
-            ? (teacher.predict(x, { batchSize: Math.max(1, x.shape[0]) }) as tf.Tensor2D)
-            : undefined;
+          const teacherLogits = teacher ? predictBatch(teacher, x) : undefined;
           let logitsKept: tf.Tensor2D | undefined;
           const { value, grads } = tf.variableGrads(() => {
             const logits = model.apply(x, { training: true }) as tf.Tensor2D;
