@@ -14,9 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as augment from '../packages/trickbox/src/augment/index.js';
 import { Rng } from '../packages/trickbox/src/rng/index.js';
+import { PYTHON, pythonCannotImport } from './python.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const PYTHON = '/usr/bin/python3';
 
 const { values: args } = parseArgs({
   options: {
@@ -152,8 +152,7 @@ function runOurs(b: Bench): { median: number; runs: number[]; wallMedian: number
 
 function runTorchvision(): { version: string; results: Record<string, { median: number; runs: number[] }> } | null {
   if (args['skip-torchvision']) return null;
-  const check = spawnSync(PYTHON, ['-c', 'import torchvision'], { encoding: 'utf8' });
-  if (check.status !== 0) {
+  if (pythonCannotImport('torchvision')) {
     console.log(`torchvision not available for ${PYTHON}: trickbox numbers only`);
     return null;
   }

@@ -21,10 +21,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
 import type * as tfTypes from '@tensorflow/tfjs';
+import { PYTHON, pythonCannotImport } from './python.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
-const PYTHON = '/usr/bin/python3';
 const THREADS_ENV = 'TFJS_ONEDNN_THREADS';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -448,33 +448,19 @@ async function build(
   }
   const train = genericStep(model, optimizer, lossFn, hasWd);
 
-  // Inference: folded BN + conv+bias+ReLU when trickbox exports a folding function, else plain eval mode.
-  let inferenceDesc = 'model.predict (eval-mode BN, not folded: no fold function exported by trickbox models)';
-  let foldName: string | undefined;
-  const foldDesc: Record<string, string> = {
-    fastInference: 'BN folded into conv, conv+bias(+residual)+ReLU fused',
-    foldForInference: 'BN folded into conv, conv+bias+ReLU fused',
-  };
-  for (const name of ['fastInference', 'foldForInference']) {
-    if (typeof models.mod[name] === 'function') {
-      foldName = name;
-      inferenceDesc = `models.${name}(model).predict (${foldDesc[name]}; folded after training)`;
-      break;
-    }
-  }
+  // Inference: models.fastInference, built once training is over.
+  const fastInference = models.mod.fastInference as (m: LayersModel) => LayersModel;
   const built: Built = {
     model,
     modelDesc: `trickbox models.resnet({ depth: ${cfg.depth}, inputShape: [${h}, ${w}, ${c}], numClasses: ${cfg.classes} })`,
     train,
     optimizerDesc: `${optimizerDesc}, ${lossDesc}`,
     infer: predictFn(model),
-    inferenceDesc,
+    inferenceDesc:
+      'models.fastInference(model).predict (BN folded into conv, conv+bias(+residual)+ReLU fused; folded after training)',
     notes,
-  };
-  if (foldName) {
-    const fold = models.mod[foldName] as (m: LayersModel) => LayersModel;
-    built.prepareInference = () => {
-      const folded = fold(model);
+    prepareInference: () => {
+      const folded = fastInference(model);
       // Check: the folded model computes what the trained model computes in eval mode.
       const diff = tf.tidy(() => {
         const a = model.predict(x, { batchSize: cfg.batch }) as tfTypes.Tensor;
@@ -483,8 +469,8 @@ async function build(
       });
       built.infer = predictFn(folded);
       return `folded model vs eval-mode model on the benchmark batch: max |Δlogit| / max |logit| = ${diff.toExponential(1)}`;
-    };
-  }
+    },
+  };
   return built;
 }
 
@@ -802,8 +788,8 @@ function tfjsPeer(job: Job): Peer {
 }
 
 function torchPeer(cfg: Config): Peer | string {
-  const check = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
-  if (check.status !== 0) return `${PYTHON} -c 'import torch' failed: ${(check.stderr || '').trim().split('\n').pop()}`;
+  const missing = pythonCannotImport('torch');
+  if (missing) return missing;
   const args = [
     join(HERE, 'backend_torch.py'),
     '--serve',
@@ -848,12 +834,12 @@ interface Lane {
 }
 
 /**
- * Runs `rounds` rounds; in each, every lane still running takes a turn of `cfg.turnWarmup` untimed steps and one
+ * Runs `rounds` rounds; in each, every lane still running takes a turn of `lane.turnWarmup` untimed steps and one
  * timed step, the lanes taking turns in an order rotated by one each round. The untimed steps matter: the first step
- * after a process sat idle while the others ran is ~20 ms slower on this VM (sleeping 400 ms between steps:
- * 141–143 ms median against 120–126 ms back to back, docs/benchmarks.md), for every contender alike, which would squeeze all ratios toward 1;
- * a training loop never idles between steps. A lane stops on an error, at its step count, or once past the time
- * budget (after 2 steps).
+ * after a process sat idle while the others ran is ~20 ms slower on this VM (sleeping 400 ms between steps: 141–143
+ * ms median against 120–126 ms back to back, docs/benchmarks.md), for every contender alike, which would squeeze all
+ * ratios toward 1; a training loop never idles between steps. A lane stops on an error, at its step count, or once
+ * past the time budget (after 2 steps).
  */
 async function interleave(lanes: Lane[], cmd: 'train' | 'infer', cfg: Config): Promise<void> {
   for (const l of lanes) Object.assign(l, { done: 0, ms: 0, stopped: false });

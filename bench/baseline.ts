@@ -12,8 +12,8 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { PYTHON, pythonCannotImport } from './python.js';
 
-const PYTHON = '/usr/bin/python3';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: {
@@ -122,18 +122,11 @@ async function runTorch(): Promise<void> {
   });
 }
 
-function torchAvailable(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const p = spawn(PYTHON, ['-c', 'import torch, torchvision'], { stdio: 'ignore' });
-    p.on('error', () => resolve(false));
-    p.on('close', (code) => resolve(code === 0));
-  });
-}
-
 if (!values['skip-trickbox']) await runTrickbox();
 if (!values['skip-torch']) {
-  if (await torchAvailable()) await runTorch();
-  else console.log(`pytorch: skipped (${PYTHON} cannot import torch and torchvision)`);
+  const missing = pythonCannotImport('torch, torchvision');
+  if (missing) console.log(`pytorch: skipped (${missing})`);
+  else await runTorch();
 }
 
 const pct = (v: number | undefined): string => (v === undefined ? '' : `${(v * 100).toFixed(2)} %`);
