@@ -12,6 +12,7 @@
         "native/matmul.cc",
         "native/pool.cc",
         "native/batchnorm.cc",
+        "native/batchnorm_simd.cc",
         "native/optimizer.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -48,6 +48,7 @@ export interface NativeAddon {
     newRunningMean: Float32Array | null,
     newRunningVar: Float32Array | null,
     momentum: number,
+    mask?: Float32Array | null,
   ): void;
   bnTrainBackward(
     dy: Float32Array,
@@ -62,6 +63,7 @@ export interface NativeAddon {
     dresidual: Float32Array | null,
     rows: number,
     channels: number,
+    mask?: Float32Array | null,
   ): void;
   sgdMomentum(
     param: Float32Array,

@@ -5,34 +5,51 @@ import { batchNormTrain } from '../src/index.js';
 import { assertParity, makeData, pick, randInt } from './parity.js';
 
 // The native kernel on 'onednn' against the composite tfjs version on 'cpu' (which autodiff differentiates).
+function checkParity(shape: number[], relu: boolean, withResidual: boolean, label: string): void {
+  const c = shape[shape.length - 1];
+  const specs = [
+    { shape, range: [-3, 5] as [number, number] },
+    { shape: [c], range: [0.5, 1.5] as [number, number] },
+    { shape: [c] },
+    { shape },
+  ];
+  const fwd = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, r: tf.Tensor) =>
+    batchNormTrain(x, g, b, null, null, { relu, residual: withResidual ? r : undefined });
+  assertParity(label, fwd, specs);
+  const loss = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, r: tf.Tensor) =>
+    tf.sum(tf.mul(fwd(x, g, b, r), tf.linspace(-1, 2, x.size).reshape(x.shape)));
+  // Without a residual, r is not part of the computation, so it gets no gradient.
+  const grads = withResidual
+    ? (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, r: tf.Tensor) => tf.grads(loss)([x, g, b, r])
+    : (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, r: tf.Tensor) =>
+        tf.grads((x2: tf.Tensor, g2: tf.Tensor, b2: tf.Tensor) => loss(x2, g2, b2, r))([x, g, b]);
+  assertParity(`${label} gradients`, grads, specs, 1e-3, 1e-4);
+}
+
 test('batchNormTrain forward and gradients match the composite version on the cpu backend', () => {
   for (let i = 0; i < 24; i++) {
     const shape = pick([
-      [randInt(1, 4), randInt(1, 9), randInt(1, 9), pick([1, 3, 16, 64])],
+      [randInt(1, 4), randInt(1, 9), randInt(1, 9), pick([1, 3, 8, 16, 24, 64])],
       [randInt(2, 40), pick([1, 5, 10])],
     ]);
     if (shape.slice(0, -1).reduce((a, b) => a * b, 1) < 2) shape[0] = 2;
-    const c = shape[shape.length - 1];
     const relu = pick([false, true]);
     const withResidual = pick([false, true]);
-    const label = `bn case ${i} shape [${shape}] relu ${relu} residual ${withResidual}`;
-    const specs = [
-      { shape, range: [-3, 5] as [number, number] },
-      { shape: [c], range: [0.5, 1.5] as [number, number] },
-      { shape: [c] },
-      { shape },
-    ];
-    const fwd = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, r: tf.Tensor) =>
-      batchNormTrain(x, g, b, null, null, { relu, residual: withResidual ? r : undefined });
-    assertParity(label, fwd, specs);
-    const loss = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, r: tf.Tensor) =>
-      tf.sum(tf.mul(fwd(x, g, b, r), tf.linspace(-1, 2, x.size).reshape(x.shape)));
-    // Without a residual, r is not part of the computation, so it gets no gradient.
-    const grads = withResidual
-      ? (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, r: tf.Tensor) => tf.grads(loss)([x, g, b, r])
-      : (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, r: tf.Tensor) =>
-          tf.grads((x2: tf.Tensor, g2: tf.Tensor, b2: tf.Tensor) => loss(x2, g2, b2, r))([x, g, b]);
-    assertParity(`${label} gradients`, grads, specs, 1e-3, 1e-4);
+    checkParity(shape, relu, withResidual, `bn case ${i} shape [${shape}] relu ${relu} residual ${withResidual}`);
+  }
+});
+
+// With ReLU and a channel count divisible by 8 the backward reads a bit mask instead of y: every such combination.
+test('batchNormTrain with the ReLU bit mask (channels % 8 == 0) matches the cpu backend', () => {
+  for (const shape of [
+    [2, 3, 5, 8],
+    [1, 7, 3, 16],
+    [3, 2, 2, 24],
+    [2, 64],
+  ]) {
+    for (const withResidual of [false, true]) {
+      checkParity(shape, true, withResidual, `bn mask shape [${shape}] residual ${withResidual}`);
+    }
   }
 });
 

@@ -37,6 +37,11 @@ function rowsAndChannels(shape: number[]): [number, number] {
   return [shape.reduce((a, b) => a * b, 1) / c, c];
 }
 
+/** Float32 words of the ReLU bit mask the native kernels use (0 when they read y instead). */
+function maskWords(relu: boolean, m: number, c: number): number {
+  return relu && c % 8 === 0 ? Math.ceil((m * c) / 32) : 0;
+}
+
 function forwardKernel(args: {
   inputs: Record<string, TensorInfo>;
   backend: OneDnnBackend;
@@ -46,8 +51,10 @@ function forwardKernel(args: {
   const { x, gamma, beta, residual, runningMean, runningVar } = inputs;
   const [m, c] = rowsAndChannels(x.shape);
   const y = backend.allocFloat32(m * c);
-  // Saved for the backward pass as one tensor [mean | invstd | γ], so the tape clones 3 tensors per BN, not 5.
-  const stats = backend.allocFloat32(3 * c);
+  // Saved for the backward pass as one tensor [mean | invstd | γ | ReLU bit mask], so the tape clones 3 tensors per
+  // BN, not 6. The mask (1 bit per element, in float32 words) exists with ReLU and c % 8 == 0; the backward then
+  // reads it instead of y.
+  const stats = backend.allocFloat32(3 * c + maskWords(attrs.relu, m, c));
   const mean = stats.subarray(0, c);
   const invstd = stats.subarray(c, 2 * c);
   stats.set(backend.float32(gamma), 2 * c);
@@ -70,10 +77,11 @@ function forwardKernel(args: {
     newMean,
     newVar,
     attrs.momentum,
+    stats.length > 3 * c ? stats.subarray(3 * c) : null,
   );
   return [
     backend.outputFloat32(y, x.shape),
-    backend.outputFloat32(stats, [3, c]),
+    backend.outputFloat32(stats, [stats.length]),
     backend.outputFloat32(newMean, [c]),
     backend.outputFloat32(newVar, [c]),
   ];
@@ -92,10 +100,11 @@ function backwardKernel(args: {
   const packed = backend.float32(stats);
   const dbeta = backend.allocFloat32(c);
   const dres = attrs.hasResidual ? backend.allocFloat32(m * c) : null;
+  const mask = packed.length > 3 * c ? packed.subarray(3 * c) : null;
   native.bnTrainBackward(
     backend.float32(dy),
     backend.float32(x),
-    attrs.relu ? backend.float32(y) : null,
+    attrs.relu && !mask ? backend.float32(y) : null,
     packed.subarray(2 * c, 3 * c),
     packed.subarray(0, c),
     packed.subarray(c, 2 * c),
@@ -105,6 +114,7 @@ function backwardKernel(args: {
     dres,
     m,
     c,
+    mask,
   );
   const outs = [
     backend.outputFloat32(dx, x.shape),
