@@ -3,6 +3,7 @@
 // Layouts are tfjs's: activations NHWC, filters HWIO ([kh, kw, in, out]); depthwise filters [kh, kw, in, multiplier]
 // are grouped convolutions with groups = in. oneDNN picks its preferred weight layout ("any"); weights are reordered
 // from/to the tfjs layout each call (they change every training step), activations are used in place.
+#include <cstdlib>
 #include <cstring>
 
 #include "common.h"
@@ -102,18 +103,60 @@ struct ConvBwdWeights {
   WeightBuffer wei;
 };
 
-// `residual`: dst += conv(...) + bias through a sum post-op (dst holds the residual on entry), then the ReLU; the
-// residual block's add and ReLU without two more passes over memory (oneDNN "post-ops" guide, sum then eltwise).
-dnnl::convolution_forward::primitive_desc ForwardPd(const ConvParams& p, bool bias, bool relu, bool residual = false) {
+// TFJS_ONEDNN_CONV_IMPL=first: always oneDNN's first choice of implementation, and the residual through a sum post-op.
+bool FirstChoiceOnly() {
+  static const bool first_only = [] {
+    const char* v = std::getenv("TFJS_ONEDNN_CONV_IMPL");
+    return v != nullptr && std::string(v) == "first";
+  }();
+  return first_only;
+}
+
+// Shapes whose forward runs faster on oneDNN's direct jit kernel than on its first choice brgconv (see ForwardPd).
+bool PreferDirectJit(const ConvParams& p) {
+  return !FirstChoiceOnly() && p.groups == 1 && p.ic <= 16 && (p.ic < 16 || p.ow % 16 != 0);
+}
+
+// Residual through a binary-add post-op (no copy) where the direct jit kernel is used anyway, or with 16 channels.
+bool BinaryResidual(const ConvParams& p) { return !FirstChoiceOnly() && p.groups == 1 && p.ic <= 16; }
+
+// `residual`: the residual block's add and ReLU without two more passes over memory (oneDNN "post-ops" guide): either
+// a sum post-op (dst holds the residual on entry; the caller copies it there) or, with `binary_residual`, a binary-add
+// post-op reading the residual from its own array (no copy). The binary post-op takes oneDNN 2.6 off brgconv to its
+// older jit kernel, so it is used only where that kernel is chosen anyway (see `tuned`): 16->16 + residual + ReLU
+// at 28x28 1.54 vs 1.87 ms with the copy and the sum, at 32x32 2.51 vs 3.07 ms; with 64 channels the sum on brgconv
+// stays faster (1.27 vs 1.29-1.55 ms).
+//
+// `tuned`: oneDNN's first choice, except where its older direct kernel ("jit:avx512_core") measured faster than the
+// first choice brgconv (bench/conv_impl.ts; Zen 5, 2 threads, batch 128; docs/benchmarks.md): stems with fewer than
+// 16 input channels (1->16 at 28x28: 0.17 vs 0.45 ms, 3->16 at 32x32: 0.44 vs 0.70 ms) and at most 16 input channels
+// with an output width that is not a multiple of 16 (16->16 at 28x28 + ReLU: 1.39 vs 1.84 ms). With 16->16 at 32x32
+// brgconv was faster (2.39 vs 2.27 ms), with 32 or 64 channels within 3%: those keep oneDNN's order. The choice
+// depends on the shape only, so results stay reproducible. Without `tuned` (the hints of the backward primitives), or
+// with TFJS_ONEDNN_CONV_IMPL=first in the environment, it is oneDNN's first choice.
+dnnl::convolution_forward::primitive_desc ForwardPd(const ConvParams& p, bool bias, bool relu, bool residual = false,
+                                                    bool tuned = false, bool binary_residual = false) {
   memory::desc bias_md = bias ? memory::desc({p.oc}, dt::f32, tag::a) : memory::desc();
   dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, p.Src(),
                                     p.WeiAny(), bias_md, p.Dst(), p.Strides(), p.Dilates(), p.PadL(), p.PadR());
   dnnl::primitive_attr attr;
   if (relu || residual) {
     dnnl::post_ops ops;
-    if (residual) ops.append_sum(1.f);
+    if (residual && binary_residual) {
+      ops.append_binary(dnnl::algorithm::binary_add, p.Dst());
+    } else if (residual) {
+      ops.append_sum(1.f);
+    }
     if (relu) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
     attr.set_post_ops(ops);
+  }
+  dnnl::convolution_forward::primitive_desc pd(d, attr, Engine());
+  if (!tuned || !PreferDirectJit(p)) return pd;
+  const auto is = [&pd](const char* prefix) { return std::string(pd.impl_info_str()).rfind(prefix, 0) == 0; };
+  if (!is("brg")) return pd;
+  // Step through oneDNN's list of implementations (best first; the iterator needs d and attr alive).
+  while (pd.next_impl()) {
+    if (is("jit:")) return pd;
   }
   return dnnl::convolution_forward::primitive_desc(d, attr, Engine());
 }
@@ -142,6 +185,7 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
     F32 r = has_residual ? ArgF32(info, 6, "conv2d", "residual", p.DstSize()) : F32{nullptr, 0};
     if (has_residual && r.data == y.data) throw std::runtime_error("residual and y must be different arrays");
 
+    const bool binary_residual = has_residual && BinaryResidual(p);
     std::vector<int64_t> kv = p.Vec();
     kv.push_back(has_bias);
     kv.push_back(relu);
@@ -150,18 +194,19 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
     auto entry = Cache().Get<ConvFwd>(key);
     if (!entry) {
       entry = std::make_shared<ConvFwd>();
-      entry->pd = ForwardPd(p, has_bias, relu, has_residual);
+      entry->pd = ForwardPd(p, has_bias, relu, has_residual, true, binary_residual);
       entry->prim = dnnl::convolution_forward(entry->pd);
       entry->wei.Init(p.WeiUser(), entry->pd.weights_desc(), true);
       Cache().Put(key, entry);
     }
     auto& s = Stream();
     memory wei = entry->wei.FromUser(s, w.data);
-    if (has_residual) ParallelCopy(y.data, r.data, p.DstSize());
+    if (has_residual && !binary_residual) ParallelCopy(y.data, r.data, p.DstSize());
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(p.Src(), Engine(), x.data)},
                                          {DNNL_ARG_WEIGHTS, wei},
                                          {DNNL_ARG_DST, memory(p.Dst(), Engine(), y.data)}};
     if (has_bias) args[DNNL_ARG_BIAS] = memory(memory::desc({p.oc}, dt::f32, tag::a), Engine(), b.data);
+    if (binary_residual) args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1] = memory(p.Dst(), Engine(), r.data);
     entry->prim.execute(s, args);
     s.wait();
     return info.Env().Undefined();

@@ -152,3 +152,51 @@ test('conv2dResidual refuses a residual of the wrong shape, naming both shapes',
   );
   tf.dispose([x, f]);
 });
+
+// The shapes whose oneDNN implementation the backend picks itself (direct jit kernel instead of brgconv; the residual
+// as a binary post-op): a CIFAR ResNet's stems and 16-channel stage at 28 and 32 pixels wide, on a small batch.
+test('convolutions of the tuned shapes (ResNet stem and 16-channel stage) match the cpu backend', () => {
+  const cases = [
+    { cin: 1, cout: 16, size: 28 },
+    { cin: 3, cout: 16, size: 32 },
+    { cin: 16, cout: 16, size: 28 },
+    { cin: 16, cout: 16, size: 32 },
+    { cin: 16, cout: 32, size: 28, stride: 2 },
+  ];
+  for (const { cin, cout, size, stride = 1 } of cases) {
+    const out = Math.ceil(size / stride);
+    const specs = [
+      { shape: [2, size, size, cin] },
+      { shape: [3, 3, cin, cout] },
+      { shape: [2, out, out, cout] },
+      { shape: [cout] },
+    ];
+    const label = `tuned shape ${cin}->${cout} at ${size}x${size} stride ${stride}`;
+    assertParity(`${label} conv2d`, (x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, stride, 'same'), specs);
+    assertParity(
+      `${label} fused conv2d + bias + relu`,
+      (x, f, _r, b) =>
+        tf.fused.conv2d({
+          x: x as tf.Tensor4D,
+          filter: f as tf.Tensor4D,
+          strides: stride,
+          pad: 'same',
+          bias: b,
+          activation: 'relu',
+        }),
+      specs,
+    );
+    if (stride === 1 && cin === cout) {
+      assertParity(
+        `${label} conv2dResidual`,
+        (x, f, r, b) =>
+          conv2dResidual(x as tf.Tensor4D, f as tf.Tensor4D, r as tf.Tensor4D, {
+            pad: 'same',
+            bias: b as tf.Tensor1D,
+            relu: true,
+          }),
+        specs,
+      );
+    }
+  }
+});
