@@ -877,7 +877,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       steps: { type: 'string', default: '10' },
-      warmup: { type: 'string', default: '3' },
+      warmup: { type: 'string', default: '100' },
       shapes: { type: 'string', default: '1x28x28,3x32x32' },
       batch: { type: 'string', default: '128' },
       shortcut: { type: 'string', default: 'A' },

@@ -1,11 +1,15 @@
 // Quick single-process timer of trickbox's ResNet-20 training step on 'onednn' (batch 128): median step time, a
 // per-kernel profile of one step, and buffer-pool reuse. For side-by-side numbers against PyTorch use bench/backend.ts.
-//   node --import tsx bench/resnet_step.ts [--shape 28x28x1] [--steps 8] [--tricks]
+//   node --import tsx bench/resnet_step.ts [--shape 28x28x1] [--steps 8] [--tricks] [--js-only] [--window 25]
 // --tricks: each step also mixes the batch (mixup, α 0.2) and uses label smoothing 0.1 in trickbox's cross-entropy;
 // without it the step uses trickbox's cross-entropy on class indices. Compare the two to see what mixing costs.
+// --js-only: after the 3 untimed steps, every native function of the addon returns at once without computing, so a
+// step measures what runs in JavaScript only (tfjs engine, tape, layers, kernels' JS, GC); the outputs are garbage.
+// The medians of each window of --window steps show how that time falls while V8 optimises the code.
 // Environment: TFJS_ONEDNN_THREADS, GOMP_SPINCOUNT (see docs/backend.md).
 import * as tf from '@tensorflow/tfjs';
 import 'tfjs-backend-onednn';
+import { loadNative } from '../packages/tfjs-backend-onednn/src/native.js';
 import { resnet } from '../packages/trickbox/src/models/index.js';
 import * as optim from '../packages/trickbox/src/optim/index.js';
 import * as losses from '../packages/trickbox/src/losses/index.js';
@@ -18,6 +22,8 @@ const { values } = parseArgs({
     shape: { type: 'string', default: '28x28x1' },
     steps: { type: 'string', default: '8' },
     tricks: { type: 'boolean', default: false },
+    'js-only': { type: 'boolean', default: false },
+    window: { type: 'string', default: '25' },
   },
 });
 const [h, w, c] = values.shape!.split('x').map(Number);
@@ -40,18 +46,32 @@ const step = values.tricks
   : () => opt.minimize(() => losses.crossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor), false);
 
 for (let i = 0; i < 3; i++) step();
+if (values['js-only']) {
+  const addon = loadNative() as unknown as Record<string, unknown>;
+  for (const name of Object.keys(addon)) if (typeof addon[name] === 'function') addon[name] = () => undefined;
+}
 const times: number[] = [];
 for (let i = 0; i < steps; i++) {
   const t0 = performance.now();
   step();
   times.push(performance.now() - t0);
 }
+const windowSize = Number(values.window);
+const windowMedians: string[] = [];
+for (let i = 0; i + windowSize <= times.length; i += windowSize) {
+  const window = times.slice(i, i + windowSize).sort((a, b) => a - b);
+  windowMedians.push(window[Math.floor(windowSize / 2)].toFixed(1));
+}
 times.sort((a, b) => a - b);
 const median = times[Math.floor(times.length / 2)];
 console.log(
   `ResNet-20 [${h},${w},${c}] batch ${batch}: step median ${median.toFixed(1)} ms (${((batch / median) * 1000).toFixed(0)} img/s), ` +
-    `best ${times[0].toFixed(1)} ms, tensors ${tf.memory().numTensors}, GOMP_SPINCOUNT=${process.env.GOMP_SPINCOUNT}, tricks ${values.tricks}`,
+    `best ${times[0].toFixed(1)} ms, tensors ${tf.memory().numTensors}, GOMP_SPINCOUNT=${process.env.GOMP_SPINCOUNT}, tricks ${values.tricks}` +
+    (values['js-only'] ? ', JS only (native calls skipped)' : ''),
 );
+if (windowMedians.length > 1)
+  console.log(`medians of each ${windowSize} steps, in order: ${windowMedians.join(' ')} ms`);
+if (values['js-only']) process.exit(0);
 
 // One profiled step: every runKernel call (nested ones too) timed.
 const calls = new Map<string, { n: number; ms: number }>();
