@@ -112,28 +112,31 @@ bool FirstChoiceOnly() {
   return first_only;
 }
 
-// Shapes whose forward runs faster on oneDNN's direct jit kernel than on its first choice brgconv (see ForwardPd).
-bool PreferDirectJit(const ConvParams& p) {
-  return !FirstChoiceOnly() && p.groups == 1 && p.ic <= 16 && (p.ic < 16 || p.ow % 16 != 0);
+// 3x3 convolutions with at most 16 input channels: the only ones the choices below were measured on.
+bool SmallChannels3x3(const ConvParams& p) {
+  return !FirstChoiceOnly() && p.groups == 1 && p.kh == 3 && p.kw == 3 && p.ic <= 16;
 }
 
-// Residual through a binary-add post-op (no copy) where the direct jit kernel is used anyway, or with 16 channels.
-bool BinaryResidual(const ConvParams& p) { return !FirstChoiceOnly() && p.groups == 1 && p.ic <= 16; }
+// Shapes whose forward runs faster on oneDNN's direct jit kernel than on its first choice brgconv (see ForwardPd).
+bool PreferDirectJit(const ConvParams& p) { return SmallChannels3x3(p) && (p.ic < 16 || p.ow % 16 != 0); }
+
+// Residual through a binary-add post-op (no copy): faster for all of these shapes (see ForwardPd).
+bool BinaryResidual(const ConvParams& p) { return SmallChannels3x3(p); }
 
 // `residual`: the residual block's add and ReLU without two more passes over memory (oneDNN "post-ops" guide): either
 // a sum post-op (dst holds the residual on entry; the caller copies it there) or, with `binary_residual`, a binary-add
 // post-op reading the residual from its own array (no copy). The binary post-op takes oneDNN 2.6 off brgconv to its
-// older jit kernel, so it is used only where that kernel is chosen anyway (see `tuned`): 16->16 + residual + ReLU
-// at 28x28 1.54 vs 1.87 ms with the copy and the sum, at 32x32 2.51 vs 3.07 ms; with 64 channels the sum on brgconv
-// stays faster (1.27 vs 1.29-1.55 ms).
+// older jit kernel; it is used for 3x3 convolutions with at most 16 input channels, where it measured faster anyway
+// (16->16 + residual + ReLU at 28x28: 1.54 vs 1.87 ms with the copy and the sum, at 32x32: 2.51 vs 3.07 ms); with 64
+// channels the sum on brgconv stays faster (1.27 vs 1.29-1.55 ms).
 //
 // `tuned`: oneDNN's first choice, except where its older direct kernel ("jit:avx512_core") measured faster than the
-// first choice brgconv (bench/conv_impl.ts; Zen 5, 2 threads, batch 128; docs/benchmarks.md): stems with fewer than
-// 16 input channels (1->16 at 28x28: 0.17 vs 0.45 ms, 3->16 at 32x32: 0.44 vs 0.70 ms) and at most 16 input channels
-// with an output width that is not a multiple of 16 (16->16 at 28x28 + ReLU: 1.39 vs 1.84 ms). With 16->16 at 32x32
-// brgconv was faster (2.39 vs 2.27 ms), with 32 or 64 channels within 3%: those keep oneDNN's order. The choice
-// depends on the shape only, so results stay reproducible. Without `tuned` (the hints of the backward primitives), or
-// with TFJS_ONEDNN_CONV_IMPL=first in the environment, it is oneDNN's first choice.
+// first choice brgconv (bench/conv_impl.ts; Zen 5, 2 threads, batch 128; docs/benchmarks.md), all 3x3: stems with
+// fewer than 16 input channels (1->16 at 28x28: 0.17 vs 0.45 ms, 3->16 at 32x32: 0.44 vs 0.70 ms) and 16 input
+// channels with an output width that is not a multiple of 16 (16->16 at 28x28 + ReLU: 1.39 vs 1.84 ms). With 16->16
+// at 32x32 brgconv was faster (2.39 vs 2.27 ms), with 32 or 64 channels within 3%: those keep oneDNN's order. The
+// choice depends on the shape only, so results stay reproducible. Without `tuned` (the hints of the backward
+// primitives), or with TFJS_ONEDNN_CONV_IMPL=first in the environment, it is oneDNN's first choice.
 dnnl::convolution_forward::primitive_desc ForwardPd(const ConvParams& p, bool bias, bool relu, bool residual = false,
                                                     bool tuned = false, bool binary_residual = false) {
   memory::desc bias_md = bias ? memory::desc({p.oc}, dt::f32, tag::a) : memory::desc();
