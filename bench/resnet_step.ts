@@ -6,11 +6,15 @@
 // --js-only: after the 3 untimed steps, every native function of the addon returns at once without computing, so a
 // step measures what runs in JavaScript only (tfjs engine, tape, layers, kernels' JS, GC); the outputs are garbage.
 // The medians of each window of --window steps show how that time falls while V8 optimises the code.
+// --infer: time inference batches of models.fastInference(model) (BN folded, fused conv + bias (+ residual) + ReLU)
+// instead of training steps; the model is the freshly initialised one after the 3 untimed training steps.
+// --native-profile: time every call into the native addon during the timed steps and print, per addon function, calls
+// and milliseconds per step (batch-norm calls split by their [rows, channels]); the rest of a step is JavaScript.
 // Environment: TFJS_ONEDNN_THREADS, GOMP_SPINCOUNT (see docs/backend.md).
 import * as tf from '@tensorflow/tfjs';
 import 'tfjs-backend-onednn';
 import { loadNative } from '../packages/tfjs-backend-onednn/src/native.js';
-import { resnet } from '../packages/trickbox/src/models/index.js';
+import { fastInference, resnet } from '../packages/trickbox/src/models/index.js';
 import * as optim from '../packages/trickbox/src/optim/index.js';
 import * as losses from '../packages/trickbox/src/losses/index.js';
 import * as mix from '../packages/trickbox/src/mix/index.js';
@@ -23,6 +27,8 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '8' },
     tricks: { type: 'boolean', default: false },
     'js-only': { type: 'boolean', default: false },
+    'native-profile': { type: 'boolean', default: false },
+    infer: { type: 'boolean', default: false },
     window: { type: 'string', default: '25' },
   },
 });
@@ -35,6 +41,14 @@ const x = tf.randomNormal([batch, h, w, c]);
 const labels = tf.randomUniform([batch], 0, 10, 'int32');
 const oneHot = tf.oneHot(labels, 10).toFloat();
 const rng = new Rng(0);
+/** One inference batch, read back as a training step's loss is. */
+function inferenceBatch(m: tf.LayersModel): () => void {
+  return () => {
+    const out = m.predict(x, { batchSize: batch }) as tf.Tensor;
+    out.dataSync();
+    out.dispose();
+  };
+}
 const step = values.tricks
   ? () =>
       opt.minimize(() => {
@@ -46,14 +60,35 @@ const step = values.tricks
   : () => opt.minimize(() => losses.crossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor), false);
 
 for (let i = 0; i < 3; i++) step();
-if (values['js-only']) {
-  const addon = loadNative() as unknown as Record<string, unknown>;
-  for (const name of Object.keys(addon)) if (typeof addon[name] === 'function') addon[name] = () => undefined;
+const timedStep = values.infer ? inferenceBatch(fastInference(model)) : step;
+const nativeCalls = new Map<string, { n: number; ms: number }>();
+if (values['js-only'] || values['native-profile']) {
+  const addon = loadNative() as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const name of Object.keys(addon)) {
+    const fn = addon[name];
+    if (typeof fn !== 'function') continue;
+    if (values['js-only']) {
+      addon[name] = () => undefined;
+      continue;
+    }
+    addon[name] = (...args: unknown[]) => {
+      const t0 = performance.now();
+      const out = fn(...args);
+      const rowsAt = { bnTrainForward: 7, bnTrainBackward: 10 }[name as 'bnTrainForward'];
+      const key = rowsAt === undefined ? name : `${name} [${args[rowsAt]}, ${args[rowsAt + 1]}]`;
+      const entry = nativeCalls.get(key) ?? { n: 0, ms: 0 };
+      entry.n++;
+      entry.ms += performance.now() - t0;
+      nativeCalls.set(key, entry);
+      return out;
+    };
+  }
 }
 const times: number[] = [];
+for (let i = 0; i < 3 && values.infer; i++) timedStep();
 for (let i = 0; i < steps; i++) {
   const t0 = performance.now();
-  step();
+  timedStep();
   times.push(performance.now() - t0);
 }
 const windowSize = Number(values.window);
@@ -65,13 +100,25 @@ for (let i = 0; i + windowSize <= times.length; i += windowSize) {
 times.sort((a, b) => a - b);
 const median = times[Math.floor(times.length / 2)];
 console.log(
-  `ResNet-20 [${h},${w},${c}] batch ${batch}: step median ${median.toFixed(1)} ms (${((batch / median) * 1000).toFixed(0)} img/s), ` +
+  `ResNet-20 [${h},${w},${c}] batch ${batch}: ${values.infer ? 'fastInference batch' : 'training step'} median ${median.toFixed(1)} ms (${((batch / median) * 1000).toFixed(0)} img/s), ` +
     `best ${times[0].toFixed(1)} ms, tensors ${tf.memory().numTensors}, GOMP_SPINCOUNT=${process.env.GOMP_SPINCOUNT}, tricks ${values.tricks}` +
     (values['js-only'] ? ', JS only (native calls skipped)' : ''),
 );
 if (windowMedians.length > 1)
   console.log(`medians of each ${windowSize} steps, in order: ${windowMedians.join(' ')} ms`);
-if (values['js-only']) process.exit(0);
+if (values['native-profile']) {
+  let total = 0;
+  const lines = [...nativeCalls.entries()].sort((a, b) => b[1].ms - a[1].ms);
+  for (const [, e] of lines) total += e.ms;
+  const mean = times.reduce((a, b) => a + b, 0) / steps;
+  console.log(`native calls: ${(total / steps).toFixed(1)} ms per step of a mean step of ${mean.toFixed(1)} ms`);
+  for (const [name, e] of lines)
+    console.log(
+      `  ${name.padEnd(34)} ${(e.n / steps).toFixed(0).padStart(4)} calls ${(e.ms / steps).toFixed(2).padStart(7)} ms`,
+    );
+  process.exit(0);
+}
+if (values['js-only'] || values.infer) process.exit(0);
 
 // One profiled step: every runKernel call (nested ones too) timed.
 const calls = new Map<string, { n: number; ms: number }>();
