@@ -212,13 +212,16 @@ Napi::Value BnTrainForward(const Napi::CallbackInfo& info) {
     // Moments of x - x[0] (the "shifted data" algorithm): Σd²/M - (Σd/M)² loses far less to cancellation than
     // Σx²/M - μ² when |μ| is large against σ, and costs one subtraction.
     const bool simd = c % 8 == 0 && bn_simd::Available();
+    // The shift in its own array: read through x, the compiler would have to assume that the sums' stores change it.
+    const std::vector<float> shift(x, x + c);
+    const float* sh = shift.data();
     std::vector<double> sum, sumsq;
     ChannelSums(m, c, sum, sumsq, [&](int64_t r0, int64_t r1, float* s1, float* s2) {
-      if (simd) return bn_simd::ShiftedSums(x, x, r0, r1, c, s1, s2);
+      if (simd) return bn_simd::ShiftedSums(x, sh, r0, r1, c, s1, s2);
       for (int64_t r = r0; r < r1; ++r) {
         const float* xr = x + r * c;
         for (int64_t k = 0; k < c; ++k) {
-          const float d = xr[k] - x[k];
+          const float d = xr[k] - sh[k];
           s1[k] += d;
           s2[k] += d * d;
         }
@@ -227,7 +230,7 @@ Napi::Value BnTrainForward(const Napi::CallbackInfo& info) {
     std::vector<float> a(c), b(c);
     for (int64_t k = 0; k < c; ++k) {
       const double shifted_mean = sum[k] / m;
-      const double mean = x[k] + shifted_mean;
+      const double mean = sh[k] + shifted_mean;
       const double var = std::max(0.0, sumsq[k] / m - shifted_mean * shifted_mean);  // biased, used to normalise
       const double invstd = 1.0 / std::sqrt(var + eps);
       mean_out[k] = static_cast<float>(mean);
@@ -243,7 +246,8 @@ Napi::Value BnTrainForward(const Napi::CallbackInfo& info) {
     // y = a·(x - μ) + β: subtracting μ first keeps the precision that a·x + (β - a·μ) loses when σ is small.
     const float* pa = a.data();
     const float* pb = b.data();
-    const float* pm = mean_out;
+    const std::vector<float> mean_copy(mean_out, mean_out + c);  // not through the output pointer (aliasing)
+    const float* pm = mean_copy.data();
     ParallelRows(m, c, [&](int64_t r0, int64_t r1) {
       if (simd) return bn_simd::Apply(x, res, pa, pm, pb, y, mask, relu, r0, r1, c);
       for (int64_t r = r0; r < r1; ++r) {
@@ -365,6 +369,9 @@ Napi::Value BnTrainBackward(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitBatchNorm(Napi::Env env, Napi::Object exports) {
+  exports.Set("batchNormSimd", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+                return Napi::Boolean::New(info.Env(), bn_simd::Available());
+              }));
   exports.Set("bnTrainForward", Napi::Function::New(env, BnTrainForward));
   exports.Set("bnTrainBackward", Napi::Function::New(env, BnTrainBackward));
 }

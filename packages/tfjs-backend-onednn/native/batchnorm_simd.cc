@@ -6,14 +6,20 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 #define BN_AVX2 __attribute__((target("avx2,fma")))
 
 namespace onednn_addon::bn_simd {
 
 bool Available() {
-  static const bool available = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  static const bool available = [] {
+    const char* setting = std::getenv("TFJS_ONEDNN_BN_SIMD");
+    if (setting != nullptr && std::string(setting) == "0") return false;
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  }();
   return available;
 }
 

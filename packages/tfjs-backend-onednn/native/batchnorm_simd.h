@@ -10,7 +10,8 @@
 
 namespace onednn_addon::bn_simd {
 
-// True when the CPU runs AVX2 and FMA (checked once).
+// True when the CPU runs AVX2 and FMA (checked once), unless TFJS_ONEDNN_BN_SIMD=0 is set (tests use it to run the
+// portable loops).
 bool Available();
 
 // s1[k] += Σ(x - shift), s2[k] += Σ(x - shift)² over the rows (float accumulators, the caller sums blocks in double).

@@ -50,6 +50,8 @@ export interface NativeAddon {
     momentum: number,
     mask?: Float32Array | null,
   ): void;
+  /** Whether the batch-norm kernels run their AVX2 + FMA loops (CPU support, and TFJS_ONEDNN_BN_SIMD is not 0). */
+  batchNormSimd(): boolean;
   bnTrainBackward(
     dy: Float32Array,
     x: Float32Array,

@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { batchNormTrain } from '../src/index.js';
+import { native } from '../src/native.js';
 import { assertParity, makeData, pick, randInt } from './parity.js';
 
 // The native kernel on 'onednn' against the composite tfjs version on 'cpu' (which autodiff differentiates).
@@ -109,3 +112,22 @@ test('batchNormTrain does not leak tensors across training steps', () => {
   for (let i = 0; i < 10; i++) step();
   assert.equal(tf.memory().numTensors, before);
 });
+
+// The kernels have AVX2 + FMA loops and portable (SSE2 / scalar) ones; on a machine with AVX2 only the former run
+// in-process, so this file runs again in a child process with TFJS_ONEDNN_BN_SIMD=0.
+if (process.env.TFJS_ONEDNN_BN_SIMD === '0') {
+  test('the portable batch-norm loops are the ones running in this process', () => {
+    assert.equal(native.batchNormSimd(), false);
+  });
+} else {
+  test('every batch-norm test also passes with the portable loops (TFJS_ONEDNN_BN_SIMD=0, child process)', () => {
+    const run = spawnSync(process.execPath, [...process.execArgv, '--test', fileURLToPath(import.meta.url)], {
+      // Without NODE_TEST_CONTEXT, which would make the child report to this runner instead of printing TAP.
+      env: { ...process.env, TFJS_ONEDNN_BN_SIMD: '0', NODE_TEST_CONTEXT: undefined },
+      encoding: 'utf8',
+    });
+    assert.equal(run.status, 0, `child test run failed:\n${run.stdout}\n${run.stderr}`);
+    assert.match(run.stdout, /# pass [1-9]/);
+    assert.match(run.stdout, /# fail 0/);
+  });
+}
