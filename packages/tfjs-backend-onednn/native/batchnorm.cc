@@ -5,7 +5,8 @@
 //
 // The ReLU mask: when C is a multiple of 8 the forward also writes one bit per element (y > 0), so the backward reads
 // dy, x and 1/32 of a tensor instead of dy, x and y in each of its two passes: 5 tensor-sized memory passes instead of
-// 7 (the kernels are memory-bound). Other channel counts read y as before.
+// 7 (it matters when the data come from DRAM). Other channel counts read y as before. With AVX2 the row loops are
+// those of batchnorm_simd.cc; the ones here are the portable versions.
 #include <omp.h>
 
 #include <cmath>
@@ -16,15 +17,11 @@
 
 #include "batchnorm_simd.h"
 #include "common.h"
+#include "parallel.h"
 
 namespace onednn_addon {
 
 namespace {
-
-// Below this many elements the kernels run on one thread: an OpenMP fork costs more than the work.
-constexpr int64_t kParallelThreshold = 1 << 15;
-
-int ThreadsFor(int64_t elements) { return elements < kParallelThreshold ? 1 : omp_get_max_threads(); }
 
 // Mask bytes: bit j of byte i is element 8·i + j of the row-major [M, C] data; with C % 8 == 0 a row's bits start at
 // byte r·C/8.
@@ -34,8 +31,9 @@ alignas(16) const uint32_t kNibbleLanes[16][4] = {
     {0, 0, 0, 0}, {~0u, 0, 0, 0}, {0, ~0u, 0, 0}, {~0u, ~0u, 0, 0}, {0, 0, ~0u, 0}, {~0u, 0, ~0u, 0},
     {0, ~0u, ~0u, 0}, {~0u, ~0u, ~0u, 0}, {0, 0, 0, ~0u}, {~0u, 0, 0, ~0u}, {0, ~0u, 0, ~0u}, {~0u, ~0u, 0, ~0u},
     {0, 0, ~0u, ~0u}, {~0u, 0, ~0u, ~0u}, {0, ~0u, ~0u, ~0u}, {~0u, ~0u, ~0u, ~0u}};
-inline __m128 NibbleMask(unsigned nibble) {
-  return _mm_load_ps(reinterpret_cast<const float*>(kNibbleLanes[nibble]));
+// dy[0..3] where the bits of `nibble` are set, else 0.
+inline __m128 GateByNibble(const float* dy, unsigned nibble) {
+  return _mm_and_ps(_mm_loadu_ps(dy), _mm_load_ps(reinterpret_cast<const float*>(kNibbleLanes[nibble & 15u])));
 }
 #endif
 
@@ -81,7 +79,7 @@ void MaskedSumsRow(const float* dyr, const float* xr, const uint8_t* mr, const f
     const unsigned bits = mr[k / 8];
     for (int h = 0; h < 2; ++h) {
       const int64_t j = k + 4 * h;
-      const __m128 g = _mm_and_ps(_mm_loadu_ps(dyr + j), NibbleMask((bits >> (4 * h)) & 15u));
+      const __m128 g = GateByNibble(dyr + j, bits >> (4 * h));
       const __m128 xc = _mm_sub_ps(_mm_loadu_ps(xr + j), _mm_loadu_ps(mean + j));
       _mm_storeu_ps(s1 + j, _mm_add_ps(_mm_loadu_ps(s1 + j), g));
       _mm_storeu_ps(s2 + j, _mm_add_ps(_mm_loadu_ps(s2 + j), _mm_mul_ps(g, xc)));
@@ -105,7 +103,7 @@ void MaskedDxRow(const float* dyr, const float* xr, const uint8_t* mr, const flo
     const unsigned bits = mr[k / 8];
     for (int h = 0; h < 2; ++h) {
       const int64_t j = k + 4 * h;
-      const __m128 g = _mm_and_ps(_mm_loadu_ps(dyr + j), NibbleMask((bits >> (4 * h)) & 15u));
+      const __m128 g = GateByNibble(dyr + j, bits >> (4 * h));
       if (gr) _mm_storeu_ps(gr + j, g);
       const __m128 dx = _mm_sub_ps(_mm_sub_ps(_mm_mul_ps(_mm_loadu_ps(scale + j), g), _mm_loadu_ps(shift + j)),
                                    _mm_mul_ps(_mm_loadu_ps(xcoef + j), _mm_sub_ps(_mm_loadu_ps(xr + j),
@@ -131,14 +129,14 @@ uint8_t* ArgMask(const Napi::CallbackInfo& info, size_t index, const char* kerne
   return reinterpret_cast<uint8_t*>(mask.data);
 }
 
-// Calls fn(r0, r1) on contiguous row ranges, one per thread.
+// Calls fn(t, r0, r1) on contiguous row ranges, one per thread t of `threads` (Chunks of the element count).
 template <typename Fn>
-void ParallelRows(int64_t m, int64_t c, Fn fn) {
-#pragma omp parallel num_threads(ThreadsFor(m * c))
+void ParallelRows(int64_t m, int threads, Fn fn) {
+#pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num();
     const int nt = omp_get_num_threads();
-    fn(m * t / nt, m * (t + 1) / nt);
+    fn(t, m * t / nt, m * (t + 1) / nt);
   }
 }
 
@@ -146,13 +144,9 @@ void ParallelRows(int64_t m, int64_t c, Fn fn) {
 // adds the sums of rows [r0, r1) to the float arrays f1, f2.
 template <typename Block>
 void ChannelSums(int64_t m, int64_t c, std::vector<double>& s1, std::vector<double>& s2, Block block) {
-  const int threads = ThreadsFor(m * c);
+  const int threads = static_cast<int>(Chunks(m * c));
   std::vector<double> partial(static_cast<size_t>(threads) * 2 * c, 0.0);
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num();
-    const int nt = omp_get_num_threads();
-    const int64_t begin = m * t / nt, end = m * (t + 1) / nt;
+  ParallelRows(m, threads, [&](int t, int64_t begin, int64_t end) {
     double* p1 = partial.data() + static_cast<size_t>(t) * 2 * c;
     double* p2 = p1 + c;
     // Accumulate in float per block of rows, then in double: fast and accurate enough for M up to millions.
@@ -168,7 +162,7 @@ void ChannelSums(int64_t m, int64_t c, std::vector<double>& s1, std::vector<doub
         p2[k] += f2[k];
       }
     }
-  }
+  });
   s1.assign(c, 0.0);
   s2.assign(c, 0.0);
   for (int t = 0; t < threads; ++t) {
@@ -227,7 +221,7 @@ Napi::Value BnTrainForward(const Napi::CallbackInfo& info) {
         }
       }
     });
-    std::vector<float> a(c), b(c);
+    std::vector<float> a(c);
     for (int64_t k = 0; k < c; ++k) {
       const double shifted_mean = sum[k] / m;
       const double mean = sh[k] + shifted_mean;
@@ -241,14 +235,14 @@ Napi::Value BnTrainForward(const Napi::CallbackInfo& info) {
       }
       invstd_out[k] = static_cast<float>(invstd);
       a[k] = static_cast<float>(gamma[k] * invstd);
-      b[k] = beta[k];
     }
     // y = a·(x - μ) + β: subtracting μ first keeps the precision that a·x + (β - a·μ) loses when σ is small.
     const float* pa = a.data();
-    const float* pb = b.data();
-    const std::vector<float> mean_copy(mean_out, mean_out + c);  // not through the output pointer (aliasing)
+    // μ and β from local copies, not through pointers the compiler must assume y's stores can change.
+    const std::vector<float> mean_copy(mean_out, mean_out + c), beta_copy(beta, beta + c);
     const float* pm = mean_copy.data();
-    ParallelRows(m, c, [&](int64_t r0, int64_t r1) {
+    const float* pb = beta_copy.data();
+    ParallelRows(m, static_cast<int>(Chunks(m * c)), [&](int, int64_t r0, int64_t r1) {
       if (simd) return bn_simd::Apply(x, res, pa, pm, pb, y, mask, relu, r0, r1, c);
       for (int64_t r = r0; r < r1; ++r) {
         const float* xr = x + r * c;
@@ -339,7 +333,7 @@ Napi::Value BnTrainBackward(const Napi::CallbackInfo& info) {
     const float* ps = scale.data();
     const float* psh = shift.data();
     const float* pxc = xcoef.data();
-    ParallelRows(m, c, [&](int64_t r0, int64_t r1) {
+    ParallelRows(m, static_cast<int>(Chunks(m * c)), [&](int, int64_t r0, int64_t r1) {
       if (simd) return bn_simd::Dx(dy, x, y, mask, mean, ps, psh, pxc, dx, dres, r0, r1, c);
       for (int64_t r = r0; r < r1; ++r) {
         const float* dyr = dy + r * c;

@@ -42,6 +42,17 @@ BN_AVX2 inline __m256 Gated(const float* dy, const float* y, const uint8_t* mask
   return d;
 }
 
+// s1[g..] += a1, s2[g..] += a2: a channel group's register sums added to the caller's float arrays.
+template <int NV>
+BN_AVX2 inline void AddSums(const __m256* a1, const __m256* a2, int64_t g, float* s1, float* s2) {
+  for (int v = 0; v < NV; ++v) {
+    float* p1 = s1 + g + 8 * v;
+    float* p2 = s2 + g + 8 * v;
+    _mm256_storeu_ps(p1, _mm256_add_ps(_mm256_loadu_ps(p1), a1[v]));
+    _mm256_storeu_ps(p2, _mm256_add_ps(_mm256_loadu_ps(p2), a2[v]));
+  }
+}
+
 // The reductions keep NV (1..4) vectors of accumulators in registers per channel group of 8·NV channels; rows of a
 // block are swept once per group (a block of 256 rows of 64 channels is 64 KB, still in L2 for the next group).
 template <int NV>
@@ -61,12 +72,7 @@ BN_AVX2 void ShiftedSumsGroup(const float* x, const float* shift, int64_t r0, in
       a2[v] = _mm256_fmadd_ps(d, d, a2[v]);
     }
   }
-  for (int v = 0; v < NV; ++v) {
-    float* p1 = s1 + g + 8 * v;
-    float* p2 = s2 + g + 8 * v;
-    _mm256_storeu_ps(p1, _mm256_add_ps(_mm256_loadu_ps(p1), a1[v]));
-    _mm256_storeu_ps(p2, _mm256_add_ps(_mm256_loadu_ps(p2), a2[v]));
-  }
+  AddSums<NV>(a1, a2, g, s1, s2);
 }
 
 template <Gate G, int NV>
@@ -86,12 +92,7 @@ BN_AVX2 void GradSumsGroup(const float* dy, const float* x, const float* y, cons
       a2[v] = _mm256_fmadd_ps(gv, _mm256_sub_ps(_mm256_loadu_ps(x + e), mu[v]), a2[v]);
     }
   }
-  for (int v = 0; v < NV; ++v) {
-    float* p1 = s1 + g + 8 * v;
-    float* p2 = s2 + g + 8 * v;
-    _mm256_storeu_ps(p1, _mm256_add_ps(_mm256_loadu_ps(p1), a1[v]));
-    _mm256_storeu_ps(p2, _mm256_add_ps(_mm256_loadu_ps(p2), a2[v]));
-  }
+  AddSums<NV>(a1, a2, g, s1, s2);
 }
 
 // Calls group(g, nv) over the channel groups, with nv (1..4) as a compile-time constant.
