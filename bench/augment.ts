@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import * as augment from '../packages/trickbox/src/augment/index.js';
 import { Rng } from '../packages/trickbox/src/rng/index.js';
 import { PYTHON, pythonCannotImport } from './python.js';
+import { median } from './stats.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -95,12 +96,6 @@ function noiseImages(size: number, count: number, seed: number): augment.Image[]
     for (let i = 0; i < data.length; i++) data[i] = r.int(256);
     return { data, height: size, width: size, channels: 3 as const };
   });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 // Throughput is images per CPU-second of this process (user + system time, all its threads: JIT and GC included),

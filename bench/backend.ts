@@ -22,6 +22,7 @@ import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { PYTHON, pythonCannotImport } from './python.js';
+import { median } from './stats.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
@@ -91,13 +92,6 @@ function threadCount(): number {
 // ---------------------------------------------------------------------------------------------------------------
 // Small statistics helpers
 // ---------------------------------------------------------------------------------------------------------------
-
-function median(xs: number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 const fmt = (x: number | undefined | null, digits = 1): string =>
   x === undefined || x === null || !Number.isFinite(x) ? '—' : x.toFixed(digits);

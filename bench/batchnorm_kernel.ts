@@ -5,6 +5,7 @@
 // Rows x channels: 100352x16 is a 128x28x28x16 activation (ResNet-20's first stage on Fashion-MNIST).
 import { parseArgs } from 'node:util';
 import { native } from '../packages/tfjs-backend-onednn/src/native.js';
+import { median } from './stats.js';
 
 const { values } = parseArgs({
   options: { shape: { type: 'string', default: '100352x16' }, calls: { type: 'string', default: '100' } },
@@ -12,11 +13,6 @@ const { values } = parseArgs({
 const [m, c] = values.shape!.split('x').map(Number);
 const calls = Number(values.calls);
 const mb = (m * c * 4) / 1e6;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
 
 for (const sets of [1, 16]) {
   const random = () => Float32Array.from({ length: m * c }, () => Math.random() - 0.5);

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { native } from '../packages/tfjs-backend-onednn/src/native.js';
+import { median } from './stats.js';
 
 // [name, params of native.conv2d: n, ih, iw, ic, oc, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, groups]
 const SHAPES: [string, number[]][] = [
@@ -29,11 +30,6 @@ const { values } = parseArgs({
   },
 });
 const iters = Number(values.iters);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
 
 /** Child: median ms of each shape and variant, as JSON. */
 function measure(): Record<string, number> {

@@ -20,6 +20,7 @@ import * as losses from '../packages/trickbox/src/losses/index.js';
 import * as mix from '../packages/trickbox/src/mix/index.js';
 import { Rng } from '../packages/trickbox/src/rng/index.js';
 import { parseArgs } from 'node:util';
+import { median } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -94,14 +95,12 @@ for (let i = 0; i < steps; i++) {
 const windowSize = Number(values.window);
 const windowMedians: string[] = [];
 for (let i = 0; i + windowSize <= times.length; i += windowSize) {
-  const window = times.slice(i, i + windowSize).sort((a, b) => a - b);
-  windowMedians.push(window[Math.floor(windowSize / 2)].toFixed(1));
+  windowMedians.push(median(times.slice(i, i + windowSize)).toFixed(1));
 }
-times.sort((a, b) => a - b);
-const median = times[Math.floor(times.length / 2)];
+const stepMedian = median(times);
 console.log(
-  `ResNet-20 [${h},${w},${c}] batch ${batch}: ${values.infer ? 'fastInference batch' : 'training step'} median ${median.toFixed(1)} ms (${((batch / median) * 1000).toFixed(0)} img/s), ` +
-    `best ${times[0].toFixed(1)} ms, tensors ${tf.memory().numTensors}, GOMP_SPINCOUNT=${process.env.GOMP_SPINCOUNT}, tricks ${values.tricks}` +
+  `ResNet-20 [${h},${w},${c}] batch ${batch}: ${values.infer ? 'fastInference batch' : 'training step'} median ${stepMedian.toFixed(1)} ms (${((batch / stepMedian) * 1000).toFixed(0)} img/s), ` +
+    `best ${Math.min(...times).toFixed(1)} ms, tensors ${tf.memory().numTensors}, GOMP_SPINCOUNT=${process.env.GOMP_SPINCOUNT}, tricks ${values.tricks}` +
     (values['js-only'] ? ', JS only (native calls skipped)' : ''),
 );
 if (windowMedians.length > 1)
