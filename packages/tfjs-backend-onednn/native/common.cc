@@ -126,7 +126,27 @@ static Napi::Value Version(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), s.str());
 }
 
+// The instruction set oneDNN's kernels are generated for: the CPU's best, or less when ONEDNN_MAX_CPU_ISA says so.
+static Napi::Value EffectiveIsa(const Napi::CallbackInfo& info) {
+  const char* name = "unknown";
+  switch (dnnl_get_effective_cpu_isa()) {
+    case dnnl_cpu_isa_all: name = "all"; break;
+    case dnnl_cpu_isa_sse41: name = "sse41"; break;
+    case dnnl_cpu_isa_avx: name = "avx"; break;
+    case dnnl_cpu_isa_avx2: name = "avx2"; break;
+    case dnnl_cpu_isa_avx2_vnni: name = "avx2_vnni"; break;
+    case dnnl_cpu_isa_avx512_mic: name = "avx512_mic"; break;
+    case dnnl_cpu_isa_avx512_mic_4ops: name = "avx512_mic_4ops"; break;
+    case dnnl_cpu_isa_avx512_core: name = "avx512_core"; break;
+    case dnnl_cpu_isa_avx512_core_vnni: name = "avx512_core_vnni"; break;
+    case dnnl_cpu_isa_avx512_core_bf16: name = "avx512_core_bf16"; break;
+    case dnnl_cpu_isa_avx512_core_amx: name = "avx512_core_amx"; break;
+  }
+  return Napi::String::New(info.Env(), name);
+}
+
 void InitCommon(Napi::Env env, Napi::Object exports) {
+  exports.Set("effectiveIsa", Napi::Function::New(env, EffectiveIsa));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads));
   exports.Set("primitiveCacheSize", Napi::Function::New(env, CacheSize));

@@ -123,6 +123,32 @@ bool PreferDirectJit(const ConvParams& p) { return SmallChannels3x3(p) && (p.ic 
 // Residual through a binary-add post-op (no copy): faster for all of these shapes (see ForwardPd).
 bool BinaryResidual(const ConvParams& p) { return SmallChannels3x3(p); }
 
+// oneDNN 2.6's 1x1 kernels ("jit_1x1:avx2", "jit_1x1:avx512_core") turn a strided 1x1 convolution into a unit-stride
+// one by first copying the strided pixels into a per-thread workspace ("rtus", reduce to unit stride). With nhwc data
+// the workspace is sized for `ic` channels but the copy writes whole channel blocks (8 floats on AVX2, 16 on
+// AVX-512), so with fewer input channels than a block, or a partial last block, it writes past the workspace: wrong
+// weight gradients that change between runs, and heap corruption (uxlfoundation/oneDNN issue 6035; docs/backend.md).
+// The conditions are oneDNN's own for taking that path (rtus_prepare in jit_uni_1x1_conv_utils.hpp): a 1x1 kernel,
+// a stride above 1, no padding, and an output that is exactly the input divided by the stride. A multiple of 16
+// channels fills every block on both instruction sets.
+bool RtusOverflowRisk(const ConvParams& p) {
+  return p.kh == 1 && p.kw == 1 && p.groups == 1 && (p.sh > 1 || p.sw > 1) && p.pt == 0 && p.pl == 0 &&
+         p.oh * p.sh == p.ih && p.ow * p.sw == p.iw && p.ic % 16 != 0;
+}
+
+bool IsOneByOneJit(const char* impl) { return std::string(impl).rfind("jit_1x1", 0) == 0; }
+
+// Steps `pd` past oneDNN's 1x1 kernels when RtusOverflowRisk(p); the next in oneDNN's list is its direct kernel
+// ("jit:avx2", "jit:avx512_core"), which reads the strided source in place. Throws when oneDNN has nothing else: the TS kernel then runs
+// the cpu backend's kernel.
+template <typename Pd>
+void AvoidRtusOverflow(Pd& pd, const ConvParams& p) {
+  if (!RtusOverflowRisk(p)) return;
+  while (IsOneByOneJit(pd.impl_info_str())) {
+    if (!pd.next_impl()) throw std::runtime_error("no oneDNN implementation without the 1x1 workspace overflow");
+  }
+}
+
 // `residual`: the residual block's add and ReLU without two more passes over memory (oneDNN "post-ops" guide): either
 // a sum post-op (dst holds the residual on entry; the caller copies it there) or, with `binary_residual`, a binary-add
 // post-op reading the residual from its own array (no copy). The binary post-op takes oneDNN 2.6 off brgconv to its
@@ -154,6 +180,7 @@ dnnl::convolution_forward::primitive_desc ForwardPd(const ConvParams& p, bool bi
     attr.set_post_ops(ops);
   }
   dnnl::convolution_forward::primitive_desc pd(d, attr, Engine());
+  AvoidRtusOverflow(pd, p);
   if (!tuned || !PreferDirectJit(p)) return pd;
   const auto is = [&pd](const char* prefix) { return std::string(pd.impl_info_str()).rfind(prefix, 0) == 0; };
   if (!is("brg")) return pd;
@@ -232,6 +259,7 @@ Napi::Value Conv2dBackpropInput(const Napi::CallbackInfo& info) {
       dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, p.Src(), p.WeiAny(), p.Dst(),
                                               p.Strides(), p.Dilates(), p.PadL(), p.PadR());
       entry->pd = dnnl::convolution_backward_data::primitive_desc(d, Engine(), hint);
+      AvoidRtusOverflow(entry->pd, p);
       entry->prim = dnnl::convolution_backward_data(entry->pd);
       entry->wei.Init(p.WeiUser(), entry->pd.weights_desc(), true);
       Cache().Put(key, entry);
@@ -267,6 +295,7 @@ Napi::Value Conv2dBackpropFilter(const Napi::CallbackInfo& info) {
       dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, p.Src(), p.WeiAny(), bias_md,
                                                  p.Dst(), p.Strides(), p.Dilates(), p.PadL(), p.PadR());
       entry->pd = dnnl::convolution_backward_weights::primitive_desc(d, Engine(), hint);
+      AvoidRtusOverflow(entry->pd, p);
       entry->prim = dnnl::convolution_backward_weights(entry->pd);
       entry->wei.Init(p.WeiUser(), entry->pd.diff_weights_desc(), false);
       Cache().Put(key, entry);

@@ -10,6 +10,11 @@ export interface NativeAddon {
   getNumThreads(): number;
   primitiveCacheSize(): number;
   onednnVersion(): string;
+  /**
+   * The instruction set oneDNN generates its kernels for (`dnnl_get_effective_cpu_isa`): 'avx2', 'avx512_core', …;
+   * the CPU's best unless `ONEDNN_MAX_CPU_ISA` lowers it.
+   */
+  effectiveIsa(): string;
   conv2d(
     x: Float32Array,
     w: Float32Array,

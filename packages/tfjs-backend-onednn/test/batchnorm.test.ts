@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
+import { alsoUnderAvx2 } from '../src/testing.js';
 import { fileURLToPath } from 'node:url';
 import { batchNormTrain } from '../src/index.js';
 import { native } from '../src/native.js';
@@ -131,3 +132,5 @@ if (process.env.TFJS_ONEDNN_BN_SIMD === '0') {
     assert.match(run.stdout, /# fail 0/);
   });
 }
+
+alsoUnderAvx2(import.meta.url);

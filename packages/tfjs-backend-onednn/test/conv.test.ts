@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { conv2dResidual } from '../src/ops/index.js';
-import { assertParity, pick, randInt } from './parity.js';
+import { alsoUnderAvx2 } from '../src/testing.js';
+import { assertParity, assertRepeatedParity, pick, randInt } from './parity.js';
 
 type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
 
@@ -200,3 +201,104 @@ test('convolutions of the tuned shapes (ResNet stem and 16-channel stage) match 
     }
   }
 });
+
+test('numeric padding with unequal strides (which oneDNN refuses) runs the cpu kernels, gradients too', () => {
+  // tfjs sizes both axes with the first stride here (7x7 -> 4x4), an output oneDNN cannot describe.
+  for (const [strides, pad] of [
+    [[2, 1], 1],
+    [[1, 2], 0],
+    [[3, 1], 2],
+  ] as Array<[[number, number], number]>) {
+    const label = `strides ${strides} pad ${pad}`;
+    const specs = [{ shape: [2, 7, 7, 2] }, { shape: [3, 3, 2, 4] }];
+    const conv = (x: tf.Tensor, f: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, strides, pad);
+    assertParity(label, conv, specs);
+    const grads = tf.grads((x: tf.Tensor, f: tf.Tensor) => tf.sum(tf.square(conv(x, f))));
+    assertParity(`${label} gradients`, (x, f) => grads([x, f]), specs, 1e-3);
+  }
+});
+
+// The shapes of the AVX2 weight-gradient fault (docs/backend.md, "1x1 strided convolutions"): 1x1 and 3x3 kernels,
+// strides 1 and 2, 1-8 and 16 input channels, even sizes (where oneDNN's 1x1 kernel copies the strided input to a
+// workspace) and odd ones (where it does not). The fault was intermittent, so each shape runs 20 times on the same
+// inputs, every pass checked: forward, backward data, backward filter, and the fused conv + bias + relu with its
+// three gradients.
+const SWEEP_SIZES = [
+  [6, 10],
+  [8, 8],
+  [12, 6],
+  [9, 7],
+] as const;
+const SWEEP_CHANNELS = [1, 2, 3, 4, 5, 6, 7, 8, 16];
+const SWEEP_REPEATS = 20;
+
+function sweepCases() {
+  const cases = [];
+  let i = 0;
+  for (const k of [1, 3]) {
+    for (const stride of [1, 2]) {
+      for (const cin of SWEEP_CHANNELS) {
+        for (const [h, w] of SWEEP_SIZES) {
+          // Output channels and batch cycle through small, block-sized and wider values.
+          cases.push({ b: 1 + (i % 3), h, w, cin, cout: [3, 8, 16][i % 3], k, stride, pad: i % 2 ? 'valid' : 'same' });
+          i++;
+        }
+      }
+    }
+  }
+  return cases as Array<{
+    b: number;
+    h: number;
+    w: number;
+    cin: number;
+    cout: number;
+    k: number;
+    stride: number;
+    pad: 'same' | 'valid';
+  }>;
+}
+
+test(`1x1 and 3x3 convolutions, strides 1 and 2, 1-8 and 16 channels: every pass matches cpu ${SWEEP_REPEATS} times`, () => {
+  for (const c of sweepCases()) {
+    const label = `sweep ${JSON.stringify(c)}`;
+    const outH = c.pad === 'same' ? Math.ceil(c.h / c.stride) : Math.ceil((c.h - c.k + 1) / c.stride);
+    const outW = c.pad === 'same' ? Math.ceil(c.w / c.stride) : Math.ceil((c.w - c.k + 1) / c.stride);
+    const specs = [
+      { shape: [c.b, c.h, c.w, c.cin] },
+      { shape: [c.k, c.k, c.cin, c.cout] },
+      { shape: [c.cout] },
+      { shape: [c.b, outH, outW, c.cout] },
+    ];
+    // The weighted sum makes dy the random fourth input, so each backward pass sees a general upstream gradient.
+    const conv = (x: tf.Tensor, f: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.stride, c.pad);
+    const fused = (x: tf.Tensor, f: tf.Tensor, b: tf.Tensor) =>
+      tf.fused.conv2d({
+        x: x as tf.Tensor4D,
+        filter: f as tf.Tensor4D,
+        bias: b,
+        strides: c.stride,
+        pad: c.pad,
+        activation: 'relu',
+      });
+    const plainGrads = tf.grads((x: tf.Tensor, f: tf.Tensor, dy: tf.Tensor) => tf.sum(tf.mul(conv(x, f), dy)));
+    const fusedGrads = tf.grads((x: tf.Tensor, f: tf.Tensor, b: tf.Tensor, dy: tf.Tensor) =>
+      tf.sum(tf.mul(fused(x, f, b), dy)),
+    );
+    assertRepeatedParity(
+      `${label} forward, backward data, backward filter`,
+      (x, f, _b, dy) => [conv(x, f), ...plainGrads([x, f, dy]).slice(0, 2)],
+      specs,
+      SWEEP_REPEATS,
+      1e-3,
+    );
+    assertRepeatedParity(
+      `${label} fused bias + relu and its gradients`,
+      (x, f, b, dy) => [fused(x, f, b), ...fusedGrads([x, f, b, dy]).slice(0, 3)],
+      specs,
+      SWEEP_REPEATS,
+      1e-3,
+    );
+  }
+});
+
+alsoUnderAvx2(import.meta.url);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { alsoUnderAvx2 } from '../src/testing.js';
 import { nativeKernelNames } from '../src/index.js';
 import { assertParity, pick, randInt, random } from './parity.js';
 
@@ -296,3 +297,5 @@ test('the ReLU gradient runs as one native kernel with the values of tfjs-core M
     { shape: [5], dtype: 'int32', range: [-3, 3] },
   ]);
 });
+
+alsoUnderAvx2(import.meta.url);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { alsoUnderAvx2 } from '../src/testing.js';
 import { nativeKernelNames } from '../src/index.js';
 import { assertParity, pick, randInt, random } from './parity.js';
 
@@ -176,3 +177,5 @@ test('GatherV2 (slice copies) matches the cpu backend on every axis, with batchD
   }
   assert.throws(() => tf.gather(tf.ones([3, 2]), tf.tensor1d([3], 'int32')), /index value 3 is not in \[0, 2\]/);
 });
+
+alsoUnderAvx2(import.meta.url);

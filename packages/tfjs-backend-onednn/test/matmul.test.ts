@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { alsoUnderAvx2 } from '../src/testing.js';
 import { nativeKernelNames } from '../src/index.js';
 import { assertParity, pick, randInt } from './parity.js';
 
@@ -85,3 +86,5 @@ test('native matmul rejects wrong buffer sizes with an error naming the kernel',
     /onednn matmul: argument 'a' has 5 elements, expected 6/,
   );
 });
+
+alsoUnderAvx2(import.meta.url);

@@ -47,18 +47,10 @@ function runOn(
   });
 }
 
-/** Asserts that `fn` gives the same shapes, dtypes and values (relative tolerance `rtol`) on 'onednn' as on 'cpu'. */
-export function assertParity(
-  label: string,
-  fn: (...xs: tf.Tensor[]) => Result,
-  specs: InputSpec[],
-  rtol = 1e-4,
-  atol = 1e-5,
-): void {
-  const data = specs.map(makeData);
-  const expected = runOn('cpu', fn, data, specs);
-  const actual = runOn('onednn', fn, data, specs);
-  tf.setBackend('onednn');
+type Outputs = ReturnType<typeof runOn>;
+
+/** Asserts that `actual` has the shapes, dtypes and values (relative tolerance `rtol`) of `expected`, the cpu result. */
+export function assertSameOutputs(label: string, expected: Outputs, actual: Outputs, rtol = 1e-4, atol = 1e-5): void {
   assert.equal(actual.length, expected.length, `${label}: number of outputs`);
   for (let k = 0; k < expected.length; k++) {
     assert.deepEqual(actual[k].shape, expected[k].shape, `${label}: shape of output ${k}`);
@@ -74,4 +66,40 @@ export function assertParity(
       }
     }
   }
+}
+
+/** Asserts that `fn` gives the same shapes, dtypes and values (relative tolerance `rtol`) on 'onednn' as on 'cpu'. */
+export function assertParity(
+  label: string,
+  fn: (...xs: tf.Tensor[]) => Result,
+  specs: InputSpec[],
+  rtol = 1e-4,
+  atol = 1e-5,
+): void {
+  const data = specs.map(makeData);
+  const expected = runOn('cpu', fn, data, specs);
+  const actual = runOn('onednn', fn, data, specs);
+  tf.setBackend('onednn');
+  assertSameOutputs(label, expected, actual, rtol, atol);
+}
+
+/**
+ * Like assertParity, but runs `fn` on 'onednn' `repeats` times on the same inputs and checks every result: a kernel
+ * that reads or writes memory it should not can give a right answer most of the time.
+ */
+export function assertRepeatedParity(
+  label: string,
+  fn: (...xs: tf.Tensor[]) => Result,
+  specs: InputSpec[],
+  repeats: number,
+  rtol = 1e-4,
+  atol = 1e-5,
+): void {
+  const data = specs.map(makeData);
+  const expected = runOn('cpu', fn, data, specs);
+  for (let r = 0; r < repeats; r++) {
+    const actual = runOn('onednn', fn, data, specs);
+    assertSameOutputs(`${label} (run ${r + 1} of ${repeats})`, expected, actual, rtol, atol);
+  }
+  tf.setBackend('onednn');
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { alsoUnderAvx2 } from '../src/testing.js';
 import { nativeKernelNames } from '../src/index.js';
 import { assertParity, pick, randInt } from './parity.js';
 
@@ -79,3 +80,5 @@ test('native pooling rejects bad buffers with an error naming the kernel', async
     /onednn poolBackward/,
   );
 });
+
+alsoUnderAvx2(import.meta.url);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { alsoUnderAvx2 } from '../src/testing.js';
 import { nativeKernelNames } from '../src/index.js';
 import { assertParity, pick, randInt, random } from './parity.js';
 
@@ -142,3 +143,5 @@ test('Sum/Mean gradients (registered without a ones tensor) equal dy broadcast (
   assert.equal(gi.dtype, 'float32');
   assert.deepEqual(Array.from(gi.dataSync()), [1, 1, 1]);
 });
+
+alsoUnderAvx2(import.meta.url);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { alsoUnderAvx2 } from '../src/testing.js';
 import { sgdMomentumUpdate } from '../src/index.js';
 import { makeData } from './parity.js';
 
@@ -65,3 +66,5 @@ test('momentum SGD keeps the tensor count flat over 1,000 steps', () => {
   assert.equal(tf.memory().numTensors, before);
   tf.dispose([param, velocity]);
 });
+
+alsoUnderAvx2(import.meta.url);

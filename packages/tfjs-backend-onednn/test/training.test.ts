@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { alsoUnderAvx2 } from '../src/testing.js';
 import '../src/index.js';
 import { makeData } from './parity.js';
 
@@ -81,3 +82,5 @@ test('tensor count and RSS stay flat over 200 training steps', async () => {
   assert.ok(rssGrowthMb < 64, `RSS grew by ${rssGrowthMb.toFixed(1)} MiB over 200 steps`);
   tf.dispose([x, y]);
 });
+
+alsoUnderAvx2(import.meta.url);

@@ -25,10 +25,42 @@ export function convParams(info: backend_util.Conv2DInfo, groups = 1): number[] 
   ];
 }
 
-/** oneDNN takes explicit non-negative padding; tfjs can describe others (e.g. negative explicit padding). */
+/** Whether oneDNN's output size rule gives `out` for one spatial axis: floor((in + pads - span) / stride) + 1. */
+function consistentAxis(size: number, pads: number, filter: number, dilation: number, stride: number, out: number) {
+  const span = (filter - 1) * dilation + 1;
+  return Math.floor((size + pads - span) / stride) + 1 === out;
+}
+
+/**
+ * oneDNN takes explicit non-negative padding whose output size follows from the input, filter, padding and stride;
+ * tfjs can describe others, which its cpu kernels compute: negative explicit padding, and numeric padding with
+ * unequal strides (tfjs sizes both axes with the first stride: conv2d(x, f, [2, 1], 1) on 7x7 gives 4x4).
+ */
 export function nativeConvSupported(info: backend_util.Conv2DInfo): boolean {
   const p = info.padInfo;
-  return info.dataFormat === 'channelsLast' && p.top >= 0 && p.left >= 0 && p.bottom >= 0 && p.right >= 0;
+  return (
+    info.dataFormat === 'channelsLast' &&
+    p.top >= 0 &&
+    p.left >= 0 &&
+    p.bottom >= 0 &&
+    p.right >= 0 &&
+    consistentAxis(
+      info.inHeight,
+      p.top + p.bottom,
+      info.filterHeight,
+      info.dilationHeight,
+      info.strideHeight,
+      info.outHeight,
+    ) &&
+    consistentAxis(
+      info.inWidth,
+      p.left + p.right,
+      info.filterWidth,
+      info.dilationWidth,
+      info.strideWidth,
+      info.outWidth,
+    )
+  );
 }
 
 type Shape4 = [number, number, number, number];

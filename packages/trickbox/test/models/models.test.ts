@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import 'tfjs-backend-onednn';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { alsoUnderAvx2 } from 'tfjs-backend-onednn/testing';
 import {
   BatchNormAct,
   countParams,
@@ -196,3 +197,5 @@ test('toStandardLayers also converts Sequential models', () => {
   seq.dispose();
   x.dispose();
 });
+
+alsoUnderAvx2(import.meta.url);
