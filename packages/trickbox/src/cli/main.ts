@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The `trickbox` command line (SPEC §4). Exit codes: 0 success, 1 runtime failure, 2 usage or recipe error,
-// 130 interrupted by Ctrl-C (after a checkpoint was written).
+// The `trickbox` command line (docs/cli.md). Exit codes: 0 success, 1 runtime failure, 2 usage or recipe error,
+// 130 / 143 stopped by SIGINT (Ctrl-C) / SIGTERM after a checkpoint was written.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, join, resolve, dirname } from 'node:path';
@@ -46,22 +46,60 @@ function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
-async function loadRecipeFrom(recipePath: string | undefined, resumeDir: string | undefined, sets: string[]) {
-  const { loadRecipe, resolveRecipe, applyOverrides } = await import('../train/recipe.js');
-  if (resumeDir) {
-    const file = join(resumeDir, 'recipe.json');
-    if (!existsSync(file)) throw new UsageError(`--resume ${resumeDir}: not a run directory (no recipe.json)`);
-    let parsed: Record<string, unknown>;
-    try {
-      parsed = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (e) {
-      throw new RecipeError(`${file}: not valid JSON (${(e as Error).message})`);
-    }
-    const { resolvedSchedule: _s, ...raw } = parsed;
-    return resolveRecipe(applyOverrides(raw, sets), file);
+/** The recipe of a run to resume: its own recipe.json, unchanged (a resumed run never takes another recipe). */
+async function resumedRecipe(resumeDir: string) {
+  const { resolveRecipe } = await import('../train/recipe.js');
+  const file = join(resumeDir, 'recipe.json');
+  if (!existsSync(file)) throw new UsageError(`--resume ${resumeDir}: not a run directory (no recipe.json)`);
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new RecipeError(`${file}: not valid JSON (${(e as Error).message})`);
   }
+  const { resolvedSchedule: _s, ...raw } = parsed;
+  return resolveRecipe(raw, file);
+}
+
+async function loadRecipeFrom(recipePath: string | undefined, sets: string[]) {
+  const { loadRecipe } = await import('../train/recipe.js');
   if (!recipePath) throw new UsageError('train: a recipe file is required (or --resume DIR)');
   return loadRecipe(recipePath, sets);
+}
+
+/** "completed, 10 epochs, test top-1 91.21 %" for a finished run directory, else undefined (nothing is written). */
+function finishedSummary(runDir: string): string | undefined {
+  const file = join(runDir, 'summary.json');
+  if (!existsSync(file)) return undefined;
+  const s = JSON.parse(readFileSync(file, 'utf8')) as {
+    status: string;
+    epochs: number;
+    selected?: { metrics?: { testTop1: number } };
+    final?: { testTop1: number };
+  };
+  if (s.status === 'interrupted') return undefined;
+  const top1 = s.selected?.metrics?.testTop1 ?? s.final?.testTop1;
+  return `${s.status}, ${s.epochs} epochs${top1 === undefined ? '' : `, test top-1 ${(100 * top1).toFixed(2)} %`}`;
+}
+
+/** The dotted paths where two resolved recipes differ. */
+function differingFields(a: unknown, b: unknown, path = ''): string[] {
+  if (JSON.stringify(a) === JSON.stringify(b)) return [];
+  const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (!isObj(a) || !isObj(b)) return [path || '(recipe)'];
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+  return keys.flatMap((k) => differingFields(a[k], b[k], path ? `${path}.${k}` : k));
+}
+
+/** `--resume` continues a run as it was recorded: options that would change its recipe are refused, naming them. */
+function refuseRecipeChanges(resumeDir: string, recipePath: string | undefined, changes: string[]): void {
+  const keep = `a resumed run keeps ${join(resumeDir, 'recipe.json')}`;
+  if (recipePath)
+    throw new UsageError(
+      `train --resume ${resumeDir}: a recipe argument (${recipePath}) cannot go with --resume; ${keep}`,
+    );
+  if (changes.length > 0)
+    throw new UsageError(`train --resume ${resumeDir}: ${changes[0]} would change the run's recipe; ${keep}`);
 }
 
 async function cmdTrain(
@@ -77,25 +115,41 @@ async function cmdTrain(
     report: boolean;
   },
 ) {
-  const sets = [...o.set];
-  if (o.epochs !== undefined) sets.push(`training.epochs=${o.epochs}`);
-  if (o.skipBadImages) sets.push('data.skipBadImages=true');
-  if (o.workers !== undefined) sets.push(`data.workers=${o.workers}`);
-  const recipe = await loadRecipeFrom(recipePath, o.resume, sets);
+  // each option as a --set path, and as the user typed it (for the message when it comes with --resume)
+  const options: Array<[string, string]> = o.set.map((v) => [v, `--set ${v}`]);
+  if (o.epochs !== undefined) options.push([`training.epochs=${o.epochs}`, `--epochs ${o.epochs}`]);
+  if (o.skipBadImages) options.push(['data.skipBadImages=true', '--skip-bad-images']);
+  if (o.workers !== undefined) options.push([`data.workers=${o.workers}`, `--workers ${o.workers}`]);
+  const sets = options.map(([set]) => set);
+  const changes = options.map(([, typed]) => typed);
+  if (o.resume) {
+    refuseRecipeChanges(o.resume, recipePath, changes);
+    const done = finishedSummary(o.resume);
+    if (done) {
+      io.out(`${o.resume}: finished (${done}); nothing to resume\n`);
+      return;
+    }
+  }
+  const recipe = o.resume ? await resumedRecipe(o.resume) : await loadRecipeFrom(recipePath, sets);
   const runDir = o.resume ?? o.out ?? join('runs', `${recipe.name}-${timestamp()}`);
   const { initBackend } = await import('./backend.js');
   const backend = await initBackend();
   const { train } = await import('../train/trainer.js');
   const { progressCallbacks } = await import('./progress.js');
+  // SIGINT (Ctrl-C) and SIGTERM (container stop, scheduler, preemption): finish the step, checkpoint, exit 130 / 143
   const stopSignal = { stop: false };
-  let interrupts = 0;
-  const onSigint = (): void => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
+  let stoppedBy: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stoppedBy) {
+      io.err(`\ntrickbox: second ${signal}: aborting now, without a checkpoint of this step\n`);
+      process.exit(signal === 'SIGTERM' ? 143 : 130);
+    }
+    stoppedBy = signal;
     stopSignal.stop = true;
-    io.err('\ntrickbox: interrupt — finishing the current step and writing a checkpoint (Ctrl-C again to abort)\n');
+    io.err(`\ntrickbox: ${signal} — finishing the current step and writing a checkpoint (again to abort)\n`);
   };
-  process.on('SIGINT', onSigint);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const log = (m: string): void => void io.err(m + '\n');
   const announce = {
     onTrainBegin: () =>
@@ -114,7 +168,7 @@ async function cmdTrain(
       log(
         `trickbox: interrupted at step ${result.step}; checkpoint ${result.checkpoint}. Resume with: trickbox train --resume ${runDir}`,
       );
-      process.exitCode = 130;
+      process.exitCode = stoppedBy === 'SIGTERM' ? 143 : 130;
       return;
     }
     if (o.report) {
@@ -132,7 +186,8 @@ async function cmdTrain(
       );
     }
   } finally {
-    process.off('SIGINT', onSigint);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 
@@ -229,18 +284,21 @@ async function cmdAblate(items: string[], o: { out?: string; set: string[]; epoc
     }
     const name = basename(item).replace(/\.json$/, '');
     const runDir = join(outDir, name);
-    if (existsSync(join(runDir, 'summary.json'))) {
-      io.err(`ablate: ${runDir} is finished, reusing it\n`);
-    } else {
-      await cmdTrain(item, {
-        set: o.set,
-        epochs: o.epochs,
-        out: existsSync(join(runDir, 'recipe.json')) ? undefined : runDir,
-        resume: existsSync(join(runDir, 'recipe.json')) ? runDir : undefined,
-        report: true,
-      });
-      if (process.exitCode === 130) return;
-    }
+    const stored = join(runDir, 'recipe.json');
+    if (existsSync(stored)) {
+      // an earlier run in this --out is reused (or resumed) only when it is the very recipe asked for now
+      const sets = o.epochs === undefined ? o.set : [...o.set, `training.epochs=${o.epochs}`];
+      const wanted = await loadRecipeFrom(item, sets);
+      const have = await resumedRecipe(runDir);
+      const differ = differingFields(have, wanted);
+      if (differ.length > 0)
+        throw new UsageError(
+          `ablate: ${runDir} holds a run of another recipe (${differ.slice(0, 5).join(', ')}${differ.length > 5 ? ', …' : ''} differ); choose another --out`,
+        );
+      if (finishedSummary(runDir)) io.err(`ablate: ${runDir} is finished with the same recipe, reusing it\n`);
+      else await cmdTrain(undefined, { set: [], resume: runDir, report: true });
+    } else await cmdTrain(item, { set: o.set, epochs: o.epochs, out: runDir, report: true });
+    if (process.exitCode === 130 || process.exitCode === 143) return;
     dirs.push(runDir);
   }
   const { writeAblation } = await import('../report/index.js');

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { PlainConv2D } from './layers/plain_conv.js';
+import { drawSeedOnApply, type SeedSource } from './seeding.js';
 
 export type InputShape = [number, number, number];
 
@@ -33,11 +34,20 @@ export function checkDropout(fn: string, value: number): number {
 
 export type KernelInit = 'he' | 'xavier';
 
-/** He et al. 2015 (fan-in, normal) or Glorot & Bengio 2010 (uniform) initialisation of conv/dense kernels. */
-export function kernelInitializer(init: KernelInit): ReturnType<typeof tf.initializers.glorotUniform> {
-  return init === 'he'
-    ? tf.initializers.varianceScaling({ scale: 2, mode: 'fanIn', distribution: 'normal' })
-    : tf.initializers.glorotUniform({});
+/**
+ * He et al. 2015 (fan-in, normal) or Glorot & Bengio 2010 (uniform) initialisation of conv/dense kernels, seeded
+ * from `seeds` when given.
+ */
+export function kernelInitializer(
+  init: KernelInit,
+  seeds?: SeedSource,
+): ReturnType<typeof tf.initializers.glorotUniform> {
+  return drawSeedOnApply(
+    init === 'he'
+      ? tf.initializers.varianceScaling({ scale: 2, mode: 'fanIn', distribution: 'normal' })
+      : tf.initializers.glorotUniform({}),
+    seeds,
+  );
 }
 
 export function conv(
@@ -47,6 +57,7 @@ export function conv(
   strides: number,
   init: KernelInit,
   name: string,
+  seeds?: SeedSource,
 ): tf.SymbolicTensor {
   return new PlainConv2D({
     filters,
@@ -54,7 +65,7 @@ export function conv(
     strides,
     padding: 'same',
     useBias: false,
-    kernelInitializer: kernelInitializer(init),
+    kernelInitializer: kernelInitializer(init, seeds),
     name,
   }).apply(x) as tf.SymbolicTensor;
 }

@@ -8,3 +8,4 @@ export { countParams, type InputShape, type KernelInit } from './common.js';
 export { createModel, modelNames, type ModelSpec } from './registry.js';
 export { ConvResidual, type ConvResidualConfig } from './layers/conv_residual.js';
 export { fastInference, foldForInference, toStandardLayers, type StandardLayersOptions } from './standard.js';
+export { seedSource, drawSeedOnApply, reseedDropout, type SeedSource } from './seeding.js';

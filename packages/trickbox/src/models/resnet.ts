@@ -16,6 +16,7 @@ import {
   type InputShape,
   type KernelInit,
 } from './common.js';
+import { seedSource, type SeedSource } from './seeding.js';
 
 export interface ResNetOptions {
   /** 6n+2 for 'cifar' (20, 32, 44, 56, 110, …); 18 for 'preact'. */
@@ -36,6 +37,8 @@ export interface ResNetOptions {
   init?: KernelInit;
   /** BN momentum, PyTorch convention (default 0.1). */
   bnMomentum?: number;
+  /** Seeds the weight initialisers (models/seeding.ts); without it tfjs draws from Math.random. */
+  seed?: number;
   name?: string;
 }
 
@@ -45,6 +48,7 @@ interface BlockContext {
   zeroInitResidual: boolean;
   shortcut: 'A' | 'B';
   resnetD: boolean;
+  seeds: SeedSource | undefined;
 }
 
 function bn(x: tf.SymbolicTensor | tf.SymbolicTensor[], name: string, ctx: BlockContext, relu: boolean, zero = false) {
@@ -65,7 +69,7 @@ function projection(x: tf.SymbolicTensor, filters: number, stride: number, ctx: 
       .apply(x) as tf.SymbolicTensor;
     convStride = 1;
   }
-  const p = conv(input, filters, 1, convStride, ctx.init, `${name}_conv`);
+  const p = conv(input, filters, 1, convStride, ctx.init, `${name}_conv`, ctx.seeds);
   return p;
 }
 
@@ -82,9 +86,9 @@ function basicBlock(x: tf.SymbolicTensor, filters: number, stride: number, ctx: 
       shortcut = bn(projection(x, filters, stride, ctx, `${name}_shortcut`), `${name}_shortcut_bn`, ctx, false);
     }
   }
-  let y = conv(x, filters, 3, stride, ctx.init, `${name}_conv1`);
+  let y = conv(x, filters, 3, stride, ctx.init, `${name}_conv1`, ctx.seeds);
   y = bn(y, `${name}_bn1`, ctx, true);
-  y = conv(y, filters, 3, 1, ctx.init, `${name}_conv2`);
+  y = conv(y, filters, 3, 1, ctx.init, `${name}_conv2`, ctx.seeds);
   return bn([y, shortcut], `${name}_bn2`, ctx, true, ctx.zeroInitResidual);
 }
 
@@ -94,9 +98,9 @@ function preactBlock(x: tf.SymbolicTensor, filters: number, stride: number, ctx:
   const pre = bn(x, `${name}_bn1`, ctx, true);
   const shortcut =
     stride !== 1 || inChannels !== filters ? projection(pre, filters, stride, ctx, `${name}_shortcut`) : x;
-  let y = conv(pre, filters, 3, stride, ctx.init, `${name}_conv1`);
+  let y = conv(pre, filters, 3, stride, ctx.init, `${name}_conv1`, ctx.seeds);
   y = bn(y, `${name}_bn2`, ctx, true, false);
-  y = conv(y, filters, 3, 1, ctx.init, `${name}_conv2`);
+  y = conv(y, filters, 3, 1, ctx.init, `${name}_conv2`, ctx.seeds);
   return tf.layers.add({ name: `${name}_add` }).apply([y, shortcut]) as tf.SymbolicTensor;
 }
 
@@ -121,6 +125,7 @@ export function resnet(options: ResNetOptions): tf.LayersModel {
     zeroInitResidual: options.zeroInitResidual ?? false,
     shortcut,
     resnetD: options.resnetD ?? false,
+    seeds: seedSource(options.seed),
   };
 
   let stages: number[];
@@ -139,7 +144,7 @@ export function resnet(options: ResNetOptions): tf.LayersModel {
   stages = stages.map((c) => Math.max(1, Math.round(c * width)));
 
   const input = tf.input({ shape: inputShape, name: 'image' });
-  let x = conv(input, stages[0], 3, 1, ctx.init, 'stem_conv');
+  let x = conv(input, stages[0], 3, 1, ctx.init, 'stem_conv', ctx.seeds);
   if (variant === 'cifar') x = bn(x, 'stem_bn', ctx, true);
   stages.forEach((filters, s) => {
     for (let b = 0; b < blocks[s]; b++) {
@@ -154,7 +159,7 @@ export function resnet(options: ResNetOptions): tf.LayersModel {
   const logits = tf.layers
     .dense({
       units: numClasses,
-      kernelInitializer: kernelInitializer(ctx.init === 'he' ? 'xavier' : ctx.init),
+      kernelInitializer: kernelInitializer(ctx.init === 'he' ? 'xavier' : ctx.init, ctx.seeds),
       name: 'logits',
     })
     .apply(x) as tf.SymbolicTensor;

@@ -13,6 +13,7 @@ import {
   type InputShape,
   type KernelInit,
 } from './common.js';
+import { seedSource } from './seeding.js';
 
 export interface SimpleCnnOptions {
   inputShape: InputShape;
@@ -24,6 +25,8 @@ export interface SimpleCnnOptions {
   /** Dropout before the classifier. Default 0.25. */
   dropout?: number;
   init?: KernelInit;
+  /** Seeds the weight initialisers (models/seeding.ts); without it tfjs draws from Math.random. */
+  seed?: number;
   name?: string;
 }
 
@@ -36,12 +39,13 @@ export function simpleCnn(options: SimpleCnnOptions): tf.LayersModel {
   const denseUnits = checkPositiveInt(fn, 'denseUnits', options.denseUnits ?? 128);
   const dropout = checkDropout(fn, options.dropout ?? 0.25);
   const init = options.init ?? 'he';
+  const seeds = seedSource(options.seed);
 
   const input = tf.input({ shape: inputShape, name: 'image' });
   let x: tf.SymbolicTensor = input;
   filters.forEach((f, s) => {
     for (let i = 0; i < 2; i++) {
-      x = conv(x, f, 3, 1, init, `stage${s + 1}_conv${i + 1}`);
+      x = conv(x, f, 3, 1, init, `stage${s + 1}_conv${i + 1}`, seeds);
       x = new BatchNormAct({ relu: true, name: `stage${s + 1}_bn${i + 1}` }).apply(x) as tf.SymbolicTensor;
     }
     x = tf.layers
@@ -50,11 +54,11 @@ export function simpleCnn(options: SimpleCnnOptions): tf.LayersModel {
   });
   x = tf.layers.flatten({ name: 'flatten' }).apply(x) as tf.SymbolicTensor;
   x = tf.layers
-    .dense({ units: denseUnits, activation: 'relu', kernelInitializer: kernelInitializer(init), name: 'hidden' })
+    .dense({ units: denseUnits, activation: 'relu', kernelInitializer: kernelInitializer(init, seeds), name: 'hidden' })
     .apply(x) as tf.SymbolicTensor;
   if (dropout > 0) x = tf.layers.dropout({ rate: dropout, name: 'dropout' }).apply(x) as tf.SymbolicTensor;
   const logits = tf.layers
-    .dense({ units: numClasses, kernelInitializer: kernelInitializer('xavier'), name: 'logits' })
+    .dense({ units: numClasses, kernelInitializer: kernelInitializer('xavier', seeds), name: 'logits' })
     .apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: logits, name: options.name ?? 'simple_cnn' });
 }

@@ -13,6 +13,7 @@ import {
   type InputShape,
   type KernelInit,
 } from './common.js';
+import { seedSource } from './seeding.js';
 
 export interface WideResNetOptions {
   depth: number;
@@ -23,6 +24,8 @@ export interface WideResNetOptions {
   dropout?: number;
   init?: KernelInit;
   bnMomentum?: number;
+  /** Seeds the weight initialisers (models/seeding.ts); without it tfjs draws from Math.random. */
+  seed?: number;
   name?: string;
 }
 
@@ -35,31 +38,32 @@ export function wideResnet(options: WideResNetOptions): tf.LayersModel {
   if ((depth - 4) % 6 !== 0) throw new Error(`${fn}: depth must be 6n+4 (16, 22, 28, 40), got ${depth}`);
   const dropout = checkDropout(fn, options.dropout ?? 0);
   const init = options.init ?? 'he';
+  const seeds = seedSource(options.seed);
   const momentum = options.bnMomentum ?? 0.1;
   const n = (depth - 4) / 6;
   const bnRelu = (x: tf.SymbolicTensor, name: string) =>
     new BatchNormAct({ relu: true, momentum, name }).apply(x) as tf.SymbolicTensor;
 
   const input = tf.input({ shape: inputShape, name: 'image' });
-  let x = conv(input, 16, 3, 1, init, 'stem_conv');
+  let x = conv(input, 16, 3, 1, init, 'stem_conv', seeds);
   [16 * k, 32 * k, 64 * k].forEach((filters, s) => {
     for (let b = 0; b < n; b++) {
       const stride = s > 0 && b === 0 ? 2 : 1;
       const name = `stage${s + 1}_block${b + 1}`;
       const pre = bnRelu(x, `${name}_bn1`);
       const needsProjection = stride !== 1 || (x.shape[3] as number) !== filters;
-      const shortcut = needsProjection ? conv(pre, filters, 1, stride, init, `${name}_shortcut_conv`) : x;
-      let y = conv(pre, filters, 3, stride, init, `${name}_conv1`);
+      const shortcut = needsProjection ? conv(pre, filters, 1, stride, init, `${name}_shortcut_conv`, seeds) : x;
+      let y = conv(pre, filters, 3, stride, init, `${name}_conv1`, seeds);
       y = bnRelu(y, `${name}_bn2`);
       if (dropout > 0) y = tf.layers.dropout({ rate: dropout, name: `${name}_dropout` }).apply(y) as tf.SymbolicTensor;
-      y = conv(y, filters, 3, 1, init, `${name}_conv2`);
+      y = conv(y, filters, 3, 1, init, `${name}_conv2`, seeds);
       x = tf.layers.add({ name: `${name}_add` }).apply([y, shortcut]) as tf.SymbolicTensor;
     }
   });
   x = bnRelu(x, 'final_bn');
   x = tf.layers.globalAveragePooling2d({ name: 'pool' }).apply(x) as tf.SymbolicTensor;
   const logits = tf.layers
-    .dense({ units: numClasses, kernelInitializer: kernelInitializer('xavier'), name: 'logits' })
+    .dense({ units: numClasses, kernelInitializer: kernelInitializer('xavier', seeds), name: 'logits' })
     .apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: logits, name: options.name ?? `wrn_${depth}_${k}` });
 }

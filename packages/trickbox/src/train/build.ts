@@ -4,8 +4,6 @@ import * as tf from '@tensorflow/tfjs';
 import * as models from '../models/index.js';
 import * as optim from '../optim/index.js';
 import * as schedules from '../schedules/index.js';
-import * as mix from '../mix/index.js';
-import { Rng } from '../rng/index.js';
 import { RecipeError, type Recipe } from './recipe.js';
 
 export type ModelFactory = (opts: {
@@ -46,33 +44,8 @@ export function modelFactory(recipe: Recipe): ModelFactory {
   const build = MODEL_CONSTRUCTORS.includes(name)
     ? (o: object) => (table[name] as (o: object) => tf.LayersModel)(o)
     : (o: object) => models.createModel({ name, ...o } as models.ModelSpec);
-  return ({ inputShape, numClasses, seed }) =>
-    withSeededMathRandom(seed, () => build({ ...recipe.model.options, inputShape, numClasses }));
-}
-
-/**
- * Runs `fn` with `Math.random` drawing from an Rng seeded with `seed`. tfjs initializers and dropout without an
- * explicit seed seed themselves from `Math.random` (tfjs-core rand_util), so without this the same recipe seed gave
- * different initial weights and dropout masks in every process (and a resumed run could not match an
- * uninterrupted one). `fn` must be synchronous.
- */
-export function withSeededMathRandom<T>(seed: number, fn: () => T): T {
-  const restore = seedMathRandom(seed);
-  try {
-    return fn();
-  } finally {
-    restore();
-  }
-}
-
-/** Replaces `Math.random` by an Rng seeded with `seed`; returns the function that puts the original back. */
-export function seedMathRandom(seed: number): () => void {
-  const rng = new Rng(seed);
-  const saved = Math.random;
-  Math.random = () => rng.next();
-  return () => {
-    Math.random = saved;
-  };
+  // the seed reaches the initialisers explicitly (models/seeding.ts)
+  return ({ inputShape, numClasses, seed }) => build({ ...recipe.model.options, inputShape, numClasses, seed });
 }
 
 /** Effective base learning rate: the linear scaling rule when `linearScalingReference` is set (Goyal et al. 2017 §2.1). */
@@ -162,28 +135,4 @@ export function buildOptimizer(recipe: Recipe, lr: number): tf.Optimizer & { set
         amsbound: o.name === 'amsbound',
       });
   }
-}
-
-export type Mixer = (x: tf.Tensor4D, y: tf.Tensor2D, rng: Rng) => { x: tf.Tensor4D; y: tf.Tensor2D };
-
-/** The batch mixer of a recipe (mixup / CutMix / RICAP on [B,K] probability targets), or undefined. */
-export function buildMixer(recipe: Recipe): Mixer | undefined {
-  const m = recipe.mixing;
-  if (m.name === 'none') return undefined;
-  const table = mix as Record<string, unknown>;
-  const fn = table[m.name];
-  if (typeof fn !== 'function')
-    throw new RecipeError(
-      `recipe: mixing.name is ${JSON.stringify(m.name)}; accepted in this build: none${functionsOf(mix)
-        .map((n) => ', ' + n)
-        .join('')}`,
-    );
-  const opts = m.name === 'ricap' ? { beta: m.beta } : { alpha: m.alpha };
-  return (x, y, rng) => {
-    if (m.prob < 1 && rng.next() >= m.prob) return { x: x.clone(), y: y.clone() };
-    return (fn as (x: tf.Tensor, y: tf.Tensor, o: object) => { x: tf.Tensor4D; y: tf.Tensor2D })(x, y, {
-      ...opts,
-      rng,
-    });
-  };
 }

@@ -17,7 +17,7 @@ export interface TensorEntry {
 }
 
 export interface CheckpointState {
-  version: 1;
+  version: number;
   /** Iterations done. */
   step: number;
   /** Epoch in progress (0-based) and the next batch of it; batch 0 means the epoch has not started. */
@@ -29,7 +29,6 @@ export interface CheckpointState {
   rng: unknown;
   /** Running sums of the epoch in progress. */
   epochAcc: { loss: number; correct: number; count: number; waitMs: number; timeMs: number; skipped: number };
-  callbacks: Record<string, unknown>;
   [key: string]: unknown;
 }
 

@@ -28,6 +28,10 @@ export function predictProbs(model: tf.LayersModel, x: tf.Tensor4D, flipTta: boo
   });
 }
 
+/**
+ * Top-1, top-5, loss and confusion matrix of `model` on `ds`. `predict` replaces the model's softmax (test-time
+ * augmentation plug-ins compose one: train/epoch_record.ts); `flipTta` is the shorthand for flip averaging.
+ */
 export async function evaluate(
   model: tf.LayersModel,
   ds: Dataset,
@@ -36,8 +40,16 @@ export async function evaluate(
     std,
     batchSize = 500,
     flipTta = false,
-  }: { mean: number[]; std: number[]; batchSize?: number; flipTta?: boolean },
+    predict,
+  }: {
+    mean: number[];
+    std: number[];
+    batchSize?: number;
+    flipTta?: boolean;
+    predict?: (x: tf.Tensor4D) => tf.Tensor2D;
+  },
 ): Promise<EvalResult> {
+  const probsOf = predict ?? ((x: tf.Tensor4D) => predictProbs(model, x, flipTta));
   const K = ds.classNames.length;
   const confusion = Array.from({ length: K }, () => new Array<number>(K).fill(0));
   const loader = new DataLoader(ds, { batchSize, mean, std, shuffle: false, workers: 0 });
@@ -46,7 +58,7 @@ export async function evaluate(
   let top5 = 0;
   let count = 0;
   for await (const b of loader.epoch(0)) {
-    const probs = tf.tidy(() => predictProbs(model, tf.tensor4d(b.x, b.shape), flipTta));
+    const probs = tf.tidy(() => probsOf(tf.tensor4d(b.x, b.shape)));
     const p = (await probs.data()) as Float32Array;
     probs.dispose();
     for (let i = 0; i < b.y.length; i++) {

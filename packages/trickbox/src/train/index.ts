@@ -6,13 +6,14 @@ export {
   type TrainOptions,
   type TrainResult,
   type Callbacks,
+  type Callback,
+  type SelectedModel,
   type StepInfo,
   type EpochRecord,
 } from './trainer.js';
 export {
   buildSchedule,
   buildOptimizer,
-  buildMixer,
   modelFactory,
   baseLr,
   scheduleSteps,
@@ -24,3 +25,6 @@ export { loadDatasets, prepareData, type RunData } from './data.js';
 export { saveModel, loadModel, resolveModelJson, type Preprocessing } from './modelio.js';
 export { readLatestCheckpoint, decodeCheckpoint } from './checkpoint.js';
 export { writeFileAtomic, appendJsonl, readJsonl } from './io.js';
+export { pluginRows, registerPlugin, recipePlugins, type PluginRow, type PluginEnv } from './plugins.js';
+export { lockRunDir, LOCK_FILE } from './lock.js';
+export { provenance, type Provenance } from './provenance.js';

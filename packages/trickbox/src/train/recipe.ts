@@ -48,6 +48,8 @@ export interface Recipe {
     evalBatchSize: number;
     logEvery: number;
     onNaN: 'stop' | 'skip';
+    /** Minutes between checkpoints inside an epoch (one is always written at each epoch's end). */
+    checkpointMinutes: number;
   };
   optimizer: {
     name: 'sgd' | 'adam' | 'adamw' | 'adabound' | 'amsbound';
@@ -81,7 +83,13 @@ export interface Recipe {
   distillation: { teacher: string | null; temperature: number; alpha: number };
   regularization: {
     ema: { decay: number } | null;
-    earlyStopping: { patience: number; minDelta: number; metric: 'valAccuracy' | 'valLoss' } | null;
+    earlyStopping: {
+      patience: number;
+      minDelta: number;
+      metric: 'valAccuracy' | 'valLoss';
+      /** Save the best epoch's weights (by the metric) instead of the last epoch's. */
+      restoreBest: boolean;
+    } | null;
   };
   evaluation: { flipTta: boolean };
 }
@@ -148,6 +156,7 @@ export const recipeSchema = {
         evalBatchSize: int({ minimum: 1, maximum: 65536, default: 500 }),
         logEvery: int({ minimum: 1, default: 50 }),
         onNaN: { enum: ['stop', 'skip'], default: 'stop' },
+        checkpointMinutes: num({ exclusiveMinimum: 0, default: 10 }),
       },
     },
     optimizer: {
@@ -231,31 +240,24 @@ export const recipeSchema = {
       additionalProperties: false,
       default: {},
       properties: {
+        // null or an object, as one node with a type list: ajv fills defaults only outside oneOf/anyOf branches, so a
+        // oneOf here left `"ema": {}` without its decay (and EMA silently off).
         ema: {
+          type: ['null', 'object'],
           default: null,
-          oneOf: [
-            { type: 'null' },
-            {
-              type: 'object',
-              additionalProperties: false,
-              properties: { decay: num({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.999 }) },
-            },
-          ],
+          additionalProperties: false,
+          properties: { decay: num({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.999 }) },
         },
         earlyStopping: {
+          type: ['null', 'object'],
           default: null,
-          oneOf: [
-            { type: 'null' },
-            {
-              type: 'object',
-              additionalProperties: false,
-              properties: {
-                patience: int({ minimum: 1, default: 5 }),
-                minDelta: num({ minimum: 0, default: 0 }),
-                metric: { enum: ['valAccuracy', 'valLoss'], default: 'valAccuracy' },
-              },
-            },
-          ],
+          additionalProperties: false,
+          properties: {
+            patience: int({ minimum: 1, default: 5 }),
+            minDelta: num({ minimum: 0, default: 0 }),
+            metric: { enum: ['valAccuracy', 'valLoss'], default: 'valAccuracy' },
+            restoreBest: { type: 'boolean', default: true },
+          },
         },
       },
     },
@@ -290,6 +292,7 @@ function valueAt(root: unknown, path: string): unknown {
 function schemaAt(path: string): any {
   // a `oneOf` (null | object, 'dataset' | object) is entered through its object branch
   const objectBranch = (n: any): any => n?.oneOf?.find((b: any) => b.type === 'object') ?? n;
+  // (a node typed ['null', 'object'] is its own object branch)
   let s: any = recipeSchema;
   for (const k of path.split('/').filter(Boolean)) {
     s = objectBranch(s);
@@ -337,7 +340,8 @@ function describe(errors: ErrorObject[], data: unknown): string {
       // a oneOf of null/object etc.: say the alternatives
       const alts = errors
         .filter((x) => x.instancePath === e.instancePath && x.keyword === 'type')
-        .map((x) => (x.params as any).type);
+        .flatMap((x) => String((x.params as any).type).split(','))
+        .map((t) => (t === 'object' ? 'an object' : t));
       return `${field} is ${shown(value)}; accepted: ${[...new Set(alts)].join(' or ')}`;
     }
     case 'minimum':
@@ -385,8 +389,13 @@ function checkConsistency(r: Recipe): void {
       r.data.normalize.std,
       `as many values as data.normalize.mean (${r.data.normalize.mean.length})`,
     );
-  if (r.regularization.earlyStopping && r.data.valSplit === 0 && r.data.dataset === 'image-folder' && !r.data.testDir)
-    err('regularization.earlyStopping', r.regularization.earlyStopping, 'a validation set: set data.valSplit > 0');
+  // model selection never looks at the test set: early stopping needs a validation split
+  if (r.regularization.earlyStopping && r.data.valSplit === 0)
+    err(
+      'regularization.earlyStopping',
+      r.regularization.earlyStopping,
+      'only with a validation split: set data.valSplit > 0',
+    );
   if (r.optimizer.nesterov && (r.optimizer.name !== 'sgd' || r.optimizer.momentum === 0))
     err('optimizer.nesterov', true, "true only with optimizer.name 'sgd' and momentum > 0 (torch.optim.SGD rule)");
   if (r.distillation.teacher === '') err('distillation.teacher', '', 'a run directory or model.json path, or null');

@@ -61,7 +61,7 @@ const CASES: [string, string[], RegExp][] = [
   ['null', ['train', file(null)], /a recipe must be a JSON object, got null/],
   ['no data', ['train', file({ model: { name: 'simpleCnn' } })], /missing field 'data'/],
   ['no model', ['train', file({ data: { dataset: 'fashion-mnist' } })], /missing field 'model'/],
-  ['data as string', ['train', withSection('data', 'fashion-mnist')], /data is "fashion-mnist"; accepted: object/],
+  ['data as string', ['train', withSection('data', 'fashion-mnist')], /data is "fashion-mnist"; accepted: an object/],
   // unknown keys (typos)
   ['top-level epochs', ['train', file({ ...good, epochs: 3 })], /unknown field 'epochs'; accepted fields: .*training/],
   [
@@ -103,7 +103,7 @@ const CASES: [string, string[], RegExp][] = [
   [
     'augment item as text',
     ['train', withSection('augment', ['randomCrop'])],
-    /augment\.0 is "randomCrop"; accepted: object/,
+    /augment\.0 is "randomCrop"; accepted: an object/,
   ],
   [
     'ema as number',
@@ -113,7 +113,7 @@ const CASES: [string, string[], RegExp][] = [
   [
     'teacher as number',
     ['train', withSection('distillation', { teacher: 5 })],
-    /distillation\.teacher is 5; accepted: string,null/,
+    /distillation\.teacher is 5; accepted: string or null/,
   ],
   [
     'labelSmoothing as text',
@@ -123,7 +123,7 @@ const CASES: [string, string[], RegExp][] = [
   [
     'model.options as array',
     ['train', withSection('model', { options: [] })],
-    /model\.options is \[\]; accepted: object/,
+    /model\.options is \[\]; accepted: an object/,
   ],
   ['name as number', ['train', file({ ...good, name: 5 })], /name is 5; accepted: string/],
   // out-of-range values not in the --set table
@@ -209,7 +209,12 @@ const CASES: [string, string[], RegExp][] = [
   [
     'early stopping without a validation set',
     ['train', file({ ...good, data: { dataset: 'image-folder', dir: data }, regularization: { earlyStopping: {} } })],
-    /regularization\.earlyStopping is .*; accepted: a validation set: set data\.valSplit > 0/,
+    /regularization\.earlyStopping is .*; accepted: only with a validation split: set data\.valSplit > 0/,
+  ],
+  [
+    'early stopping on Fashion-MNIST without a validation split (selection would see the test set)',
+    ['train', file({ ...good, regularization: { earlyStopping: { patience: 2 } } })],
+    /regularization\.earlyStopping is .*; accepted: only with a validation split: set data\.valSplit > 0/,
   ],
   [
     'warmup rounding to every iteration (found once the data is loaded)',

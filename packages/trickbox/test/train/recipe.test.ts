@@ -41,6 +41,44 @@ test('defaults are filled in', () => {
   assert.deepEqual(r.augment, []);
 });
 
+/** Every path of the schema that declares a default, and the nullable objects on the way (entered as `{}`). */
+function defaultsOf(node: any, path: string[] = []): Array<{ path: string[]; value: unknown }> {
+  const out: Array<{ path: string[]; value: unknown }> = [];
+  for (const [key, child] of Object.entries<any>(node.properties ?? {})) {
+    const here = [...path, key];
+    const leaf = child.default !== undefined && child.default !== null && !(child.type === 'object');
+    if (leaf) out.push({ path: here, value: child.default });
+    if (child.properties) out.push(...defaultsOf(child, here));
+  }
+  return out;
+}
+
+test('every default the schema declares reaches the resolved recipe, inside optional objects too', () => {
+  // Optional objects are given as {} (present, nothing set): `"ema": {}` must mean EMA with its default decay.
+  const nullable = Object.entries<any>(recipeSchema.properties.regularization.properties)
+    .filter(([, s]) => Array.isArray(s.type) && s.type.includes('null'))
+    .map(([k]) => k);
+  assert.deepEqual(nullable.sort(), ['earlyStopping', 'ema']);
+  // (early stopping needs a validation split: the one field set explicitly)
+  const r: any = resolveRecipe({
+    ...minimal,
+    data: { ...minimal.data, valSplit: 0.1 },
+    regularization: Object.fromEntries(nullable.map((k) => [k, {}])),
+  });
+  const checked = defaultsOf(recipeSchema).filter(({ path }) => path.join('.') !== 'data.valSplit');
+  assert.ok(checked.length >= 40, `${checked.length} defaults`);
+  for (const { path, value } of checked) {
+    const got = path.reduce((v, k) => v?.[k], r);
+    assert.deepEqual(
+      got,
+      value,
+      `${path.join('.')}: resolved ${JSON.stringify(got)}, schema default ${JSON.stringify(value)}`,
+    );
+  }
+  assert.equal(r.regularization.ema.decay, 0.999);
+  assert.equal(r.regularization.earlyStopping.minDelta, 0);
+});
+
 test('--set overrides coerce types and create sections', () => {
   const raw = applyOverrides(minimal, [
     'optimizer.lr=0.05',
@@ -172,7 +210,7 @@ test('every committed recipe builds: model options, optimizer, mixer, augmentati
   const tf = await import('@tensorflow/tfjs');
   await tf.setBackend('cpu');
   const { buildTransform } = await import('../../src/data/index.js');
-  const { modelFactory, buildOptimizer, buildMixer } = await import('../../src/train/index.js');
+  const { modelFactory, buildOptimizer, recipePlugins } = await import('../../src/train/index.js');
   const built = new Set<string>();
   for (const f of readdirSync(recipesDir).filter((n) => n.endsWith('.json') && n !== 'recipe.schema.json')) {
     const r = loadRecipe(join(recipesDir, f));
@@ -185,7 +223,8 @@ test('every committed recipe builds: model options, optimizer, mixer, augmentati
       model.dispose();
     }
     buildOptimizer(r, 0.1).dispose();
-    buildMixer(r);
+    const noTeacher = () => Promise.reject(new Error('no teacher in this test'));
+    if (!r.distillation.teacher) for (const p of await recipePlugins(r, { loadTeacher: noTeacher })) p.dispose?.();
     buildTransform(r.augment);
     buildSchedule(r, 100);
   }
