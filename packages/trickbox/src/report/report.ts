@@ -82,7 +82,7 @@ export async function writeReport(
 <p>${escapeHtml(String(r.description ?? ''))}</p>
 <table><tr><th>status</th><td>${escapeHtml(String(summary?.status ?? 'in progress'))}</td></tr>
 <tr><th>final test top-1</th><td>${final ? pct(final.testTop1) : '–'}</td></tr>
-<tr><th>best test top-1</th><td>${summary?.best ? `${pct(summary.best.testTop1)} (epoch ${summary.best.epoch})` : '–'}</td></tr>
+<tr><th>saved model</th><td>${summary?.selected ? `epoch ${summary.selected.epoch} (${escapeHtml(summary.selected.reason)})${summary.selected.metrics ? `, test top-1 ${pct(summary.selected.metrics.testTop1)}` : ''}` : '–'}</td></tr>
 <tr><th>epochs</th><td>${epochs.length}</td></tr><tr><th>wall time</th><td>${final ? `${final.wallSeconds.toFixed(1)} s` : '–'}</td></tr></table>`;
   const recipeBlock = `<h2>Resolved recipe</h2><pre>${escapeHtml(JSON.stringify(r, null, 2))}</pre>`;
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>trickbox report – ${escapeHtml(String(r.name ?? ''))}</title><style>${STYLE}</style></head><body>${head}${sections.join('\n')}${recipeBlock}</body></html>\n`;

@@ -24,7 +24,13 @@ export interface RunInfo {
   epochs: EpochLine[];
   steps: { step: number; lr: number; loss: number }[];
   confusion?: { epoch: number; classNames: string[]; matrix: number[][] };
-  summary?: { status: string; best?: { epoch: number; testTop1: number }; wallSeconds: number; epochs: number };
+  summary?: {
+    status: string;
+    /** The saved model's epoch and its metrics (model selection uses the validation split only). */
+    selected?: { epoch: number; reason: string; metrics?: { testTop1: number } };
+    wallSeconds: number;
+    epochs: number;
+  };
 }
 
 function readJson(file: string): any {

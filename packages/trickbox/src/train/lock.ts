@@ -1,7 +1,7 @@
 // A run directory is trained by one process at a time: `run.lock` names the host and PID and is refreshed while
 // training. A stale lock — its PID dead on this host, or not refreshed for STALE_MS by a process on another host
 // (shared storage) — is taken over; a live one is refused, naming its holder.
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
@@ -49,6 +49,7 @@ export function lockRunDir(runDir: string, log: (m: string) => void = () => unde
     return { host: hostname(), pid: process.pid, startedAt: now, refreshedAt: now };
   };
   const mine = info();
+  mkdirSync(runDir, { recursive: true });
   try {
     const fd = openSync(file, 'wx'); // exclusive: two processes cannot both create it
     try {
