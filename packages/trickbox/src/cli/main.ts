@@ -459,6 +459,19 @@ export function buildProgram(): Command {
     .option('--set <key=value>', 'override a recipe field (repeatable)', collect, [])
     .action((recipe, o) => cmdAugment(recipe, o));
   program
+    .command('recipe')
+    .description('print the fully resolved recipe (extends applied, overrides and defaults filled in) as JSON')
+    .argument('<recipe>', 'recipe file (JSON or YAML)')
+    .option('--set <key=value>', 'override a recipe field (repeatable)', collect, [])
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ trickbox recipe recipes/fashion-resnet20-mixup.json\n  $ trickbox recipe recipes/fashion-quick.json --set optimizer.lr=0.05 --set augment.0.options.p=0.3',
+    )
+    .action(async (recipe, o) => {
+      const { loadRecipe } = await import('../train/recipe.js');
+      io.out(JSON.stringify(loadRecipe(recipe, o.set), null, 2) + '\n');
+    });
+  program
     .command('schedule')
     .description("print (and optionally plot) a recipe's learning rate per iteration")
     .argument('<recipe>', 'recipe JSON file')

@@ -1,5 +1,6 @@
 // Training: recipes, factories, the trainer with checkpoints and exact resume, evaluation, model files.
 export * from './recipe.js';
+export { mergeRecipes, readRecipeFile } from './recipe_file.js';
 export {
   train,
   TrainingError,

@@ -1,15 +1,10 @@
 // Training recipes: a JSON schema (validated by ajv, defaults filled in), `--set key=value` overrides, and
-// errors that name the field, the value and what is accepted. The resolved recipe is what a run directory stores.
-import { readFileSync } from 'node:fs';
+// errors that name the field (or the --set that made it), the value and what is accepted. The resolved recipe is what a run directory stores.
 import { Ajv, type ErrorObject } from 'ajv';
+import { RecipeError } from './errors.js';
+import { readRecipeFile } from './recipe_file.js';
 
-/** A user error in a recipe or an override: the CLI prints the message alone and exits with code 2. */
-export class RecipeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RecipeError';
-  }
-}
+export { RecipeError } from './errors.js';
 
 export interface TransformSpec {
   name: string;
@@ -104,6 +99,8 @@ export const recipeSchema = {
   required: ['data', 'model'],
   properties: {
     $schema: { type: 'string' },
+    /** A recipe file this one builds on, relative to it (applied by readRecipeFile before validation). */
+    extends: { type: 'string', minLength: 1 },
     name: { type: 'string', default: 'recipe' },
     description: { type: 'string', default: '' },
     data: {
@@ -303,14 +300,34 @@ function schemaAt(path: string): any {
   return objectBranch(s);
 }
 
-/** One readable sentence for the most specific ajv error. */
-function describe(errors: ErrorObject[], data: unknown): string {
-  // The deepest error is the most specific (a oneOf of null | object reports both branches); skip umbrella errors.
+/** The dotted path of the field an ajv error is about (the unknown or missing key itself for those errors). */
+function errorPath(e: ErrorObject): string {
+  const p = e.params as Record<string, any>;
+  const base = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  const key =
+    e.keyword === 'additionalProperties'
+      ? p.additionalProperty
+      : e.keyword === 'required'
+        ? p.missingProperty
+        : undefined;
+  return key === undefined ? base : base ? `${base}.${key}` : key;
+}
+
+/** The most specific ajv error: the deepest, skipping umbrella errors (a oneOf reports each branch). */
+function mostSpecific(errors: ErrorObject[]): ErrorObject {
   const real = errors.filter((x) => x.keyword !== 'oneOf' && x.keyword !== 'if');
   const depth = (x: ErrorObject): number => x.instancePath.split('/').length;
   const deepest = Math.max(...real.map(depth));
   const atDeepest = real.filter((x) => depth(x) === deepest);
-  const e = atDeepest.find((x) => x.keyword !== 'type' && x.keyword !== 'const') ?? atDeepest[0] ?? errors[0];
+  return atDeepest.find((x) => x.keyword !== 'type' && x.keyword !== 'const') ?? atDeepest[0] ?? errors[0];
+}
+
+/** One readable sentence for the most specific ajv error. */
+function describe(errors: ErrorObject[], data: unknown): string {
+  const e = mostSpecific(errors);
+  const atDeepest = errors.filter(
+    (x) => x.keyword !== 'oneOf' && x.keyword !== 'if' && x.instancePath === e.instancePath,
+  );
   const field = fieldOf(e.instancePath);
   const value = valueAt(data, e.instancePath);
   const p = e.params as Record<string, any>;
@@ -401,18 +418,39 @@ function checkConsistency(r: Recipe): void {
   if (r.distillation.teacher === '') err('distillation.teacher', '', 'a run directory or model.json path, or null');
 }
 
-/** Validates a parsed recipe (filling defaults in a copy); throws RecipeError naming the field. */
-export function resolveRecipe(raw: unknown, source = 'recipe'): Recipe {
+/** The override that set `field` (or an object around it, or a field inside it), if one did. */
+function overrideFor(field: string, overrides: readonly string[]): string | undefined {
+  for (const o of [...overrides].reverse()) {
+    const key = o.slice(0, Math.max(0, o.indexOf('='))).trim();
+    if (key && (field === key || field.startsWith(key + '.') || key.startsWith(field + '.'))) return o;
+  }
+  return undefined;
+}
+
+/**
+ * Validates a parsed recipe (filling defaults in a copy); throws RecipeError naming the field. When `overrides` made
+ * the faulty field, the message names that `--set` instead of the file.
+ */
+export function resolveRecipe(raw: unknown, source = 'recipe', overrides: readonly string[] = []): Recipe {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
     throw new RecipeError(`${source}: a recipe must be a JSON object, got ${shown(raw)}`);
-  const data = structuredClone(raw);
-  if (!validate(data)) throw new RecipeError(`${source}: ${describe(validate.errors ?? [], data)}`);
+  const data = structuredClone(raw) as Record<string, unknown>;
+  delete data.extends; // applied by readRecipeFile; a recipe object given directly may still carry it
+  const blame = (field: string): string => {
+    const o = overrideFor(field, overrides);
+    return o ? `--set ${o}` : source;
+  };
+  if (!validate(data)) {
+    const errors = validate.errors ?? [];
+    throw new RecipeError(`${blame(errorPath(mostSpecific(errors)))}: ${describe(errors, data)}`);
+  }
   const r = data as unknown as Recipe;
   try {
     checkConsistency(r);
   } catch (e) {
-    if (e instanceof RecipeError) throw new RecipeError(e.message.replace(/^recipe:/, `${source}:`));
-    throw e;
+    if (!(e instanceof RecipeError)) throw e;
+    const field = /^recipe: (\S+) is /.exec(e.message)?.[1] ?? '';
+    throw new RecipeError(e.message.replace(/^recipe:/, `${blame(field)}:`));
   }
   return r;
 }
@@ -440,36 +478,45 @@ export function parseOverride(text: string): { path: string[]; value: unknown } 
   return { path, value };
 }
 
-/** Applies overrides (`a.b.c=value`) to a copy of a raw recipe. */
+/**
+ * Applies overrides (`a.b.c=value`) to a copy of a raw recipe. A number addresses an entry of a list
+ * (`augment.1.options.n=3`); the entry must exist.
+ */
 export function applyOverrides(raw: unknown, overrides: readonly string[]): unknown {
   const out = structuredClone(raw) as Record<string, any>;
   for (const o of overrides) {
     const { path, value } = parseOverride(o);
-    let node = out;
-    for (const k of path.slice(0, -1)) {
+    let node: any = out;
+    for (let i = 0; i < path.length - 1; i++) {
+      const k = path[i];
+      if (Array.isArray(node)) {
+        node = node[listIndex(o, path.slice(0, i + 1), node)];
+        continue;
+      }
       if (node[k] === undefined || node[k] === null) node[k] = {};
-      if (typeof node[k] !== 'object' || Array.isArray(node[k]))
-        throw new RecipeError(`--set ${o}: ${k} is not an object in the recipe`);
+      if (typeof node[k] !== 'object')
+        throw new RecipeError(`--set ${o}: ${path.slice(0, i + 1).join('.')} is not an object in the recipe`);
       node = node[k];
     }
-    node[path[path.length - 1]] = value;
+    const last = path[path.length - 1];
+    if (Array.isArray(node)) node[listIndex(o, path, node)] = value;
+    else node[last] = value;
   }
   return out;
 }
 
-/** Reads, overrides and validates a recipe file. */
+/** The list index that the last key of `path` names, checked against the list. */
+function listIndex(override: string, path: string[], list: unknown[]): number {
+  const key = path[path.length - 1];
+  const i = Number(key);
+  if (!/^\d+$/.test(key) || i >= list.length)
+    throw new RecipeError(
+      `--set ${override}: ${path.slice(0, -1).join('.')} is a list of ${list.length}; accepted: an index 0 to ${list.length - 1} after it, not '${key}'`,
+    );
+  return i;
+}
+
+/** Reads a recipe file (JSON or YAML, `extends` applied), applies the overrides and validates it. */
 export function loadRecipe(file: string, overrides: readonly string[] = []): Recipe {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new RecipeError(`${file}: cannot read recipe (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new RecipeError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
-  return resolveRecipe(applyOverrides(raw, overrides), file);
+  return resolveRecipe(applyOverrides(readRecipeFile(file), overrides), file, overrides);
 }

@@ -91,10 +91,8 @@ async function cliInProcess(args: string[]): Promise<{ code: number; stdout: str
 test('the installed entry point exits 2 with one line for a usage error', () => {
   const r = cli(['train', join(recipes, 'fashion-quick.json'), '--set', 'optimizer.lr=-1']);
   assert.equal(r.code, 2);
-  assert.equal(
-    r.stderr,
-    `trickbox: ${join(recipes, 'fashion-quick.json')}: optimizer.lr is -1; accepted: a number > 0 and <= 100\n`,
-  );
+  // the value came from --set, so the message names the --set, not the recipe file
+  assert.equal(r.stderr, `trickbox: --set optimizer.lr=-1: optimizer.lr is -1; accepted: a number > 0 and <= 100\n`);
 });
 
 test(`${USAGE.length} usage and recipe errors exit with code 2 and one line, no stack trace`, async () => {
@@ -231,4 +229,23 @@ test('export turns a models.resnet run into built-in tfjs layers with the same p
   const pb = (b.model.predict(x) as tf.Tensor).arraySync() as number[][];
   pa.flat().forEach((v, i) => assert.ok(Math.abs(v - pb.flat()[i]) < 1e-4, `${v} vs ${pb.flat()[i]}`));
   tf.dispose([x, a.model, b.model] as tf.TensorContainer);
+});
+
+test('trickbox recipe prints the resolved recipe (extends, --set with a list index, defaults) and exits 0', async () => {
+  const r = await cliInProcess([
+    'recipe',
+    join(recipes, 'fashion-resnet20-mixup.json'),
+    '--set',
+    'augment.1.options.p=0.25',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const resolved = JSON.parse(r.stdout);
+  assert.equal(resolved.mixing.name, 'mixup');
+  assert.equal(resolved.optimizer.nesterov, true); // from the baseline it extends
+  assert.equal(resolved.augment[1].options.p, 0.25);
+  assert.equal(resolved.training.checkpointMinutes, 10); // a default
+  const bad = await cliInProcess(['recipe', join(recipes, 'fashion-quick.json'), '--set', 'optimizer.lrr=1']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^trickbox: --set optimizer\.lrr=1: unknown field 'optimizer\.lrr'/);
+  assert.equal(bad.stdout, '');
 });

@@ -319,7 +319,7 @@ const CASES: [string, string[], RegExp][] = [
   [
     '--set through a number',
     ['train', goodFile, '--set', 'training.epochs.max=3'],
-    /--set training\.epochs\.max=3: epochs is not an object/,
+    /--set training\.epochs\.max=3: training\.epochs is not an object/,
   ],
   ['--workers text', ['train', goodFile, '--workers', 'two'], /--workers must be an integer >= 0, got 'two'/],
   ['--epochs missing value', ['train', goodFile, '--epochs'], /option '--epochs <n>' argument missing/],

@@ -122,7 +122,7 @@ test('schedule epochs are converted to iterations once; linear scaling rule', ()
 
 // [overrides on a valid recipe, expected message]
 const BAD: [string[], RegExp][] = [
-  [['color=red'], /unknown field 'color'; accepted fields: \$schema, name, description, data, model/],
+  [['color=red'], /unknown field 'color'; accepted fields: \$schema, extends, name, description, data, model/],
   [
     ['data.dataset=mnist'],
     /data\.dataset is "mnist"; accepted: "fashion-mnist", "cifar10", "cifar100", "image-folder"/,
