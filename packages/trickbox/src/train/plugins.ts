@@ -7,7 +7,7 @@ import { mixingPlugin } from '../mix/plugin.js';
 import type { TrainPlugin } from '../plugin/index.js';
 import { earlyStoppingPlugin } from '../regularizers/early_stopping_plugin.js';
 import { emaPlugin } from '../regularizers/ema_plugin.js';
-import { flipTtaPlugin } from '../tta/index.js';
+import { flipTtaPlugin, translateTtaPlugin } from '../tta/index.js';
 import type { Recipe } from './recipe.js';
 
 /** What building a plug-in may need beyond the recipe. */
@@ -66,6 +66,14 @@ const rows: PluginRow[] = [
     field: 'evaluation.flipTta',
     enabled: (r) => r.evaluation.flipTta,
     build: () => flipTtaPlugin(),
+  },
+  {
+    name: 'translateTta',
+    doc: 'test-time augmentation: mean softmax of the image and its four shifts by k pixels (with flipTta: of both)',
+    reference: 'Page 2018 (DAWNBench ResNet); Jordan 2024 (airbench)',
+    field: 'evaluation.translateTta',
+    enabled: (r) => r.evaluation.translateTta > 0,
+    build: (r) => translateTtaPlugin({ shift: r.evaluation.translateTta }),
   },
   {
     name: 'earlyStopping',

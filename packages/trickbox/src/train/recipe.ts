@@ -86,7 +86,11 @@ export interface Recipe {
       restoreBest: boolean;
     } | null;
   };
-  evaluation: { flipTta: boolean };
+  evaluation: {
+    flipTta: boolean;
+    /** Shift in pixels of translation TTA (0 = off). */
+    translateTta: number;
+  };
 }
 
 const num = (extra: object = {}) => ({ type: 'number', ...extra });
@@ -262,7 +266,10 @@ export const recipeSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      properties: { flipTta: { type: 'boolean', default: false } },
+      properties: {
+        flipTta: { type: 'boolean', default: false },
+        translateTta: int({ minimum: 0, maximum: 16, default: 0 }),
+      },
     },
   },
 } as const;
