@@ -17,7 +17,7 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
   {
-    // SPEC §1: augment/, rng/ and schedules/ are plain TypeScript (worker threads, browsers): no tfjs, no Node built-ins.
+    // docs/architecture.md, "Areas and their arrows": augment/, rng/ and schedules/ are plain TypeScript (worker threads, browsers): no tfjs, no Node built-ins.
     files: [
       'packages/trickbox/src/augment/**/*.ts',
       'packages/trickbox/src/rng/**/*.ts',

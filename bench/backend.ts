@@ -1,4 +1,4 @@
-// Backend benchmark (issue 2, SPEC §1): CIFAR-style ResNet-20 (He et al. 2016, arXiv:1512.03385 §4.2), batch 128,
+// Backend benchmark (docs/benchmarks.md): CIFAR-style ResNet-20 (He et al. 2016, arXiv:1512.03385 §4.2), batch 128,
 // training and inference images/s on
 //   (a) 'onednn' with trickbox's `models.resnet` (built on the backend's fused training ops),
 //   (b) 'onednn' with a plain tfjs-layers ResNet-20 (Conv2D / BatchNormalization / ReLU / Add layers),

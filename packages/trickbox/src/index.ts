@@ -1,4 +1,4 @@
-// Public API of trickbox (SPEC §3). Each area is a namespace; see the area's index for what it holds.
+// Public API of trickbox (docs/architecture.md, "Public API"). Each area is a namespace; see the area's index for what it holds.
 export * as augment from './augment/index.js';
 export * as schedules from './schedules/index.js';
 export * as losses from './losses/index.js';

@@ -1,4 +1,4 @@
-// The single list of kernels that run natively on 'onednn' (STYLE.md: one file per kernel family, one list).
+// The single list of kernels that run natively on 'onednn' (docs/architecture.md: one file per kernel family, one list).
 import type { GradConfig, KernelConfig } from '@tensorflow/tfjs-core';
 import { conv2DConfig } from './Conv2D.js';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.js';

@@ -1,4 +1,4 @@
-// Per-image augmentation (SPEC §2–3): deterministic ops with torchvision's semantics (`ops`), random transforms
+// Per-image augmentation (docs/architecture.md, "Public API"): deterministic ops with torchvision's semantics (`ops`), random transforms
 // `(img, rng) => Image`, AutoAugment/RandAugment/TrivialAugment, and normalisation to float tensors.
 // Plain TypeScript: no Node built-ins, no tfjs — runs in worker threads and browsers unchanged.
 export type { Image, Transform, Fill } from './image.js';

@@ -12,7 +12,7 @@ export interface TransformSpec {
 
 export type SampleTransform = (img: Image, rng: Rng) => Image;
 
-/** The random transforms of `augment` a recipe may name (SPEC §3), in the order of the docs. */
+/** The random transforms of `augment` a recipe may name (docs/architecture.md, "Public API"), in the order of the docs. */
 const TRANSFORM_NAMES = [
   'randomCrop',
   'randomResizedCrop',

@@ -1,4 +1,4 @@
-// Initialisation (SPEC §2 "init"): Xavier/Glorot and He initialisers, zero-γ for residual blocks.
+// Initialisation (README.md, trick table): Xavier/Glorot and He initialisers, zero-γ for residual blocks.
 export {
   TrickboxInitializer,
   glorotUniform,

@@ -89,7 +89,7 @@ export function crossEntropy(labels: tf.Tensor, logits: tf.Tensor, opts: CrossEn
   const [, K] = checkLogitsAndLabels(fn, labels, logits);
   if (eps > 0 && isSmoothed(labels))
     throw new Error(
-      `${fn}: labelSmoothing ${eps} requested on targets that a mixer already smoothed; smooth once (SPEC §6): ` +
+      `${fn}: labelSmoothing ${eps} requested on targets that a mixer already smoothed; smooth once (docs/architecture.md, "Pitfalls we test"): ` +
         'drop labelSmoothing from the loss or from the mixer',
     );
   return tf.tidy(() => {

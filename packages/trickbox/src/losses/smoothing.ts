@@ -3,7 +3,7 @@ import { checkNumber } from '../schedules/check.js';
 
 /**
  * Targets already smoothed by a mixer (`mix.*({ labelSmoothing })`) or by `smoothLabels`. The loss refuses to smooth
- * them a second time (SPEC §6: timm's `Mixup(label_smoothing=0.1)` default smoothed silently).
+ * them a second time (docs/architecture.md, "Pitfalls we test": timm's `Mixup(label_smoothing=0.1)` default smoothed silently).
  */
 const smoothed = new WeakSet<tf.Tensor>();
 
@@ -32,7 +32,9 @@ export function smoothLabels(y: tf.Tensor, labelSmoothing: number): tf.Tensor2D 
   const eps = checkSmoothing(fn, labelSmoothing);
   if (y.rank !== 2) throw new RangeError(`${fn}: y must be a [B, K] probability tensor, got shape [${y.shape}]`);
   if (isSmoothed(y) && eps > 0)
-    throw new Error(`${fn}: y is already label-smoothed; smoothing twice would use ε twice (SPEC §6)`);
+    throw new Error(
+      `${fn}: y is already label-smoothed; smoothing twice would use ε twice (docs/architecture.md, "Pitfalls we test")`,
+    );
   const K = y.shape[1]!;
   const out = tf.tidy(() =>
     eps === 0 ? tf.cast(y, 'float32') : tf.add(tf.mul(tf.cast(y, 'float32'), 1 - eps), eps / K),

@@ -15,7 +15,7 @@ export interface MixCommonOptions {
   rng?: Rng;
   /**
    * Label smoothing ε in [0, 1) applied to `y` before mixing (smooth first, then mix); the output is marked so that a
-   * loss refuses to smooth it again (SPEC §6). Default 0: no smoothing here (do it in the loss, or here, never both).
+   * loss refuses to smooth it again (docs/architecture.md, "Pitfalls we test"). Default 0: no smoothing here (do it in the loss, or here, never both).
    */
   labelSmoothing?: number;
 }
@@ -99,7 +99,7 @@ export function prepareTargets(
   });
   if (eps > 0 && isSmoothed(y))
     throw new Error(
-      `${fn}: labelSmoothing ${eps} requested on targets that are already smoothed; smooth once (SPEC §6)`,
+      `${fn}: labelSmoothing ${eps} requested on targets that are already smoothed; smooth once (docs/architecture.md, "Pitfalls we test")`,
     );
   if (eps === 0) return { y: y as tf.Tensor2D, smoothed: isSmoothed(y) };
   return { y: smoothLabels(y, eps), smoothed: true };

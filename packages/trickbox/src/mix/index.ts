@@ -1,4 +1,4 @@
-// Batch mixing (SPEC §2 "batch", §3): mixup, CutMix, RICAP and timm-style mixup/CutMix switching on [B,H,W,C] batches.
+// Batch mixing (docs/architecture.md, "Public API"): mixup, CutMix, RICAP and timm-style mixup/CutMix switching on [B,H,W,C] batches.
 export { mixup, type MixupOptions, type MixupResult } from './mixup.js';
 export { cutmix, cutmixBox, type CutmixOptions, type CutmixResult, type Box } from './cutmix.js';
 export { ricap, type RicapOptions, type RicapResult } from './ricap.js';

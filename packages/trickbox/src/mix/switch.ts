@@ -23,7 +23,7 @@ export interface MixupOrCutmixResult extends Mixed {
 /**
  * Per-batch choice between mixup and CutMix as timm's `Mixup` (batch mode): with probability `prob` the batch is
  * mixed; when both alphas are > 0, CutMix is chosen with probability `switchProb`, else mixup. Label smoothing is
- * applied only if given here (timm defaults it to 0.1 inside `Mixup`; trickbox never smooths implicitly, SPEC §6).
+ * applied only if given here (timm defaults it to 0.1 inside `Mixup`; trickbox never smooths implicitly, docs/architecture.md, "Pitfalls we test").
  * Draw order: mix?, switch?, then the chosen mixer's draws.
  */
 export function mixupOrCutmix(x: tf.Tensor, y: tf.Tensor, opts: MixupOrCutmixOptions): MixupOrCutmixResult {

@@ -1,4 +1,4 @@
-// Models (SPEC §2 "models"): tfjs-layers models built on trickbox's fused layers; see registry.ts for names.
+// Models (README.md, trick table): tfjs-layers models built on trickbox's fused layers; see registry.ts for names.
 export { resnet, type ResNetOptions } from './resnet.js';
 export { wideResnet, type WideResNetOptions } from './wide_resnet.js';
 export { simpleCnn, type SimpleCnnOptions } from './simple_cnn.js';

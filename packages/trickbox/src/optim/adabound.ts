@@ -23,7 +23,7 @@ export interface AdaBoundOptions extends BaseOptions {
  *   t = step + 1;  AdaBound: g ← g + wd·p (coupled L2)
  *   m ← β1 m + (1-β1) g;  v ← β2 v + (1-β2) g²;  AMSBound: v̂ ← max(v̂, v), used instead of v
  *   α_t = lr · sqrt(1-β2^t) / (1-β1^t)                      (bias corrections folded into the step size)
- *   η* = finalLr · lr / initialLr                           (a schedule on lr moves the bounds; SPEC §6)
+ *   η* = finalLr · lr / initialLr                           (a schedule on lr moves the bounds; docs/architecture.md, "Pitfalls we test")
  *   η_l = η*·(1 - 1/(γ t + 1)),  η_u = η*·(1 + 1/(γ t))      (bound functions, paper §4)
  *   p ← p - clip(α_t / (sqrt(v) + ε), η_l, η_u) · m
  * AdaBoundW (decoupled, authors' AdaBoundW class): no L2 in g; after the step p ← p - wd·p_old (not scaled by lr,

@@ -1,4 +1,4 @@
-// Optimizers (SPEC §2 "optim", §3): tf.Optimizer subclasses with a per-step learning rate and serialisable state.
+// Optimizers (docs/architecture.md, "Public API"): tf.Optimizer subclasses with a per-step learning rate and serialisable state.
 import * as tf from '@tensorflow/tfjs';
 import { AdaBoundOptimizer } from './adabound.js';
 import { AdamOptimizer } from './adam.js';

@@ -164,7 +164,7 @@ export class SgdOptimizer extends TrickboxOptimizer {
   }
 }
 
-/** `optim.sgd({ lr, momentum, nesterov, weightDecay, decoupledWeightDecay?, noBiasDecay })` (SPEC §3). */
+/** `optim.sgd({ lr, momentum, nesterov, weightDecay, decoupledWeightDecay?, noBiasDecay })` (docs/architecture.md, "Public API"). */
 export function sgd(opts: SgdOptions): SgdOptimizer {
   return new SgdOptimizer(opts);
 }

@@ -1,4 +1,4 @@
-// Regularisers (SPEC §2 "regularize"): L1/L2 penalties, early stopping (pure state machine), EMA of weights.
+// Regularisers (README.md, trick table): L1/L2 penalties, early stopping (pure state machine), EMA of weights.
 // Dropout and batch norm are tfjs layers (tf.layers.dropout, tf.layers.batchNormalization).
 export { penalty, l1, l2, type PenaltyOptions } from './penalty.js';
 export {

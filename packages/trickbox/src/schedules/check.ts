@@ -1,6 +1,6 @@
 /**
  * Argument checks shared by the training-math areas (schedules, losses, mix, optim, regularizers, init).
- * Plain TypeScript (no tfjs) so that `schedules/` stays importable from workers and browsers (SPEC §1).
+ * Plain TypeScript (no tfjs) so that `schedules/` stays importable from workers and browsers (docs/architecture.md, "Areas and their arrows").
  * Every error names the function, the field, the value received and the accepted range.
  */
 

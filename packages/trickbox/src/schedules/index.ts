@@ -1,4 +1,4 @@
-// Learning-rate schedules (SPEC §2 "LR", §3): pure `(step) => lr` functions, per iteration, plain TypeScript.
+// Learning-rate schedules (docs/architecture.md, "Public API"): pure `(step) => lr` functions, per iteration, plain TypeScript.
 export type { Schedule, WarmupOptions } from './types.js';
 export { cosine, type CosineOptions } from './cosine.js';
 export {

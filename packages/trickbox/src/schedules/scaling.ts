@@ -28,7 +28,7 @@ export function stepsPerEpoch(datasetSize: number, batchSize: number, dropLast =
 }
 
 /**
- * Converts a count of epochs into iterations, once and explicitly (SPEC §6: schedules are per iteration):
+ * Converts a count of epochs into iterations, once and explicitly (docs/architecture.md, "Pitfalls we test": schedules are per iteration):
  * epochs · stepsPerEpoch(datasetSize, batchSize, dropLast), rounded to the nearest iteration for fractional epochs.
  */
 export function epochsToSteps(

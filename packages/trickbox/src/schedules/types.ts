@@ -1,7 +1,7 @@
 /** A learning-rate schedule: a pure function of the iteration index (counted from 0) to the learning rate. */
 export type Schedule = (step: number) => number;
 
-/** Warmup options shared by every schedule (SPEC §3). */
+/** Warmup options shared by every schedule (docs/architecture.md, "Public API"). */
 export interface WarmupOptions {
   /** Iterations of warmup; 0 = none (default 0). */
   warmupSteps?: number;

@@ -32,7 +32,7 @@ export function checkStep(fn: string, step: number): void {
 }
 
 /**
- * Wraps `after` (called only for step >= warmupSteps) with the warmup of SPEC §3:
+ * Wraps `after` (called only for step >= warmupSteps) with the warmup of docs/architecture.md, "Public API":
  * linear: warmupInit + (lr - warmupInit)·step/warmupSteps (Goyal et al. 2017 §2.2, "gradual warmup");
  * constant: warmupInit (He et al. 2016 §4.2, 0.01 for ~400 iterations before 0.1).
  */

@@ -1,5 +1,5 @@
 // Factories: recipe sections → model, optimizer, schedule, mixer. Names are looked up in the area modules, so a
-// trick added there is usable from a recipe by its name (timm's create_* factories, STYLE.md).
+// trick added there is usable from a recipe by its name (as timm's create_* factories do).
 import * as tf from '@tensorflow/tfjs';
 import * as models from '../models/index.js';
 import * as optim from '../optim/index.js';
@@ -19,7 +19,7 @@ export function functionsOf(ns: object): string[] {
     .sort();
 }
 
-/** Model constructors a recipe may name directly (options as in SPEC §3), besides the registry's names. */
+/** Model constructors a recipe may name directly (options as in docs/architecture.md, "Public API"), besides the registry's names. */
 const MODEL_CONSTRUCTORS = ['resnet', 'wideResnet', 'simpleCnn'];
 
 /** Every accepted `model.name`. */
@@ -56,7 +56,7 @@ export function baseLr(recipe: Recipe): number {
     : o.lr;
 }
 
-/** Iteration counts of the schedule, converted once from the recipe's epochs (SPEC §6). */
+/** Iteration counts of the schedule, converted once from the recipe's epochs (docs/architecture.md, "Pitfalls we test"). */
 export interface ScheduleSteps {
   stepsPerEpoch: number;
   totalSteps: number;

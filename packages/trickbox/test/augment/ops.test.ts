@@ -123,7 +123,7 @@ test('AutoAugment policy tables equal torchvision', () => {
   }
 });
 
-test('translate magnitude uses the width for x and the height for y (SPEC §6)', () => {
+test('translate magnitude uses the width for x and the height for y (docs/architecture.md, "Pitfalls we test")', () => {
   const space = new Map(augment.standardSpace(10, 20, 40, 'auto'));
   assert.equal(space.get('TranslateX')!.magnitudes[9], Math.fround((150 / 331) * 40));
   assert.equal(space.get('TranslateY')!.magnitudes[9], Math.fround((150 / 331) * 20));

@@ -1,4 +1,4 @@
-// SPEC §1: augment/ and rng/ are plain TypeScript — no Node built-ins, no tfjs, nothing outside themselves — so the
+// docs/architecture.md, "Areas and their arrows": augment/ and rng/ are plain TypeScript — no Node built-ins, no tfjs, nothing outside themselves — so the
 // data loader can run them in worker threads and a browser unchanged.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

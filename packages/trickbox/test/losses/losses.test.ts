@@ -93,7 +93,7 @@ describe('losses vs torch.nn.functional', () => {
     });
   });
 
-  it('smoothing is applied once: a loss refuses to smooth targets a mixer already smoothed (SPEC §6)', () => {
+  it('smoothing is applied once: a loss refuses to smooth targets a mixer already smoothed (docs/architecture.md, "Pitfalls we test")', () => {
     tf.tidy(() => {
       const y = losses.smoothLabels(tf.oneHot(tf.tensor1d([0, 2], 'int32'), 3).toFloat(), 0.1);
       assert.ok(losses.isSmoothed(y));

@@ -106,7 +106,7 @@ describe('mixers: random draws, batches, smoothing, errors', () => {
     tf.dispose([x, y, a.x, a.y, b.x, b.y]);
   });
 
-  it('RICAP boundary is w = round(W·Beta(β, β)), h likewise, drawn before the crops (SPEC §6)', () => {
+  it('RICAP boundary is w = round(W·Beta(β, β)), h likewise, drawn before the crops (docs/architecture.md, "Pitfalls we test")', () => {
     const { x, y } = batch(5, 8, 10, 1, 3);
     for (const seed of [1, 2, 3, 4, 5]) {
       const r = mix.ricap(x, y, { beta: 0.3, rng: new Rng(seed) });
@@ -127,7 +127,7 @@ describe('mixers: random draws, batches, smoothing, errors', () => {
     tf.dispose([x, y]);
   });
 
-  it('odd batches work (permutation, not batch flip); a batch of 1 throws a clear error (SPEC §6)', () => {
+  it('odd batches work (permutation, not batch flip); a batch of 1 throws a clear error (docs/architecture.md, "Pitfalls we test")', () => {
     for (const B of [3, 5, 7]) {
       const { x, y } = batch(B);
       const rng = new Rng(B);
@@ -155,7 +155,7 @@ describe('mixers: random draws, batches, smoothing, errors', () => {
     tf.dispose([x, y]);
   });
 
-  it('label smoothing: smooth first then mix, once; a loss asked to smooth again throws (SPEC §6)', () => {
+  it('label smoothing: smooth first then mix, once; a loss asked to smooth again throws (docs/architecture.md, "Pitfalls we test")', () => {
     const { x, y } = batch(4, 2, 2, 1, 4);
     const r = mix.mixup(x, y, { lambda: 0.7, permutation: [1, 0, 3, 2], labelSmoothing: 0.1 });
     assert.ok(losses.isSmoothed(r.y));

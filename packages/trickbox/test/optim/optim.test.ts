@@ -151,7 +151,7 @@ describe('optimizers: state, memory, hooks, rules', () => {
     tf.dispose([k, v]);
   });
 
-  it('AdaBound: an lr schedule moves the bounds by lr / initial lr (SPEC §6)', () => {
+  it('AdaBound: an lr schedule moves the bounds by lr / initial lr (docs/architecture.md, "Pitfalls we test")', () => {
     const o = optim.adabound({ lr: 1e-3, finalLr: 0.1, gamma: 1e-3 });
     const [l1, u1] = o.bounds(100);
     o.setLearningRate(1e-4);

@@ -64,7 +64,7 @@ describe('schedules vs torch.optim.lr_scheduler', () => {
 });
 
 describe('schedules: semantics', () => {
-  it('the first batch trains at schedule(0) = warmupInit (SPEC §6: no un-warmed first step)', () => {
+  it('the first batch trains at schedule(0) = warmupInit (docs/architecture.md, "Pitfalls we test": no un-warmed first step)', () => {
     const s = schedules.cosine({ lr: 0.1, steps: 100, warmupSteps: 10, warmupInit: 0.001 });
     assert.equal(s(0), 0.001);
     assert.equal(s(10), 0.1);
@@ -128,7 +128,7 @@ describe('schedules: semantics', () => {
   });
 });
 
-describe('schedules: dependency rule (SPEC §1)', () => {
+describe('schedules: dependency rule (docs/architecture.md, "Areas and their arrows")', () => {
   it('imports neither tfjs nor Node built-ins (runs in workers and browsers)', () => {
     const dir = join(packageRoot, 'src', 'schedules');
     const files = readdirSync(dir).filter((f) => f.endsWith('.ts'));
