@@ -22,6 +22,7 @@ export default tseslint.config(
       'packages/trickbox/src/augment/**/*.ts',
       'packages/trickbox/src/rng/**/*.ts',
       'packages/trickbox/src/schedules/**/*.ts',
+      'packages/trickbox/src/check/**/*.ts',
     ],
     rules: {
       'no-restricted-imports': [
@@ -36,6 +37,10 @@ export default tseslint.config(
       'packages/trickbox/src/mix/**/*.ts',
       'packages/trickbox/src/optim/**/*.ts',
       'packages/trickbox/src/models/**/*.ts',
+      'packages/trickbox/src/regularizers/**/*.ts',
+      'packages/trickbox/src/init/**/*.ts',
+      'packages/trickbox/src/tta/**/*.ts',
+      'packages/trickbox/src/plugin/**/*.ts',
     ],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['../data/*', '../train/*', '../cli/*', '../report/*'] }],

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { argError, checkNumber } from '../schedules/check.js';
+import { argError, checkNumber } from '../check/index.js';
 
 /** (fan_in, fan_out) of a weight shape, channels-last as tfjs: dense [in, out]; conv [kh, kw, (kd,) in, out]. */
 export function fans(shape: number[]): [number, number] {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { argError } from '../schedules/check.js';
+import { argError } from '../check/index.js';
 
 /**
  * Zero-γ (Goyal et al. 2017 §5.1; Bag of Tricks §3.1): set γ = 0 in the last batch norm of each residual block so

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Shown, argError } from '../schedules/check.js';
+import { Shown, argError } from '../check/index.js';
 import { checkSmoothing, isSmoothed } from './smoothing.js';
 
 export interface CrossEntropyOptions {

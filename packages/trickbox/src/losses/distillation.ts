@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Shown, argError, checkNumber } from '../schedules/check.js';
+import { Shown, argError, checkNumber } from '../check/index.js';
 import { checkLogitsAndLabels, crossEntropy } from './cross_entropy.js';
 
 export interface DistillationOptions {

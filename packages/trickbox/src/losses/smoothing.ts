@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { checkNumber } from '../schedules/check.js';
+import { checkNumber } from '../check/index.js';
 
 /**
  * Targets already smoothed by a mixer (`mix.*({ labelSmoothing })`) or by `smoothLabels`. The loss refuses to smooth

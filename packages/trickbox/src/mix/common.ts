@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { isSmoothed, markSmoothed, smoothLabels } from '../losses/smoothing.js';
 import type { Rng } from '../rng/index.js';
-import { Shown, argError, checkNumber } from '../schedules/check.js';
+import { Shown, argError, checkNumber } from '../check/index.js';
 
 /** What every mixer returns: the mixed batch and targets (new tensors, owned by the caller). */
 export interface Mixed {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { checkNumber } from '../schedules/check.js';
-import { argError } from '../schedules/check.js';
+import { checkNumber } from '../check/index.js';
+import { argError } from '../check/index.js';
 import {
   checkAlpha,
   checkBatch,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { argError, checkNumber } from '../schedules/check.js';
+import { argError, checkNumber } from '../check/index.js';
 import {
   checkBatch,
   finishTargets,

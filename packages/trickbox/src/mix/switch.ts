@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { argError, checkNumber } from '../schedules/check.js';
+import { argError, checkNumber } from '../check/index.js';
 import { checkBatch, needRng, prepareTargets, finishTargets, type MixCommonOptions, type Mixed } from './common.js';
 import { cutmix } from './cutmix.js';
 import { mixup } from './mixup.js';

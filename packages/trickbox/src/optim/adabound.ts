@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { argError, checkNumber } from '../schedules/check.js';
+import { argError, checkNumber } from '../check/index.js';
 import { checkBetas } from './adam.js';
 import { TrickboxOptimizer, type BaseOptions, type VariableState } from './base.js';
 

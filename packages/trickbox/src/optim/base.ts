@@ -5,7 +5,7 @@ export interface NamedTensor {
   name: string;
   tensor: tf.Tensor;
 }
-import { argError, checkNumber } from '../schedules/check.js';
+import { argError, checkNumber } from '../check/index.js';
 import { isNoDecayVariable, type WeightDecayFilter } from './weight_decay.js';
 
 /** Per-variable optimizer state: slot variables (momentum, moments) and the count of updates applied (`step`). */

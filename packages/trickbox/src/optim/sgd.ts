@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { sgdMomentumUpdate } from 'tfjs-backend-onednn/ops';
-import { argError, checkNumber } from '../schedules/check.js';
+import { argError, checkNumber } from '../check/index.js';
 import { TrickboxOptimizer, type BaseOptions, type VariableState } from './base.js';
 
 export interface SgdOptions extends BaseOptions {

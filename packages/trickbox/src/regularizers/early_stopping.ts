@@ -1,4 +1,4 @@
-import { argError, checkNumber } from '../schedules/check.js';
+import { argError, checkNumber } from '../check/index.js';
 
 export interface EarlyStoppingOptions {
   /** Epochs without improvement before stopping (Keras `patience`, default 10 here; Prechelt 1998 "GL/PQ/UP" rules). */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { argError, checkNumber } from '../schedules/check.js';
+import { argError, checkNumber } from '../check/index.js';
 
 export interface EmaOptions {
   /** Decay d of θ̄ ← d·θ̄ + (1-d)·θ (default 0.9998, timm `ModelEmaV2`). */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { isNoDecayVariable } from '../optim/weight_decay.js';
-import { checkNumber } from '../schedules/check.js';
+import { checkNumber } from '../check/index.js';
 
 export interface PenaltyOptions {
   /** L1 factor λ1 (default 0): adds λ1·Σ|w| (Tibshirani 1996, lasso). */

@@ -1,4 +1,4 @@
-import { checkNumber } from './check.js';
+import { checkNumber } from '../check/index.js';
 import type { Schedule, WarmupOptions } from './types.js';
 import { resolveWarmup, withWarmup } from './warmup.js';
 

@@ -1,4 +1,4 @@
-import { argError, checkNumber } from './check.js';
+import { argError, checkNumber } from '../check/index.js';
 import type { Schedule } from './types.js';
 import { checkStep } from './warmup.js';
 

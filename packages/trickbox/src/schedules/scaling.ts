@@ -1,4 +1,4 @@
-import { checkNumber } from './check.js';
+import { checkNumber } from '../check/index.js';
 import type { Schedule } from './types.js';
 
 /**

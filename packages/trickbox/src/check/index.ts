@@ -1,6 +1,6 @@
 /**
- * Argument checks shared by the training-math areas (schedules, losses, mix, optim, regularizers, init).
- * Plain TypeScript (no tfjs) so that `schedules/` stays importable from workers and browsers (docs/architecture.md, "Areas and their arrows").
+ * Argument checks shared by every area (schedules, losses, mix, optim, regularizers, init, models, augment).
+ * Plain TypeScript with no imports, so the plain areas (schedules, augment) stay importable from workers and browsers.
  * Every error names the function, the field, the value received and the accepted range.
  */
 
