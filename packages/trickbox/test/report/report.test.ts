@@ -47,7 +47,7 @@ function makeRun(name: string, accs: number[], torn = false): string {
     join(dir, 'summary.json'),
     JSON.stringify({
       status: 'completed',
-      best: { epoch: accs.length, testTop1: accs[accs.length - 1] - 0.01 },
+      selected: { epoch: accs.length, reason: 'last epoch', metrics: { testTop1: accs[accs.length - 1] - 0.01 } },
       wallSeconds: 9,
       epochs: accs.length,
     }),
@@ -81,7 +81,9 @@ test('ablation table: accuracy, delta to the first (baseline) run, epochs, wall 
   const { markdown, html, rows } = writeAblation([a, b], out);
   assert.equal(rows.length, 2);
   const md = readFileSync(markdown, 'utf8');
-  assert.match(md, /\| baseline \| 89\.00 \| baseline \| 89\.00 \| 2 \| 6 \| completed \|/);
+  // the saved model's test top-1 and epoch (never the best test epoch)
+  assert.match(md, /\| baseline \| 89\.00 \| baseline \| 2 \| 2 \| 6 \| completed \|/);
+  assert.doesNotMatch(md, /best/);
   assert.match(md, /\| mixup \| 91\.00 \| \+2\.00 \|/);
   assert.match(readFileSync(html, 'utf8'), /class="pos">\+2\.00/);
   assert.throws(() => writeAblation([out], out), /not a run directory/);
