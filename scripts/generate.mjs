@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Writes the files generated from the code: recipes/recipe.schema.json (the recipe schema the trainer validates
-// with). Run after `npm run build`: `node scripts/generate.mjs`; a test fails when a committed copy is stale.
-import { writeFileSync } from 'node:fs';
+// Writes the files generated from the registries' rows: recipes/recipe.schema.json (the recipe schema the trainer
+// validates with) and the field tables of docs/recipes.md. Run after `npm run build`: `node scripts/generate.mjs`,
+// then `npx prettier --write recipes`; a test fails when a committed copy is stale.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,4 +14,7 @@ const schema = {
   ...recipeSchema,
 };
 writeFileSync(join(root, 'recipes/recipe.schema.json'), JSON.stringify(schema, null, 2) + '\n');
-console.log('wrote recipes/recipe.schema.json');
+const { withFieldTables } = await import(join(root, 'packages/trickbox/dist/src/train/recipe_docs.js'));
+const docs = join(root, 'docs/recipes.md');
+writeFileSync(docs, withFieldTables(readFileSync(docs, 'utf8')));
+console.log('wrote recipes/recipe.schema.json and the field tables of docs/recipes.md');

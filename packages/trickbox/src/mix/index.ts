@@ -4,3 +4,5 @@ export { cutmix, cutmixBox, type CutmixOptions, type CutmixResult, type Box } fr
 export { ricap, type RicapOptions, type RicapResult } from './ricap.js';
 export { mixupOrCutmix, type MixupOrCutmixOptions, type MixupOrCutmixResult } from './switch.js';
 export type { Mixed, MixCommonOptions } from './common.js';
+export { mixers, registerMixer, type MixerBuild } from './registry.js';
+export { mixingPlugin, type MixingPluginOptions } from './plugin.js';

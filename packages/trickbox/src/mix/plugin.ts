@@ -2,21 +2,19 @@
 // 2018) applied to each training batch, with the integer labels turned into one-hot probabilities first.
 import * as tf from '@tensorflow/tfjs';
 import type { TrainPlugin } from '../plugin/index.js';
-import { cutmix } from './cutmix.js';
-import { mixup } from './mixup.js';
-import { ricap } from './ricap.js';
+import { mixers } from './registry.js';
 
 export interface MixingPluginOptions {
-  name: 'mixup' | 'cutmix' | 'ricap';
-  /** Beta(α, α) of mixup and CutMix. */
-  alpha: number;
-  /** Beta(β, β) of RICAP's boundary. */
-  beta: number;
+  /** A row of the mixer registry (mix/registry.ts). */
+  name: string;
   /** Probability that a batch is mixed; unmixed batches still train on one-hot targets. */
   prob: number;
+  /** The row's fields (alpha, beta, …). */
+  [field: string]: unknown;
 }
 
 export function mixingPlugin(opts: MixingPluginOptions): TrainPlugin {
+  const mix = mixers.get(opts.name).build(opts);
   let numClasses = 0;
   return {
     name: 'mixing',
@@ -26,10 +24,7 @@ export function mixingPlugin(opts: MixingPluginOptions): TrainPlugin {
     transformBatch({ x, y }, { rng }) {
       const target = y.rank === 1 ? (tf.oneHot(y as tf.Tensor1D, numClasses).toFloat() as tf.Tensor2D) : y;
       if (opts.prob < 1 && rng.next() >= opts.prob) return { x, y: target };
-      const mixed =
-        opts.name === 'ricap'
-          ? ricap(x, target, { beta: opts.beta, rng })
-          : (opts.name === 'mixup' ? mixup : cutmix)(x, target, { alpha: opts.alpha, rng });
+      const mixed = mix(x, target as tf.Tensor2D, rng);
       return { x: mixed.x as tf.Tensor4D, y: mixed.y };
     },
   };

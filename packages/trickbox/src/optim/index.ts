@@ -24,3 +24,4 @@ export { isNoDecayVariable, NO_DECAY_NAME, type WeightDecayFilter } from './weig
 tf.serialization.registerClass(SgdOptimizer);
 tf.serialization.registerClass(AdamOptimizer);
 tf.serialization.registerClass(AdaBoundOptimizer);
+export { optimizers, registerOptimizer, type OptimizerArgs, type OptimizerBuild } from './registry.js';

@@ -13,3 +13,4 @@ export {
 } from './step.js';
 export { gradualWarmup, type GradualWarmupOptions } from './gradual_warmup.js';
 export { linearScaledLr, stepsPerEpoch, epochsToSteps, perIteration, sample } from './scaling.js';
+export { scheduleRegistry, registerSchedule, type ScheduleArgs, type ScheduleBuild } from './registry.js';

@@ -2,8 +2,9 @@
 // trick added there is usable from a recipe by its name (as timm's create_* factories do).
 import * as tf from '@tensorflow/tfjs';
 import * as models from '../models/index.js';
-import * as optim from '../optim/index.js';
+import { optimizers } from '../optim/registry.js';
 import * as schedules from '../schedules/index.js';
+import { scheduleRegistry } from '../schedules/registry.js';
 import { RecipeError, type Recipe } from './recipe.js';
 
 export type ModelFactory = (opts: {
@@ -89,50 +90,19 @@ export function buildSchedule(
 ): { schedule: (step: number) => number; steps: ScheduleSteps } {
   const s = recipe.schedule;
   const steps = scheduleSteps(recipe, stepsPerEpoch);
-  const lr = baseLr(recipe);
-  const warmup = { warmupSteps: steps.warmupSteps, warmupInit: s.warmupInit, warmupMode: s.warmupMode };
-  let schedule: (step: number) => number;
-  switch (s.name) {
-    case 'constant':
-      schedule = schedules.constant({ lr, ...warmup });
-      break;
-    case 'cosine':
-      schedule = schedules.cosine({ lr, steps: steps.totalSteps, minLr: s.minLr, ...warmup });
-      break;
-    case 'step':
-      schedule = schedules.step({ lr, stepSize: steps.stepSize, gamma: s.gamma, ...warmup });
-      break;
-    case 'multistep':
-      schedule = schedules.multiStep({ lr, milestones: steps.milestones, gamma: s.gamma, ...warmup });
-      break;
-    case 'exponential':
-      // recipe gamma is per epoch; per iteration it is gamma^(1/stepsPerEpoch)
-      schedule = schedules.exponential({ lr, gamma: Math.pow(s.gamma, 1 / stepsPerEpoch), ...warmup });
-      break;
-  }
+  const schedule = scheduleRegistry.get(s.name).build({
+    lr: baseLr(recipe),
+    stepsPerEpoch,
+    totalSteps: steps.totalSteps,
+    warmup: { warmupSteps: steps.warmupSteps, warmupInit: s.warmupInit, warmupMode: s.warmupMode },
+    stepSize: steps.stepSize,
+    milestones: steps.milestones,
+    fields: s,
+  });
   return { schedule, steps };
 }
 
 /** The optimizer of a recipe at learning rate `lr` (later changed every step by the schedule). */
 export function buildOptimizer(recipe: Recipe, lr: number): tf.Optimizer & { setLearningRate(lr: number): void } {
-  const o = recipe.optimizer;
-  const common = { lr, weightDecay: o.weightDecay, noBiasDecay: o.noBiasDecay };
-  switch (o.name) {
-    case 'sgd':
-      return optim.sgd({ ...common, momentum: o.momentum, nesterov: o.nesterov });
-    case 'adam':
-      return optim.adam({ ...common, betas: o.betas, eps: o.eps });
-    case 'adamw':
-      return optim.adamw({ ...common, betas: o.betas, eps: o.eps });
-    case 'adabound':
-    case 'amsbound':
-      return optim.adabound({
-        ...common,
-        finalLr: o.finalLr,
-        betas: o.betas,
-        gamma: o.gamma,
-        eps: o.eps,
-        amsbound: o.name === 'amsbound',
-      });
-  }
+  return optimizers.get(recipe.optimizer.name).build({ ...recipe.optimizer, lr });
 }

@@ -8,6 +8,8 @@ import type { TrainPlugin } from '../plugin/index.js';
 import { earlyStoppingPlugin } from '../regularizers/early_stopping_plugin.js';
 import { emaPlugin } from '../regularizers/ema_plugin.js';
 import { flipTtaPlugin, translateTtaPlugin } from '../tta/index.js';
+import type { TProperties } from '@sinclair/typebox';
+import { addPluginFields, type PluginSection } from './plugin_fields.js';
 import type { Recipe } from './recipe.js';
 
 /** What building a plug-in may need beyond the recipe. */
@@ -24,6 +26,8 @@ export interface PluginRow {
   reference: string;
   /** The recipe field that turns it on. */
   field: string;
+  /** Recipe fields the plug-in adds (a user plug-in's; the built-in ones live in train/plugin_fields.ts). */
+  fields?: { section: PluginSection; properties: TProperties };
   enabled(recipe: Recipe): boolean;
   build(recipe: Recipe, env: PluginEnv): TrainPlugin | Promise<TrainPlugin>;
 }
@@ -93,6 +97,7 @@ export function pluginRows(): readonly PluginRow[] {
 /** Adds a row (a user's plug-in that a recipe turns on); names are unique. */
 export function registerPlugin(row: PluginRow): void {
   if (rows.some((r) => r.name === row.name)) throw new Error(`registerPlugin: a plug-in named '${row.name}' exists`);
+  if (row.fields) addPluginFields(row.fields.section, row.fields.properties);
   rows.push(row);
 }
 

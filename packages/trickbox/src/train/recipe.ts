@@ -1,281 +1,28 @@
 // Training recipes: a JSON schema (validated by ajv, defaults filled in), `--set key=value` overrides, and
 // errors that name the field (or the --set that made it), the value and what is accepted. The resolved recipe is what a run directory stores.
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { currentRecipeSchema, type Recipe } from './recipe_schema.js';
 import { RecipeError } from './errors.js';
 import { readRecipeFile } from './recipe_file.js';
 
 export { RecipeError } from './errors.js';
 
-export interface TransformSpec {
-  name: string;
-  options?: Record<string, unknown>;
+export type { Recipe, TransformSpec } from './recipe_schema.js';
+
+/** The JSON schema (draft-07) of a recipe as the registries stand now; made from their rows (train/recipe_schema.ts). */
+export function recipeSchemaNow(): ReturnType<typeof currentRecipeSchema> {
+  return currentRecipeSchema();
 }
-
-export interface Recipe {
-  name: string;
-  description: string;
-  data: {
-    dataset: 'fashion-mnist' | 'cifar10' | 'cifar100' | 'image-folder';
-    dir?: string;
-    /** image-folder: a separate folder of test images; without it the test set is the validation split. */
-    testDir?: string;
-    /** Fraction of the training set held out for validation (seeded, stratified). */
-    valSplit: number;
-    /** Use only this many training samples (seeded); 0 = all. */
-    subset: number;
-    /** Use only this many test samples (seeded); 0 = all. */
-    testSubset: number;
-    /** image-folder decode size and channels. */
-    height: number;
-    width: number;
-    channels: 1 | 3;
-    skipBadImages: boolean;
-    /** Augmentation worker threads (0 = on the training thread). */
-    workers: number;
-    /** 'dataset': per-channel mean/std of the training set; or explicit values on the [0, 1] scale. */
-    normalize: 'dataset' | { mean: number[]; std: number[] };
-  };
-  model: { name: string; options: Record<string, unknown> };
-  training: {
-    epochs: number;
-    batchSize: number;
-    seed: number;
-    evalBatchSize: number;
-    logEvery: number;
-    onNaN: 'stop' | 'skip';
-    /** Minutes between checkpoints inside an epoch (one is always written at each epoch's end). */
-    checkpointMinutes: number;
-  };
-  optimizer: {
-    name: 'sgd' | 'adam' | 'adamw' | 'adabound' | 'amsbound';
-    lr: number;
-    momentum: number;
-    nesterov: boolean;
-    weightDecay: number;
-    noBiasDecay: boolean;
-    betas: [number, number];
-    eps: number;
-    finalLr: number;
-    gamma: number;
-    /** Linear scaling rule (Goyal et al. 2017 §2.1): lr · batchSize / referenceBatch when set; 0 = off. */
-    linearScalingReference: number;
-  };
-  schedule: {
-    name: 'constant' | 'cosine' | 'step' | 'multistep' | 'exponential';
-    /** Warmup length in epochs, converted to iterations once (ceil(epochs · iterations per epoch)). */
-    warmupEpochs: number;
-    warmupInit: number;
-    warmupMode: 'linear' | 'constant';
-    minLr: number;
-    /** step: decay every stepEpochs; multistep: milestones in epochs; both converted to iterations. */
-    stepEpochs: number;
-    milestones: number[];
-    gamma: number;
-  };
-  loss: { labelSmoothing: number };
-  mixing: { name: 'none' | 'mixup' | 'cutmix' | 'ricap'; alpha: number; beta: number; prob: number };
-  augment: TransformSpec[];
-  distillation: { teacher: string | null; temperature: number; alpha: number };
-  regularization: {
-    ema: { decay: number } | null;
-    earlyStopping: {
-      patience: number;
-      minDelta: number;
-      metric: 'valAccuracy' | 'valLoss';
-      /** Save the best epoch's weights (by the metric) instead of the last epoch's. */
-      restoreBest: boolean;
-    } | null;
-  };
-  evaluation: {
-    flipTta: boolean;
-    /** Shift in pixels of translation TTA (0 = off). */
-    translateTta: number;
-  };
-}
-
-const num = (extra: object = {}) => ({ type: 'number', ...extra });
-const int = (extra: object = {}) => ({ type: 'integer', ...extra });
-
-/** JSON schema (draft-07) of a recipe; every default states its source in docs/recipes.md. */
-export const recipeSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['data', 'model'],
-  properties: {
-    $schema: { type: 'string' },
-    /** A recipe file this one builds on, relative to it (applied by readRecipeFile before validation). */
-    extends: { type: 'string', minLength: 1 },
-    name: { type: 'string', default: 'recipe' },
-    description: { type: 'string', default: '' },
-    data: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['dataset'],
-      properties: {
-        dataset: { enum: ['fashion-mnist', 'cifar10', 'cifar100', 'image-folder'] },
-        dir: { type: 'string', minLength: 1 },
-        testDir: { type: 'string', minLength: 1 },
-        valSplit: num({ minimum: 0, exclusiveMaximum: 1, default: 0 }),
-        subset: int({ minimum: 0, default: 0 }),
-        testSubset: int({ minimum: 0, default: 0 }),
-        height: int({ minimum: 1, maximum: 4096, default: 32 }),
-        width: int({ minimum: 1, maximum: 4096, default: 32 }),
-        channels: { enum: [1, 3], default: 3 },
-        skipBadImages: { type: 'boolean', default: false },
-        workers: int({ minimum: 0, maximum: 64, default: 1 }),
-        normalize: {
-          default: 'dataset',
-          oneOf: [
-            { const: 'dataset' },
-            {
-              type: 'object',
-              additionalProperties: false,
-              required: ['mean', 'std'],
-              properties: {
-                mean: { type: 'array', items: num(), minItems: 1, maxItems: 3 },
-                std: { type: 'array', items: num({ exclusiveMinimum: 0 }), minItems: 1, maxItems: 3 },
-              },
-            },
-          ],
-        },
-      },
-    },
-    model: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['name'],
-      properties: { name: { type: 'string', minLength: 1 }, options: { type: 'object', default: {} } },
-    },
-    training: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        epochs: int({ minimum: 1, maximum: 100000, default: 10 }),
-        batchSize: int({ minimum: 1, maximum: 65536, default: 128 }),
-        seed: int({ minimum: 0, maximum: 2 ** 53 - 1, default: 0 }),
-        evalBatchSize: int({ minimum: 1, maximum: 65536, default: 500 }),
-        logEvery: int({ minimum: 1, default: 50 }),
-        onNaN: { enum: ['stop', 'skip'], default: 'stop' },
-        checkpointMinutes: num({ exclusiveMinimum: 0, default: 10 }),
-      },
-    },
-    optimizer: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        name: { enum: ['sgd', 'adam', 'adamw', 'adabound', 'amsbound'], default: 'sgd' },
-        lr: num({ exclusiveMinimum: 0, maximum: 100, default: 0.1 }),
-        momentum: num({ minimum: 0, exclusiveMaximum: 1, default: 0.9 }),
-        nesterov: { type: 'boolean', default: false },
-        weightDecay: num({ minimum: 0, maximum: 1, default: 0 }),
-        noBiasDecay: { type: 'boolean', default: false },
-        betas: {
-          type: 'array',
-          items: num({ minimum: 0, exclusiveMaximum: 1 }),
-          minItems: 2,
-          maxItems: 2,
-          default: [0.9, 0.999],
-        },
-        eps: num({ exclusiveMinimum: 0, maximum: 1, default: 1e-8 }),
-        finalLr: num({ exclusiveMinimum: 0, default: 0.1 }),
-        gamma: num({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 1e-3 }),
-        linearScalingReference: int({ minimum: 0, default: 0 }),
-      },
-    },
-    schedule: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        name: { enum: ['constant', 'cosine', 'step', 'multistep', 'exponential'], default: 'cosine' },
-        warmupEpochs: num({ minimum: 0, default: 0 }),
-        warmupInit: num({ minimum: 0, default: 0 }),
-        warmupMode: { enum: ['linear', 'constant'], default: 'linear' },
-        minLr: num({ minimum: 0, default: 0 }),
-        stepEpochs: num({ exclusiveMinimum: 0, default: 30 }),
-        milestones: { type: 'array', items: num({ exclusiveMinimum: 0 }), default: [] },
-        gamma: num({ exclusiveMinimum: 0, maximum: 1, default: 0.1 }),
-      },
-    },
-    loss: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: { labelSmoothing: num({ minimum: 0, exclusiveMaximum: 1, default: 0 }) },
-    },
-    mixing: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        name: { enum: ['none', 'mixup', 'cutmix', 'ricap'], default: 'none' },
-        alpha: num({ exclusiveMinimum: 0, default: 1 }),
-        beta: num({ exclusiveMinimum: 0, default: 0.3 }),
-        prob: num({ minimum: 0, maximum: 1, default: 1 }),
-      },
-    },
-    augment: {
-      type: 'array',
-      default: [],
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['name'],
-        properties: { name: { type: 'string', minLength: 1 }, options: { type: 'object' } },
-      },
-    },
-    distillation: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        teacher: { type: ['string', 'null'], default: null },
-        temperature: num({ exclusiveMinimum: 0, default: 1 }),
-        alpha: num({ minimum: 0, maximum: 1, default: 0.5 }),
-      },
-    },
-    regularization: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        // null or an object, as one node with a type list: ajv fills defaults only outside oneOf/anyOf branches, so a
-        // oneOf here left `"ema": {}` without its decay (and EMA silently off).
-        ema: {
-          type: ['null', 'object'],
-          default: null,
-          additionalProperties: false,
-          properties: { decay: num({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.999 }) },
-        },
-        earlyStopping: {
-          type: ['null', 'object'],
-          default: null,
-          additionalProperties: false,
-          properties: {
-            patience: int({ minimum: 1, default: 5 }),
-            minDelta: num({ minimum: 0, default: 0 }),
-            metric: { enum: ['valAccuracy', 'valLoss'], default: 'valAccuracy' },
-            restoreBest: { type: 'boolean', default: true },
-          },
-        },
-      },
-    },
-    evaluation: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        flipTta: { type: 'boolean', default: false },
-        translateTta: int({ minimum: 0, maximum: 16, default: 0 }),
-      },
-    },
-  },
-} as const;
+/** The recipe schema of the built-in rows (what recipes/recipe.schema.json holds). */
+export const recipeSchema = currentRecipeSchema();
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
-const validate = ajv.compile(recipeSchema);
+let compiled: { schema: object; validate: ValidateFunction } | undefined;
+function validator(): ValidateFunction {
+  const schema = currentRecipeSchema();
+  if (compiled?.schema !== schema) compiled = { schema, validate: ajv.compile(schema) };
+  return compiled.validate;
+}
 
 function shown(v: unknown): string {
   const s = JSON.stringify(v);
@@ -297,7 +44,7 @@ function schemaAt(path: string): any {
   // a `oneOf` (null | object, 'dataset' | object) is entered through its object branch
   const objectBranch = (n: any): any => n?.oneOf?.find((b: any) => b.type === 'object') ?? n;
   // (a node typed ['null', 'object'] is its own object branch)
-  let s: any = recipeSchema;
+  let s: any = currentRecipeSchema();
   for (const k of path.split('/').filter(Boolean)) {
     s = objectBranch(s);
     if (s?.properties?.[k]) s = s.properties[k];
@@ -447,6 +194,7 @@ export function resolveRecipe(raw: unknown, source = 'recipe', overrides: readon
     const o = overrideFor(field, overrides);
     return o ? `--set ${o}` : source;
   };
+  const validate = validator();
   if (!validate(data)) {
     const errors = validate.errors ?? [];
     throw new RecipeError(`${blame(errorPath(mostSpecific(errors)))}: ${describe(errors, data)}`);

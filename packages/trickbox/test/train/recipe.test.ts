@@ -230,3 +230,10 @@ test('every committed recipe builds: model options, optimizer, mixer, augmentati
   }
   assert.ok(built.size >= 6, `${built.size} model configurations`);
 });
+
+test('the field tables of docs/recipes.md are the ones the registries make (node scripts/generate.mjs)', async () => {
+  const { withFieldTables } = await import('../../src/train/recipe_docs.js');
+  const file = join(recipesDir, '..', 'docs', 'recipes.md');
+  const committed = readFileSync(file, 'utf8');
+  assert.equal(committed, withFieldTables(committed), 'docs/recipes.md is stale: run node scripts/generate.mjs');
+});
