@@ -83,6 +83,8 @@ async function cmdTrain(
   if (o.workers !== undefined) sets.push(`data.workers=${o.workers}`);
   const recipe = await loadRecipeFrom(recipePath, o.resume, sets);
   const runDir = o.resume ?? o.out ?? join('runs', `${recipe.name}-${timestamp()}`);
+  const { removeStaleTempFiles } = await import('../fs/atomic.js');
+  if (o.resume) removeStaleTempFiles(runDir, { recursive: true });
   const { initBackend } = await import('./backend.js');
   const backend = await initBackend();
   const { train } = await import('../train/trainer.js');
@@ -131,9 +133,33 @@ async function cmdTrain(
           `${result.wallSeconds.toFixed(0)} s\nreport: ${report}\n`,
       );
     }
+  } catch (e) {
+    const { DiskFullError } = await import('../fs/atomic.js');
+    if (e instanceof DiskFullError) throw await diskFullFailure(e, runDir);
+    throw e;
   } finally {
     process.off('SIGINT', onSigint);
   }
+}
+
+/** What a user needs after a full disk: the file, the last checkpoint that is intact, and how to go on. */
+async function diskFullFailure(e: import('../fs/atomic.js').DiskFullError, runDir: string): Promise<TrainingError> {
+  if (!existsSync(join(runDir, 'recipe.json')))
+    return new TrainingError(
+      `disk full: cannot write ${e.file} (${e.code}); the run had not started. Free some space and run the command again`,
+    );
+  const { readLatestCheckpoint } = await import('../train/checkpoint.js');
+  let last: string;
+  try {
+    const latest = readLatestCheckpoint(runDir);
+    last = latest ? `${latest.file} (step ${latest.checkpoint.state.step})` : 'none yet (the resume starts at step 0)';
+  } catch (err) {
+    last = `none readable (${(err as Error).message})`;
+  }
+  return new TrainingError(
+    `disk full: cannot write ${e.file} (${e.code}). Last good checkpoint: ${last}. ` +
+      `Free some space, then resume with: trickbox train --resume ${runDir}`,
+  );
 }
 
 async function gridFor(recipe: import('../train/recipe.js').Recipe): Promise<Buffer> {
