@@ -213,22 +213,26 @@ async function recipeFromFile(file: string, sets: string[]) {
   return resolveRecipe(applyOverrides(raw, sets), file);
 }
 
-async function cmdPredict(model: string, images: string[], o: { top: number }) {
+async function cmdPredict(model: string, images: string[], o: { top: number; json?: boolean }) {
   const { initBackend } = await import('./backend.js');
   await initBackend();
   const tf = await import('@tensorflow/tfjs');
-  const sharp = (await import('sharp')).default;
+  const { decodeImageFile } = await import('../data/decodeImage.js');
   const { loadModel } = await import('../train/modelio.js');
   const { model: m, preprocessing: p } = await loadModel(model);
   if (!p) throw new UsageError(`predict: ${model} has no preprocessing metadata (export it with trickbox export)`);
+  let failed = 0;
   for (const file of images) {
-    let img = sharp(file, { limitInputPixels: 268402689 }).rotate();
-    img = p.channels === 1 ? img.grayscale() : img.removeAlpha().toColourspace('srgb');
-    let raw: Buffer;
+    let raw: Uint8Array;
     try {
-      raw = await img.resize(p.width, p.height, { fit: 'fill' }).raw().toBuffer();
+      raw = await decodeImageFile(file, p);
     } catch (e) {
-      throw new DataFileError(file, `cannot decode image (${(e as Error).message.split('\n')[0]})`);
+      // one line per bad file; the other images are still classified
+      failed++;
+      const reason = (e as Error).message.split('\n')[0];
+      if (o.json) io.out(JSON.stringify({ file, error: `cannot decode image (${reason})` }) + '\n');
+      io.err(`trickbox: ${file}: cannot decode image (${reason})\n`);
+      continue;
     }
     const x = new Float32Array(raw.length);
     for (let i = 0; i < raw.length; i++) x[i] = (raw[i] / 255 - p.mean[i % p.channels]) / p.std[i % p.channels];
@@ -238,11 +242,16 @@ async function cmdPredict(model: string, images: string[], o: { top: number }) {
     const pr = Array.from(await probs.data());
     probs.dispose();
     const top = pr
-      .map((v, k) => [v, k] as const)
-      .sort((a, b) => b[0] - a[0])
+      .map((v, k) => ({ class: p.classNames[k] ?? String(k), probability: v }))
+      .sort((a, b) => b.probability - a.probability)
       .slice(0, o.top);
-    io.out(`${file}: ${top.map(([v, k]) => `${p.classNames[k] ?? k} ${(100 * v).toFixed(1)}%`).join(', ')}\n`);
+    io.out(
+      o.json
+        ? JSON.stringify({ file, top }) + '\n'
+        : `${file}: ${top.map((t) => `${t.class} ${(100 * t.probability).toFixed(1)}%`).join(', ')}\n`,
+    );
   }
+  if (failed > 0) process.exitCode = 1;
 }
 
 async function cmdAblate(items: string[], o: { out?: string; set: string[]; epochs?: number }) {
@@ -406,6 +415,7 @@ export function buildProgram(): Command {
     .argument('<model>', 'run directory, model directory or model.json')
     .argument('<images...>', 'image files (JPEG, PNG, WebP, …)')
     .option('--top <k>', 'how many classes to print', int('--top'), 5)
+    .option('--json', 'one JSON object per image: {"file","top":[{"class","probability"}]} or {"file","error"}')
     .action((model, images, o) => cmdPredict(model, images, o));
   program
     .command('ablate')

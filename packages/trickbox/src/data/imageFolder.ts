@@ -1,7 +1,7 @@
 // A folder of images, one sub-folder per class (the torchvision ImageFolder layout), decoded and resized by sharp.
-import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, isAbsolute } from 'node:path';
-import sharp from 'sharp';
+import { decodeImageFile } from './decodeImage.js';
 import type { Dataset } from './dataset.js';
 import { dataArgError } from './dataset.js';
 import { DataFileError } from './idx.js';
@@ -20,6 +20,21 @@ export interface ImageFolderOptions {
   /** Images decoded at once (sharp runs them on libuv's thread pool). Default 4. */
   concurrency?: number;
   log?: (message: string) => void;
+}
+
+/** Bad files named in full in one error; the rest are counted. */
+const LISTED_BAD_FILES = 10;
+
+/** One error naming every undecodable file (up to LISTED_BAD_FILES, then a count), in file order. */
+function badImagesError(dir: string, bad: { file: string; reason: string }[]): DataFileError {
+  const sorted = [...bad].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  const listed = sorted.slice(0, LISTED_BAD_FILES).map((b) => `${b.file} (${b.reason})`);
+  const more = sorted.length > LISTED_BAD_FILES ? ` and ${sorted.length - LISTED_BAD_FILES} more` : '';
+  const what = sorted.length === 1 ? 'image' : `${sorted.length} images`;
+  return new DataFileError(
+    dir,
+    `cannot decode ${what}: ${listed.join('; ')}${more}; use skipBadImages / --skip-bad-images to skip such files`,
+  );
 }
 
 /** True when `child` is `root` or inside it (both real paths). */
@@ -92,32 +107,15 @@ export async function imageFolder(opts: ImageFolderOptions): Promise<Dataset> {
     throw new DataFileError(dir, 'no class sub-folders found (expected dir/<class>/<image>)');
   const per = height * width * channels;
   const decoded: (Uint8Array | undefined)[] = new Array(files.length);
+  const bad: { file: string; reason: string }[] = [];
   const decode = async (i: number): Promise<void> => {
     const file = files[i].path;
     try {
-      // a FIFO, socket or device would block readFileSync forever (or never end): regular files only
-      if (!statSync(file).isFile()) throw new Error('not a regular file');
-      const buf = readFileSync(file);
-      if (buf.length === 0) throw new Error('empty file');
-      let img = sharp(buf, { limitInputPixels, failOn: 'error' }).rotate(); // rotate(): honour EXIF orientation
-      img = channels === 1 ? img.grayscale() : img.removeAlpha().toColourspace('srgb');
-      const { data, info } = await img
-        .resize(width, height, { fit: 'fill' })
-        .raw()
-        .toBuffer({ resolveWithObject: true });
-      if (info.channels !== channels || data.length !== per)
-        throw new Error(
-          `decoded to ${info.width}×${info.height}×${info.channels}, expected ${width}×${height}×${channels}`,
-        );
-      decoded[i] = new Uint8Array(data.buffer, data.byteOffset, data.length);
+      decoded[i] = await decodeImageFile(file, { height, width, channels, limitInputPixels });
     } catch (e) {
-      const msg = (e as Error).message.split('\n')[0];
-      if (!skipBadImages)
-        throw new DataFileError(
-          file,
-          `cannot decode image (${msg}); use skipBadImages / --skip-bad-images to skip such files`,
-        );
-      log(`imageFolder: skipping ${file}: ${msg}`);
+      const reason = (e as Error).message.split('\n')[0];
+      bad.push({ file, reason });
+      if (skipBadImages) log(`imageFolder: skipping ${file}: ${reason}`);
     }
   };
   let next = 0;
@@ -125,6 +123,8 @@ export async function imageFolder(opts: ImageFolderOptions): Promise<Dataset> {
     while (next < files.length) await decode(next++);
   });
   await Promise.all(workers);
+  // every file is checked first, so one run names all the bad ones
+  if (bad.length > 0 && !skipBadImages) throw badImagesError(dir, bad);
   const kept = decoded.flatMap((d, i) => (d ? [i] : []));
   if (kept.length === 0) throw new DataFileError(dir, 'no decodable images found');
   const images = new Uint8Array(kept.length * per);

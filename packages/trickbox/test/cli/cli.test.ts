@@ -153,9 +153,28 @@ test('eval, predict, export and ablate work on a finished run', async () => {
   const pr = await cliInProcess(['predict', join(runDir, 'model'), img, '--top', '2']);
   assert.equal(pr.code, 0, pr.stderr);
   assert.match(pr.stdout, new RegExp(`^${img.replace(/[.]/g, '\\.')}: [^,]+ \\d+\\.\\d%, [^,]+ \\d+\\.\\d%\\n$`));
-  const bad = await cliInProcess(['predict', join(runDir, 'model'), join(dir, 'bad.json')]);
-  assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /bad\.json: cannot decode image/);
+  // good images are classified; each bad one (text, 0 bytes, a directory) gets one error line; exit 1
+  const empty = join(dir, 'empty.png');
+  writeFileSync(empty, '');
+  const mixed = await cliInProcess(['predict', join(runDir, 'model'), img, join(dir, 'bad.json'), empty, dir, img]);
+  assert.equal(mixed.code, 1, mixed.stderr);
+  assert.equal(mixed.stdout.split('\n').filter((l) => l.startsWith(`${img}: `)).length, 2, mixed.stdout);
+  const errors = mixed.stderr.trim().split('\n');
+  assert.equal(errors.length, 3, mixed.stderr);
+  assert.match(errors[0], /^trickbox: .*bad\.json: cannot decode image \(.*unsupported image format/);
+  assert.match(errors[1], /^trickbox: .*empty\.png: cannot decode image \(empty file\)$/);
+  assert.equal(errors[2], `trickbox: ${dir}: cannot decode image (is a directory, not an image file)`);
+  const pj = await cliInProcess(['predict', join(runDir, 'model'), img, empty, '--top', '2', '--json']);
+  assert.equal(pj.code, 1, pj.stderr);
+  const lines = pj.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.equal(lines.length, 2);
+  assert.equal(lines[0].file, img);
+  assert.equal(lines[0].top.length, 2);
+  assert.ok(lines[0].top[0].probability >= lines[0].top[1].probability && typeof lines[0].top[0].class === 'string');
+  assert.deepEqual(lines[1], { file: empty, error: 'cannot decode image (empty file)' });
 
   const out = join(dir, 'exported');
   const ex = await cliInProcess(['export', runDir, '--out', out]);
