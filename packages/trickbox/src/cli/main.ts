@@ -99,9 +99,13 @@ async function cmdTrain(
   };
   process.on('SIGINT', onSigint);
   const log = (m: string): void => void io.err(m + '\n');
+  const { writeFileAtomic } = await import('../train/io.js');
   const announce = {
-    onTrainBegin: () =>
-      void (o.quiet || log(`trickbox: training '${recipe.name}' on backend '${backend}' → ${runDir}`)),
+    onTrainBegin: () => {
+      if (!o.resume)
+        writeFileAtomic(join(runDir, 'overrides.json'), JSON.stringify({ recipe: recipePath, set: sets }) + '\n');
+      if (!o.quiet) log(`trickbox: training '${recipe.name}' on backend '${backend}' → ${runDir}`);
+    },
   };
   try {
     const result = await train({
@@ -123,7 +127,6 @@ async function cmdTrain(
       const { writeReport } = await import('../report/index.js');
       const grid = await gridFor(recipe).catch(() => undefined);
       if (grid) {
-        const { writeFileAtomic } = await import('../train/io.js');
         writeFileAtomic(join(runDir, 'augment-grid.png'), grid);
       }
       const report = await writeReport(runDir);

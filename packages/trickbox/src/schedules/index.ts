@@ -12,4 +12,5 @@ export {
   type ConstantOptions,
 } from './step.js';
 export { gradualWarmup, type GradualWarmupOptions } from './gradual_warmup.js';
-export { linearScaledLr, stepsPerEpoch, epochsToSteps, perIteration, sample } from './scaling.js';
+export { fromResolved, type ResolvedScheduleSpec } from './resolved.js';
+export { linearScaledLr, effectiveLr, stepsPerEpoch, epochsToSteps, perIteration, sample } from './scaling.js';

@@ -77,10 +77,7 @@ export function seedMathRandom(seed: number): () => void {
 
 /** Effective base learning rate: the linear scaling rule when `linearScalingReference` is set (Goyal et al. 2017 §2.1). */
 export function baseLr(recipe: Recipe): number {
-  const o = recipe.optimizer;
-  return o.linearScalingReference > 0
-    ? schedules.linearScaledLr(o.lr, recipe.training.batchSize, o.linearScalingReference)
-    : o.lr;
+  return schedules.effectiveLr(recipe.optimizer.lr, recipe.training.batchSize, recipe.optimizer.linearScalingReference);
 }
 
 /** Iteration counts of the schedule, converted once from the recipe's epochs (SPEC §6). */
@@ -114,29 +111,8 @@ export function buildSchedule(
   recipe: Recipe,
   stepsPerEpoch: number,
 ): { schedule: (step: number) => number; steps: ScheduleSteps } {
-  const s = recipe.schedule;
   const steps = scheduleSteps(recipe, stepsPerEpoch);
-  const lr = baseLr(recipe);
-  const warmup = { warmupSteps: steps.warmupSteps, warmupInit: s.warmupInit, warmupMode: s.warmupMode };
-  let schedule: (step: number) => number;
-  switch (s.name) {
-    case 'constant':
-      schedule = schedules.constant({ lr, ...warmup });
-      break;
-    case 'cosine':
-      schedule = schedules.cosine({ lr, steps: steps.totalSteps, minLr: s.minLr, ...warmup });
-      break;
-    case 'step':
-      schedule = schedules.step({ lr, stepSize: steps.stepSize, gamma: s.gamma, ...warmup });
-      break;
-    case 'multistep':
-      schedule = schedules.multiStep({ lr, milestones: steps.milestones, gamma: s.gamma, ...warmup });
-      break;
-    case 'exponential':
-      // recipe gamma is per epoch; per iteration it is gamma^(1/stepsPerEpoch)
-      schedule = schedules.exponential({ lr, gamma: Math.pow(s.gamma, 1 / stepsPerEpoch), ...warmup });
-      break;
-  }
+  const schedule = schedules.fromResolved({ ...recipe.schedule, lr: baseLr(recipe), ...steps });
   return { schedule, steps };
 }
 
