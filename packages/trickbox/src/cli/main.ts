@@ -42,6 +42,20 @@ const int =
   };
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
+/**
+ * Runs `fn`; a recipe error found after the recipe was loaded (by the trainer or a builder, which say "recipe: …")
+ * names the recipe file instead.
+ */
+async function blamingRecipeFile<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof RecipeError && e.message.startsWith('recipe: '))
+      throw new RecipeError(`${file}: ${e.message.slice('recipe: '.length)}`);
+    throw e;
+  }
+}
+
 function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
@@ -64,19 +78,24 @@ async function loadRecipeFrom(recipePath: string | undefined, resumeDir: string 
   return loadRecipe(recipePath, sets);
 }
 
-async function cmdTrain(
-  recipePath: string | undefined,
-  o: {
-    epochs?: number;
-    set: string[];
-    out?: string;
-    resume?: string;
-    quiet?: boolean;
-    skipBadImages?: boolean;
-    workers?: number;
-    report: boolean;
-  },
-) {
+interface TrainCliOptions {
+  epochs?: number;
+  set: string[];
+  out?: string;
+  resume?: string;
+  quiet?: boolean;
+  skipBadImages?: boolean;
+  workers?: number;
+  report: boolean;
+  json?: boolean;
+}
+
+function cmdTrain(recipePath: string | undefined, o: TrainCliOptions): Promise<void> {
+  const file = o.resume ? join(o.resume, 'recipe.json') : (recipePath ?? 'recipe');
+  return blamingRecipeFile(file, () => trainCommand(recipePath, o));
+}
+
+async function trainCommand(recipePath: string | undefined, o: TrainCliOptions) {
   const sets = [...o.set];
   if (o.epochs !== undefined) sets.push(`training.epochs=${o.epochs}`);
   if (o.skipBadImages) sets.push('data.skipBadImages=true');
@@ -89,14 +108,18 @@ async function cmdTrain(
   const backend = await initBackend();
   const { train } = await import('../train/trainer.js');
   const { progressCallbacks } = await import('./progress.js');
+  const { interruptHandler } = await import('./interrupt.js');
   const stopSignal = { stop: false };
-  let interrupts = 0;
-  const onSigint = (): void => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
-    stopSignal.stop = true;
-    io.err('\ntrickbox: interrupt — finishing the current step and writing a checkpoint (Ctrl-C again to abort)\n');
-  };
+  const progress = progressCallbacks(process.stderr, o.quiet);
+  const onSigint = interruptHandler({
+    stopSignal,
+    say: (m) => io.err(m),
+    abort: () => {
+      progress.close();
+      process.exit(130);
+    },
+    resumeCommand: `trickbox train --resume ${runDir}`,
+  });
   process.on('SIGINT', onSigint);
   const log = (m: string): void => void io.err(m + '\n');
   const { writeFileAtomic } = await import('../train/io.js');
@@ -113,7 +136,7 @@ async function cmdTrain(
       runDir,
       resume: Boolean(o.resume),
       stopSignal,
-      callbacks: [announce, progressCallbacks(process.stderr, o.quiet)],
+      callbacks: [announce, progress],
       log,
     });
     if (result.status === 'interrupted') {
@@ -141,6 +164,7 @@ async function cmdTrain(
     if (e instanceof DiskFullError) throw await diskFullFailure(e, runDir);
     throw e;
   } finally {
+    progress.close(); // a failed run leaves no hidden cursor behind
     process.off('SIGINT', onSigint);
   }
 }
@@ -188,9 +212,14 @@ async function cmdEval(model: string, o: { recipe?: string; set: string[]; flipT
   if (!recipeFile)
     throw new UsageError(`eval: ${model} is not a run directory; pass --recipe FILE to say which data to evaluate on`);
   const recipe = await recipeFromFile(recipeFile, o.set);
-  const { model: m, preprocessing } = await loadModel(model);
-  const sets = await loadDatasets(recipe);
-  const rd = prepareData(recipe, sets);
+  const { model: m, preprocessing, file: modelFile } = await loadModel(model);
+  const rd = await blamingRecipeFile(recipeFile, async () => prepareData(recipe, await loadDatasets(recipe)));
+  const expected = m.inputs[0].shape.slice(1).join('×');
+  const given = [rd.test.height, rd.test.width, rd.test.channels].join('×');
+  if (expected !== given)
+    throw new UsageError(
+      `eval: ${modelFile} expects ${expected} images; the test set of ${recipeFile} has ${given} (pass the recipe the model was trained with)`,
+    );
   const mean = preprocessing?.mean ?? rd.mean;
   const std = preprocessing?.std ?? rd.std;
   const r = await evaluate(m, rd.test, {
@@ -287,37 +316,50 @@ async function cmdAblate(items: string[], o: { out?: string; set: string[]; epoc
 }
 
 async function cmdAugment(recipePath: string, o: { out: string; set: string[]; rows: number; cols: number }) {
+  const { rasterFormatOf, encodeRaster, RASTER_EXTENSIONS } = await import('./imageFile.js');
+  const format = rasterFormatOf(o.out);
+  if (!format)
+    throw new UsageError(`augment --out ${o.out}: unsupported image type; accepted: ${RASTER_EXTENSIONS.join(', ')}`);
   const { loadRecipe } = await import('../train/recipe.js');
   const recipe = loadRecipe(recipePath, o.set);
   const { loadDatasets } = await import('../train/data.js');
   const { subset } = await import('../data/index.js');
   const { augmentationGridPng } = await import('./grid.js');
   const sets = await loadDatasets(recipe);
-  const png = await augmentationGridPng(subset(sets.train, Math.max(o.rows, 1), recipe.training.seed), recipe.augment, {
-    rows: o.rows,
-    cols: o.cols,
-    seed: recipe.training.seed,
-  });
+  let png: Buffer;
+  try {
+    png = await augmentationGridPng(subset(sets.train, Math.max(o.rows, 1), recipe.training.seed), recipe.augment, {
+      rows: o.rows,
+      cols: o.cols,
+      seed: recipe.training.seed,
+    });
+  } catch (e) {
+    // the transform builders reject bad recipe entries with a RangeError naming augment[i]
+    if (e instanceof RangeError) throw new RecipeError(`recipe: ${e.message.split('\n')[0]}`);
+    throw e;
+  }
   const { writeFileAtomic } = await import('../train/io.js');
-  writeFileAtomic(o.out, png);
+  writeFileAtomic(o.out, format === 'png' ? png : await encodeRaster(png, format));
   io.out(`${o.out}: ${o.rows} samples × (original + ${o.cols} augmentations)\n`);
 }
-
-const DATASET_SIZES: Record<string, number> = { 'fashion-mnist': 60000, cifar10: 50000, cifar100: 50000 };
 
 async function cmdSchedule(
   recipePath: string,
   o: { set: string[]; stepsPerEpoch?: number; every?: number; plot?: string },
 ) {
+  const { rasterFormatOf, encodeRaster, RASTER_EXTENSIONS } = await import('./imageFile.js');
+  const plotFormat = o.plot && (/\.(svg|html)$/i.test(o.plot) ? undefined : rasterFormatOf(o.plot));
+  if (o.plot && !/\.(svg|html)$/i.test(o.plot) && !plotFormat)
+    throw new UsageError(
+      `schedule --plot ${o.plot}: unsupported file type; accepted: .svg, .html, ${RASTER_EXTENSIONS.join(', ')}`,
+    );
   const { loadRecipe } = await import('../train/recipe.js');
   const { buildSchedule } = await import('../train/build.js');
   const recipe = loadRecipe(recipePath, o.set);
   let spe = o.stepsPerEpoch;
   if (!spe) {
-    const n0 = recipe.data.subset || DATASET_SIZES[recipe.data.dataset];
-    if (!n0) throw new UsageError(`schedule: pass --steps-per-epoch for dataset '${recipe.data.dataset}'`);
-    const n = n0 - Math.round(n0 * recipe.data.valSplit);
-    spe = Math.ceil(n / recipe.training.batchSize);
+    const { countTrainingImages } = await import('../train/data.js');
+    spe = Math.ceil(countTrainingImages(recipe) / recipe.training.batchSize);
   }
   const { schedule, steps } = buildSchedule(recipe, spe);
   const every = o.every ?? Math.max(1, Math.floor(steps.totalSteps / 40));
@@ -341,7 +383,11 @@ async function cmdSchedule(
     );
     writeFileAtomic(
       o.plot,
-      o.plot.endsWith('.html') ? `<!doctype html><meta charset="utf-8"><title>LR</title>${svg}\n` : svg,
+      plotFormat
+        ? await encodeRaster(svg, plotFormat)
+        : /\.html$/i.test(o.plot)
+          ? `<!doctype html><meta charset="utf-8"><title>LR</title>${svg}\n`
+          : svg,
     );
     io.out(`plot: ${o.plot}\n`);
   }
@@ -434,20 +480,24 @@ export function buildProgram(): Command {
     .command('augment')
     .description("write a PNG grid of a recipe's augmentations (original, then augmented copies)")
     .argument('<recipe>', 'recipe JSON file')
-    .option('--out <file>', 'PNG file', 'augment-grid.png')
+    .option(
+      '--out <file>',
+      'image file: .png, .jpg/.jpeg or .webp (the extension names the format)',
+      'augment-grid.png',
+    )
     .option('--rows <n>', 'samples', int('--rows'), 6)
     .option('--cols <n>', 'augmented copies per sample', int('--cols'), 8)
     .option('--set <key=value>', 'override a recipe field (repeatable)', collect, [])
-    .action((recipe, o) => cmdAugment(recipe, o));
+    .action((recipe, o) => blamingRecipeFile(recipe, () => cmdAugment(recipe, o)));
   program
     .command('schedule')
     .description("print (and optionally plot) a recipe's learning rate per iteration")
     .argument('<recipe>', 'recipe JSON file')
     .option('--steps-per-epoch <n>', 'iterations per epoch (default: from the dataset size)', int('--steps-per-epoch'))
     .option('--every <n>', 'print every n-th iteration', int('--every'))
-    .option('--plot <file>', 'write the curve as SVG (or .html)')
+    .option('--plot <file>', 'draw the curve: .svg, .html, or an image (.png, .jpg/.jpeg, .webp)')
     .option('--set <key=value>', 'override a recipe field (repeatable)', collect, [])
-    .action((recipe, o) => cmdSchedule(recipe, o));
+    .action((recipe, o) => blamingRecipeFile(recipe, () => cmdSchedule(recipe, o)));
   program
     .command('export')
     .description('write a TensorFlow.js layers model (model.json + weights.bin) with its preprocessing metadata')
@@ -467,8 +517,20 @@ export function buildProgram(): Command {
 export async function main(argv: string[], output: CliIo = stdio): Promise<number> {
   io = output;
   const program = buildProgram();
-  program.configureOutput({ writeOut: (t) => io.out(t), writeErr: (t) => io.err(t) });
-  for (const c of program.commands) c.configureOutput({ writeOut: (t) => io.out(t), writeErr: (t) => io.err(t) });
+  const commanderOutput = {
+    writeOut: (t: string) => io.out(t),
+    writeErr: (t: string) => io.err(t),
+    // commander's errors come on two lines ("error: unknown command 'trian'" + "(Did you mean train?)"): one line
+    outputError: (t: string, write: (s: string) => void) =>
+      write(
+        `trickbox: ${t
+          .trim()
+          .replace(/^error: /, '')
+          .replace(/\s*\n\s*/g, ' ')}\n`,
+      ),
+  };
+  program.configureOutput(commanderOutput);
+  for (const c of program.commands) c.configureOutput(commanderOutput);
   process.exitCode = undefined;
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -44,23 +44,13 @@ function inside(root: string, child: string): boolean {
 }
 
 /**
- * Loads `dir/<class>/<image>`; classes are the sub-folder names in sorted order. Hidden entries are ignored.
- * Symbolic links are followed only when their target stays inside `dir`; others are skipped and logged.
+ * The classes (sorted sub-folder names) and files of an image folder, without reading any image. Hidden entries are
+ * ignored; symbolic links are followed only when their target stays inside `dir` (others are logged).
  */
-export async function imageFolder(opts: ImageFolderOptions): Promise<Dataset> {
-  const {
-    dir,
-    height = 32,
-    width = 32,
-    channels = 3,
-    skipBadImages = false,
-    limitInputPixels = 268402689,
-    concurrency = 4,
-    log = (m: string) => console.warn(m),
-  } = opts;
-  if (!Number.isInteger(height) || height < 1) throw dataArgError('imageFolder', 'height', 'an integer >= 1', height);
-  if (!Number.isInteger(width) || width < 1) throw dataArgError('imageFolder', 'width', 'an integer >= 1', width);
-  if (channels !== 1 && channels !== 3) throw dataArgError('imageFolder', 'channels', '1 or 3', channels);
+export function listImageFolder(
+  dir: string,
+  log: (message: string) => void = (m) => console.warn(m),
+): { classNames: string[]; files: { path: string; label: number }[] } {
   let root: string;
   try {
     root = realpathSync(dir);
@@ -105,6 +95,28 @@ export async function imageFolder(opts: ImageFolderOptions): Promise<Dataset> {
   }
   if (classNames.length === 0)
     throw new DataFileError(dir, 'no class sub-folders found (expected dir/<class>/<image>)');
+  return { classNames, files };
+}
+
+/**
+ * Loads `dir/<class>/<image>`; classes are the sub-folder names in sorted order. Hidden entries are ignored.
+ * Symbolic links are followed only when their target stays inside `dir`; others are skipped and logged.
+ */
+export async function imageFolder(opts: ImageFolderOptions): Promise<Dataset> {
+  const {
+    dir,
+    height = 32,
+    width = 32,
+    channels = 3,
+    skipBadImages = false,
+    limitInputPixels = 268402689,
+    concurrency = 4,
+    log = (m: string) => console.warn(m),
+  } = opts;
+  if (!Number.isInteger(height) || height < 1) throw dataArgError('imageFolder', 'height', 'an integer >= 1', height);
+  if (!Number.isInteger(width) || width < 1) throw dataArgError('imageFolder', 'width', 'an integer >= 1', width);
+  if (channels !== 1 && channels !== 3) throw dataArgError('imageFolder', 'channels', '1 or 3', channels);
+  const { classNames, files } = listImageFolder(dir, log);
   const per = height * width * channels;
   const decoded: (Uint8Array | undefined)[] = new Array(files.length);
   const bad: { file: string; reason: string }[] = [];

@@ -28,7 +28,8 @@ const MODEL_CONSTRUCTORS = ['resnet', 'wideResnet', 'simpleCnn'];
 export function acceptedModelNames(): string[] {
   const table = models as Record<string, unknown>;
   const registry = typeof models.modelNames === 'function' ? models.modelNames() : [];
-  return [...MODEL_CONSTRUCTORS.filter((n) => typeof table[n] === 'function'), ...registry];
+  // a name can be both a constructor and a registry row ('resnet'): listed once
+  return [...new Set([...MODEL_CONSTRUCTORS.filter((n) => typeof table[n] === 'function'), ...registry])];
 }
 
 /**

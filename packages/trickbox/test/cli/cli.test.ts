@@ -66,7 +66,7 @@ const USAGE: [string[], RegExp][] = [
   ],
   [
     ['train', join(recipes, 'fashion-quick.json'), '--set', 'model.name=noSuchModel', '--set', `data.dir=${dir}`],
-    /model\.name is "noSuchModel"; accepted:/,
+    /fashion-quick\.json: model\.name is "noSuchModel"; accepted:/,
   ],
   [['train', '--resume', dir], /--resume .*: not a run directory \(no recipe\.json\)/],
   [
