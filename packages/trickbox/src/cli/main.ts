@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { DataFileError } from '../data/index.js';
 import { RecipeError } from '../train/recipe.js';
 import { TrainingError } from '../train/trainer.js';
+import { examplesHelp } from './examples.js';
 
 class UsageError extends Error {}
 
@@ -143,22 +144,38 @@ async function trainCommand(recipePath: string | undefined, o: TrainCliOptions) 
       log(
         `trickbox: interrupted at step ${result.step}; checkpoint ${result.checkpoint}. Resume with: trickbox train --resume ${runDir}`,
       );
+      if (o.json)
+        io.out(
+          JSON.stringify({ status: result.status, step: result.step, checkpoint: result.checkpoint, runDir }) + '\n',
+        );
       process.exitCode = 130;
       return;
     }
+    let report: string | undefined;
     if (o.report) {
       const { writeReport } = await import('../report/index.js');
       const grid = await gridFor(recipe).catch(() => undefined);
-      if (grid) {
-        writeFileAtomic(join(runDir, 'augment-grid.png'), grid);
-      }
-      const report = await writeReport(runDir);
-      const f = result.final;
-      io.out(
-        `${result.status === 'early-stopped' ? 'stopped early' : 'done'}: ${result.epochs} epochs, test top-1 ${f ? (100 * f.testTop1).toFixed(2) : '–'}%, ` +
-          `${result.wallSeconds.toFixed(0)} s\nreport: ${report}\n`,
-      );
+      if (grid) writeFileAtomic(join(runDir, 'augment-grid.png'), grid);
+      report = await writeReport(runDir);
     }
+    const f = result.final;
+    io.out(
+      o.json
+        ? JSON.stringify({
+            status: result.status,
+            epochs: result.epochs,
+            step: result.step,
+            testTop1: f?.testTop1 ?? null,
+            testTop5: f?.testTop5 ?? null,
+            testLoss: f?.testLoss ?? null,
+            best: result.best ?? null,
+            wallSeconds: result.wallSeconds,
+            runDir,
+            report: report ?? null,
+          }) + '\n'
+        : `${result.status === 'early-stopped' ? 'stopped early' : 'done'}: ${result.epochs} epochs, test top-1 ${f ? (100 * f.testTop1).toFixed(2) : '–'}%, ` +
+            `${result.wallSeconds.toFixed(0)} s\n${report ? `report: ${report}\n` : ''}`,
+    );
   } catch (e) {
     const { DiskFullError } = await import('../fs/atomic.js');
     if (e instanceof DiskFullError) throw await diskFullFailure(e, runDir);
@@ -201,7 +218,10 @@ async function gridFor(recipe: import('../train/recipe.js').Recipe): Promise<Buf
   return augmentationGridPng(rd.train, recipe.augment, { seed: recipe.training.seed });
 }
 
-async function cmdEval(model: string, o: { recipe?: string; set: string[]; flipTta?: boolean; batchSize: number }) {
+async function cmdEval(
+  model: string,
+  o: { recipe?: string; set: string[]; flipTta?: boolean; batchSize: number; json?: boolean },
+) {
   const { initBackend } = await import('./backend.js');
   await initBackend();
   const { loadModel } = await import('../train/modelio.js');
@@ -229,7 +249,16 @@ async function cmdEval(model: string, o: { recipe?: string; set: string[]; flipT
     flipTta: o.flipTta ?? recipe.evaluation.flipTta,
   });
   io.out(
-    `test images ${r.count}: top-1 ${(100 * r.top1).toFixed(2)}%  top-5 ${(100 * r.top5).toFixed(2)}%  loss ${r.loss.toFixed(4)}\n`,
+    o.json
+      ? JSON.stringify({
+          model: modelFile,
+          recipe: recipeFile,
+          images: r.count,
+          top1: r.top1,
+          top5: r.top5,
+          loss: r.loss,
+        }) + '\n'
+      : `test images ${r.count}: top-1 ${(100 * r.top1).toFixed(2)}%  top-5 ${(100 * r.top5).toFixed(2)}%  loss ${r.loss.toFixed(4)}\n`,
   );
 }
 
@@ -405,7 +434,7 @@ async function cmdExport(run: string, o: { out: string; foldBn?: boolean }) {
   const model = o.foldBn ? models.foldForInference(loaded) : custom ? models.toStandardLayers(loaded) : loaded;
   await saveModel(model, o.out, preprocessing);
   io.out(
-    `${join(o.out, 'model.json')}: tfjs layers model (${model.countParams()} parameters), input ${preprocessing.height}×${preprocessing.width}×${preprocessing.channels}, ${preprocessing.classNames.length} classes; load with tf.loadLayersModel\n`,
+    `${join(o.out, 'model.json')}: tfjs layers model (${model.countParams()} parameters), input ${preprocessing.height}×${preprocessing.width}×${preprocessing.channels}, ${preprocessing.classNames.length} classes; outputs logits (tf.softmax gives probabilities); load with tf.loadLayersModel\n`,
   );
 }
 
@@ -434,6 +463,7 @@ export function buildProgram(): Command {
     .exitOverride();
   program
     .command('train')
+    .addHelpText('after', examplesHelp('train'))
     .description('train a recipe; writes a run directory with metrics.jsonl, checkpoints, model/ and report.html')
     .argument('[recipe]', 'recipe JSON file (see docs/recipes.md)')
     .option('--epochs <n>', 'override training.epochs', int('--epochs'))
@@ -443,23 +473,23 @@ export function buildProgram(): Command {
     .option('--skip-bad-images', 'image folders: skip undecodable files (each logged) instead of stopping')
     .option('--workers <n>', 'augmentation worker threads (data.workers)', int('--workers', 0))
     .option('--no-report', 'do not write report.html')
+    .option('--json', 'print the final line as one JSON object (status, epochs, test metrics, run directory)')
     .option('-q, --quiet', 'no progress output')
-    .addHelpText(
-      'after',
-      '\nExamples:\n  $ trickbox train recipes/fashion-quick.json\n  $ trickbox train recipes/fashion-resnet20-baseline.json --set mixing.name=mixup --set mixing.alpha=0.2\n  $ trickbox train --resume runs/fashion-quick-20260101-120000',
-    )
     .action((recipe, o) => cmdTrain(recipe, o));
   program
     .command('eval')
+    .addHelpText('after', examplesHelp('eval'))
     .description("evaluate a run or exported model on its recipe's test set")
     .argument('<model>', 'run directory, model directory or model.json')
     .option('--recipe <file>', "recipe whose data to use (default: the run directory's recipe.json)")
     .option('--set <key=value>', 'override a recipe field (repeatable)', collect, [])
     .option('--flip-tta', 'average the predictions of the image and its mirror')
     .option('--batch-size <n>', 'evaluation batch size', int('--batch-size'), 500)
+    .option('--json', 'print the result as one JSON object (images, top1, top5, loss as fractions)')
     .action((model, o) => cmdEval(model, o));
   program
     .command('predict')
+    .addHelpText('after', examplesHelp('predict'))
     .description('print the top-k classes of images')
     .argument('<model>', 'run directory, model directory or model.json')
     .argument('<images...>', 'image files (JPEG, PNG, WebP, …)')
@@ -468,6 +498,7 @@ export function buildProgram(): Command {
     .action((model, images, o) => cmdPredict(model, images, o));
   program
     .command('ablate')
+    .addHelpText('after', examplesHelp('ablate'))
     .description(
       'run recipes (or read finished runs) and write a comparison table (Markdown + HTML); the first is the baseline',
     )
@@ -478,6 +509,7 @@ export function buildProgram(): Command {
     .action((items, o) => cmdAblate(items, o));
   program
     .command('augment')
+    .addHelpText('after', examplesHelp('augment'))
     .description("write a PNG grid of a recipe's augmentations (original, then augmented copies)")
     .argument('<recipe>', 'recipe JSON file')
     .option(
@@ -491,6 +523,7 @@ export function buildProgram(): Command {
     .action((recipe, o) => blamingRecipeFile(recipe, () => cmdAugment(recipe, o)));
   program
     .command('schedule')
+    .addHelpText('after', examplesHelp('schedule'))
     .description("print (and optionally plot) a recipe's learning rate per iteration")
     .argument('<recipe>', 'recipe JSON file')
     .option('--steps-per-epoch <n>', 'iterations per epoch (default: from the dataset size)', int('--steps-per-epoch'))
@@ -500,13 +533,17 @@ export function buildProgram(): Command {
     .action((recipe, o) => blamingRecipeFile(recipe, () => cmdSchedule(recipe, o)));
   program
     .command('export')
-    .description('write a TensorFlow.js layers model (model.json + weights.bin) with its preprocessing metadata')
+    .addHelpText('after', examplesHelp('export'))
+    .description(
+      'write a TensorFlow.js layers model (model.json + weights.bin) with its preprocessing metadata; it outputs logits (apply softmax for probabilities)',
+    )
     .argument('<run>', 'run directory or model')
     .requiredOption('--out <dir>', 'output directory')
     .option('--fold-bn', 'fold batch norms into the convolutions (inference-only model, faster)')
     .action((run, o) => cmdExport(run, o));
   program
     .command('bench')
+    .addHelpText('after', examplesHelp('bench'))
     .description('list or run the benchmarks of the bench/ folder (source checkout)')
     .argument('[name]', 'benchmark name')
     .action((name) => cmdBench(name));

@@ -38,6 +38,14 @@ test('--help lists the commands with examples; exit 0', () => {
   assert.equal(cli(['train', '--help']).code, 0);
 });
 
+test('every command ends its --help with examples of itself', async () => {
+  for (const c of ['train', 'eval', 'predict', 'ablate', 'augment', 'schedule', 'export', 'bench']) {
+    const r = await cliInProcess([c, '--help']);
+    assert.equal(r.code, 0, `${c}: ${r.stderr}`);
+    assert.match(r.stdout, new RegExp(`\\nExamples:\\n {2}\\$ trickbox ${c}\\b[^\\n]*\\n {2}\\$ trickbox ${c}\\b`), c);
+  }
+});
+
 const dir = mkdtempSync(join(tmpdir(), 'trickbox-cli-'));
 const badRecipe = join(dir, 'bad.json');
 writeFileSync(
@@ -145,6 +153,15 @@ test('eval, predict, export and ablate work on a finished run', async () => {
   const ev = await cliInProcess(['eval', runDir]);
   assert.equal(ev.code, 0, ev.stderr);
   assert.match(ev.stdout, /^test images 12: top-1 \d+\.\d\d% {2}top-5 \d+\.\d\d% {2}loss \d/);
+  const evj = await cliInProcess(['eval', runDir, '--json']);
+  assert.equal(evj.code, 0, evj.stderr);
+  const e = JSON.parse(evj.stdout);
+  assert.deepEqual(Object.keys(e), ['model', 'recipe', 'images', 'top1', 'top5', 'loss']);
+  assert.equal(e.images, 12);
+  assert.equal(
+    ev.stdout,
+    `test images 12: top-1 ${(100 * e.top1).toFixed(2)}%  top-5 ${(100 * e.top5).toFixed(2)}%  loss ${e.loss.toFixed(4)}\n`,
+  );
 
   const img = join(dir, 'x.png');
   await sharp({ create: { width: 10, height: 12, channels: 3, background: '#888' } })
@@ -179,6 +196,7 @@ test('eval, predict, export and ablate work on a finished run', async () => {
   const out = join(dir, 'exported');
   const ex = await cliInProcess(['export', runDir, '--out', out]);
   assert.equal(ex.code, 0, ex.stderr);
+  assert.match(ex.stdout, /outputs logits \(tf\.softmax gives probabilities\)/);
   const loaded = await loadModel(out);
   assert.deepEqual(loaded.preprocessing?.classNames.length, 10);
   assert.deepEqual(

@@ -199,3 +199,18 @@ test('train stores the recipe file and its --set overrides in overrides.json (sh
   });
   assert.match(readFileSync(join(run, 'report.html'), 'utf8'), /<code>--set optimizer\.lr=0\.02<\/code>/);
 });
+
+test('train --json prints its final line as one JSON object on stdout', async () => {
+  const run = join(dir, 'json-run');
+  const r = await cliInProcess(['train', greyRecipe, '--out', run, '-q', '--no-report', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines.length, 1, r.stdout);
+  const j = JSON.parse(lines[0]);
+  const summary = JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8'));
+  assert.equal(j.status, 'completed');
+  assert.equal(j.epochs, 1);
+  assert.equal(j.testTop1, summary.final.testTop1);
+  assert.equal(j.runDir, run);
+  assert.equal(j.report, null);
+});
