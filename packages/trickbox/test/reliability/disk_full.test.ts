@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkRunIntegrity, cliInProcess, comparableMetrics, tempDir, tinyIdx, tinyRecipeFile } from './helpers.js';
 
@@ -60,6 +60,7 @@ test('disk full during training: one line naming the file and the last good chec
       `Free some space, then resume with: trickbox train --resume ${run}`,
   );
   assert.deepEqual(checkRunIntegrity(run).leftoverTemps, []);
+  console.log(`disk full: checkpoint ${statSync(ck(4)).size} bytes; ${r1.stderr.trim()}`);
 
   // resuming on a disk still full: the recipe write fails, and leaves no temp file either
   const filler = join(mnt, 'filler');
