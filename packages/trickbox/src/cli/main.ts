@@ -112,12 +112,12 @@ async function trainCommand(recipePath: string | undefined, o: TrainCliOptions) 
   const { interruptHandler } = await import('./interrupt.js');
   const stopSignal = { stop: false };
   const progress = progressCallbacks(process.stderr, o.quiet);
-  const onSigint = interruptHandler({
+  const { onSignal: onSigint } = interruptHandler({
     stopSignal,
     say: (m) => io.err(m),
-    abort: () => {
+    abort: (code) => {
       progress.close();
-      process.exit(130);
+      process.exit(code);
     },
     resumeCommand: `trickbox train --resume ${runDir}`,
   });
@@ -168,7 +168,6 @@ async function trainCommand(recipePath: string | undefined, o: TrainCliOptions) 
             testTop1: f?.testTop1 ?? null,
             testTop5: f?.testTop5 ?? null,
             testLoss: f?.testLoss ?? null,
-            best: result.best ?? null,
             wallSeconds: result.wallSeconds,
             runDir,
             report: report ?? null,

@@ -122,18 +122,21 @@ test('a second Ctrl-C says that it aborts, and how to resume', () => {
   const said: string[] = [];
   let aborted = 0;
   const stopSignal = { stop: false };
-  const onSigint = interruptHandler({
+  const codes: number[] = [];
+  const handler = interruptHandler({
     stopSignal,
     say: (m) => said.push(m),
-    abort: () => aborted++,
+    abort: (code) => void (aborted++, codes.push(code)),
     resumeCommand: 'trickbox train --resume runs/x',
   });
-  onSigint();
+  handler.onSignal('SIGINT');
   assert.equal(stopSignal.stop, true);
   assert.equal(aborted, 0);
+  assert.equal(handler.stoppedBy(), 'SIGINT');
   assert.match(said[0], /finishing the current step and writing a checkpoint \(Ctrl-C again to abort\)/);
-  onSigint();
+  handler.onSignal('SIGINT');
   assert.equal(aborted, 1);
+  assert.deepEqual(codes, [130]);
   assert.equal(
     said[1].trim(),
     'trickbox: second interrupt — aborting now without a checkpoint; trickbox train --resume runs/x continues from the last one',
