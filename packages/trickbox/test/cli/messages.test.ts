@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { writeImageFolder } from '../data/files.js';
-import { cliInProcess, tempDir, tinyIdx, tinyRecipeFile } from '../reliability/helpers.js';
+import { DIVERGING_OVERRIDES, cliInProcess, tempDir, tinyIdx, tinyRecipeFile } from '../reliability/helpers.js';
 import { interruptHandler } from '../../src/cli/interrupt.js';
 
 const dir = tempDir();
@@ -158,16 +158,9 @@ test('the progress bar shows the cursor again when a run fails', async () => {
     const r = await cliInProcess([
       'train',
       greyRecipe,
-      '--set',
-      'optimizer.lr=100',
-      '--set',
-      'optimizer.weightDecay=1',
-      '--set',
-      'schedule.name=constant',
-      '--set',
-      'schedule.warmupEpochs=0',
-      '--set',
-      'training.epochs=4',
+      ...DIVERGING_OVERRIDES,
+      '--epochs',
+      '10',
       '--out',
       join(dir, 'nan-run'),
       '--no-report',
