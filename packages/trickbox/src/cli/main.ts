@@ -239,6 +239,12 @@ async function cmdEval(
     throw new UsageError(
       `eval: ${modelFile} expects ${expected} images; the test set of ${recipeFile} has ${given} (pass the recipe the model was trained with)`,
     );
+  const outShape = m.outputs[0].shape;
+  const classes = outShape[outShape.length - 1];
+  if (classes !== rd.test.classNames.length)
+    throw new UsageError(
+      `eval: ${modelFile} predicts ${classes} classes; the test set of ${recipeFile} has ${rd.test.classNames.length} (pass the recipe the model was trained with)`,
+    );
   const mean = preprocessing?.mean ?? rd.mean;
   const std = preprocessing?.std ?? rd.std;
   const r = await evaluate(m, rd.test, {

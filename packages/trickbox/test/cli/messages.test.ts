@@ -62,7 +62,7 @@ test('errors found while building the run name the recipe file, not "recipe:"', 
   );
 });
 
-test('eval --recipe of 3-channel data on a 1-channel model: exit 2, one line naming both', async () => {
+test('eval --recipe of data the model does not fit (channels, classes): exit 2, one line naming both', async () => {
   const run = join(dir, 'grey-run');
   const r = await cliInProcess(['train', greyRecipe, '--out', run, '-q', '--no-report']);
   assert.equal(r.code, 0, r.stderr);
@@ -71,6 +71,13 @@ test('eval --recipe of 3-channel data on a 1-channel model: exit 2, one line nam
     new RegExp(
       `^trickbox: eval: ${join(run, 'model', 'model.json')} expects 8×8×1 images; the test set of ${colourRecipe} has 8×8×3`,
     ),
+  );
+  const greyFolder = tinyRecipeFile(join(dir, 'grey-folder.json'), images, {
+    data: { dataset: 'image-folder', dir: images, height: 8, width: 8, channels: 1, workers: 0 },
+  });
+  usageError(
+    await cliInProcess(['eval', run, '--recipe', greyFolder]),
+    new RegExp(`^trickbox: eval: .*model\\.json predicts 10 classes; the test set of ${greyFolder} has 2 \\(`),
   );
 });
 
