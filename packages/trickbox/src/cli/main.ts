@@ -176,8 +176,10 @@ async function trainCommand(recipePath: string | undefined, o: TrainCliOptions) 
             `${result.wallSeconds.toFixed(0)} s\n${report ? `report: ${report}\n` : ''}`,
     );
   } catch (e) {
-    const { DiskFullError } = await import('../fs/atomic.js');
-    if (e instanceof DiskFullError) throw await diskFullFailure(e, runDir);
+    const { DiskFullError, diskFullAware } = await import('../fs/atomic.js');
+    // a write outside the atomic layer names no file (fd-based): the run directory then
+    const err = diskFullAware(e, (e as NodeJS.ErrnoException).path ?? runDir);
+    if (err instanceof DiskFullError) throw await diskFullFailure(err, runDir);
     throw e;
   } finally {
     progress.close(); // a failed run leaves no hidden cursor behind

@@ -28,6 +28,7 @@ const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
 
 /** `e` as a DiskFullError naming `file` when it says the disk is full; otherwise `e` itself. */
 export function diskFullAware(e: unknown, file: string): unknown {
+  if (e instanceof DiskFullError) return e; // already names its file
   const code = (e as NodeJS.ErrnoException)?.code;
   return code && DISK_FULL_CODES.has(code) ? new DiskFullError(file, code) : e;
 }

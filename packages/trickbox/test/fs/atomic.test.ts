@@ -6,7 +6,7 @@ import fs, { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:
 import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DiskFullError, removeStaleTempFiles, writeFileAtomic } from '../../src/fs/atomic.js';
+import { DiskFullError, diskFullAware, removeStaleTempFiles, writeFileAtomic } from '../../src/fs/atomic.js';
 import { appendJsonl } from '../../src/train/io.js';
 
 const enospc = (): never => {
@@ -95,4 +95,15 @@ test("removeStaleTempFiles removes other processes' temp files, recursively, and
   assert.deepEqual(removeStaleTempFiles(dir, { recursive: true }).sort(), stale.sort());
   for (const f of kept) assert.ok(fs.existsSync(f), f);
   for (const f of stale) assert.ok(!fs.existsSync(f), f);
+});
+
+test('diskFullAware names the given file for ENOSPC/EDQUOT, keeps a DiskFullError and other errors as they are', () => {
+  const raw = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+  const named = diskFullAware(raw, 'runs/x/run.lock');
+  assert.ok(named instanceof DiskFullError && named.file === 'runs/x/run.lock', String(named));
+  assert.equal(diskFullAware(named, 'runs/x'), named);
+  const quota = diskFullAware(Object.assign(new Error('quota'), { code: 'EDQUOT' }), 'f');
+  assert.ok(quota instanceof DiskFullError && quota.code === 'EDQUOT');
+  const other = Object.assign(new Error('EACCES'), { code: 'EACCES' });
+  assert.equal(diskFullAware(other, 'f'), other);
 });
