@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { DataFileError } from '../data/index.js';
 import { RecipeError } from '../train/recipe.js';
 import { TrainingError } from '../train/trainer.js';
+import { examplesHelp } from './examples.js';
 
 class UsageError extends Error {}
 
@@ -41,6 +42,20 @@ const int =
     return n;
   };
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+/**
+ * Runs `fn`; a recipe error found after the recipe was loaded (by the trainer or a builder, which say "recipe: …")
+ * names the recipe file instead.
+ */
+async function blamingRecipeFile<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof RecipeError && e.message.startsWith('recipe: '))
+      throw new RecipeError(`${file}: ${e.message.slice('recipe: '.length)}`);
+    throw e;
+  }
+}
 
 function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -102,19 +117,24 @@ function refuseRecipeChanges(resumeDir: string, recipePath: string | undefined, 
     throw new UsageError(`train --resume ${resumeDir}: ${changes[0]} would change the run's recipe; ${keep}`);
 }
 
-async function cmdTrain(
-  recipePath: string | undefined,
-  o: {
-    epochs?: number;
-    set: string[];
-    out?: string;
-    resume?: string;
-    quiet?: boolean;
-    skipBadImages?: boolean;
-    workers?: number;
-    report: boolean;
-  },
-) {
+interface TrainCliOptions {
+  epochs?: number;
+  set: string[];
+  out?: string;
+  resume?: string;
+  quiet?: boolean;
+  skipBadImages?: boolean;
+  workers?: number;
+  report: boolean;
+  json?: boolean;
+}
+
+function cmdTrain(recipePath: string | undefined, o: TrainCliOptions): Promise<void> {
+  const file = o.resume ? join(o.resume, 'recipe.json') : (recipePath ?? 'recipe');
+  return blamingRecipeFile(file, () => trainCommand(recipePath, o));
+}
+
+async function trainCommand(recipePath: string | undefined, o: TrainCliOptions) {
   // each option as a --set path, and as the user typed it (for the message when it comes with --resume)
   const options: Array<[string, string]> = o.set.map((v) => [v, `--set ${v}`]);
   if (o.epochs !== undefined) options.push([`training.epochs=${o.epochs}`, `--epochs ${o.epochs}`]);
@@ -132,28 +152,35 @@ async function cmdTrain(
   }
   const recipe = o.resume ? await resumedRecipe(o.resume) : await loadRecipeFrom(recipePath, sets);
   const runDir = o.resume ?? o.out ?? join('runs', `${recipe.name}-${timestamp()}`);
+  const { removeStaleTempFiles } = await import('../fs/atomic.js');
+  if (o.resume) removeStaleTempFiles(runDir, { recursive: true });
   const { initBackend } = await import('./backend.js');
   const backend = await initBackend();
   const { train } = await import('../train/trainer.js');
   const { progressCallbacks } = await import('./progress.js');
-  // SIGINT (Ctrl-C) and SIGTERM (container stop, scheduler, preemption): finish the step, checkpoint, exit 130 / 143
+  const { interruptHandler } = await import('./interrupt.js');
   const stopSignal = { stop: false };
-  let stoppedBy: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stoppedBy) {
-      io.err(`\ntrickbox: second ${signal}: aborting now, without a checkpoint of this step\n`);
-      process.exit(signal === 'SIGTERM' ? 143 : 130);
-    }
-    stoppedBy = signal;
-    stopSignal.stop = true;
-    io.err(`\ntrickbox: ${signal} — finishing the current step and writing a checkpoint (again to abort)\n`);
-  };
+  const progress = progressCallbacks(process.stderr, o.quiet);
+  // SIGINT (Ctrl-C) and SIGTERM (container stop, scheduler, preemption): finish the step, checkpoint, exit 130 / 143
+  const { onSignal, stoppedBy } = interruptHandler({
+    stopSignal,
+    say: (m) => io.err(m),
+    abort: (code) => {
+      progress.close();
+      process.exit(code);
+    },
+    resumeCommand: `trickbox train --resume ${runDir}`,
+  });
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const log = (m: string): void => void io.err(m + '\n');
+  const { writeFileAtomic } = await import('../train/io.js');
   const announce = {
-    onTrainBegin: () =>
-      void (o.quiet || log(`trickbox: training '${recipe.name}' on backend '${backend}' → ${runDir}`)),
+    onTrainBegin: () => {
+      if (!o.resume)
+        writeFileAtomic(join(runDir, 'overrides.json'), JSON.stringify({ recipe: recipePath, set: sets }) + '\n');
+      if (!o.quiet) log(`trickbox: training '${recipe.name}' on backend '${backend}' → ${runDir}`);
+    },
   };
   try {
     const result = await train({
@@ -161,34 +188,77 @@ async function cmdTrain(
       runDir,
       resume: Boolean(o.resume),
       stopSignal,
-      callbacks: [announce, progressCallbacks(process.stderr, o.quiet)],
+      callbacks: [announce, progress],
       log,
     });
     if (result.status === 'interrupted') {
       log(
         `trickbox: interrupted at step ${result.step}; checkpoint ${result.checkpoint}. Resume with: trickbox train --resume ${runDir}`,
       );
-      process.exitCode = stoppedBy === 'SIGTERM' ? 143 : 130;
+      if (o.json)
+        io.out(
+          JSON.stringify({ status: result.status, step: result.step, checkpoint: result.checkpoint, runDir }) + '\n',
+        );
+      process.exitCode = stoppedBy() === 'SIGTERM' ? 143 : 130;
       return;
     }
+    let report: string | undefined;
     if (o.report) {
       const { writeReport } = await import('../report/index.js');
       const grid = await gridFor(recipe).catch(() => undefined);
-      if (grid) {
-        const { writeFileAtomic } = await import('../train/io.js');
-        writeFileAtomic(join(runDir, 'augment-grid.png'), grid);
-      }
-      const report = await writeReport(runDir);
-      const f = result.final;
-      io.out(
-        `${result.status === 'early-stopped' ? 'stopped early' : 'done'}: ${result.epochs} epochs, test top-1 ${f ? (100 * f.testTop1).toFixed(2) : '–'}%, ` +
-          `${result.wallSeconds.toFixed(0)} s\nreport: ${report}\n`,
-      );
+      if (grid) writeFileAtomic(join(runDir, 'augment-grid.png'), grid);
+      report = await writeReport(runDir);
     }
+    const f = result.final;
+    io.out(
+      o.json
+        ? JSON.stringify({
+            status: result.status,
+            epochs: result.epochs,
+            step: result.step,
+            testTop1: f?.testTop1 ?? null,
+            testTop5: f?.testTop5 ?? null,
+            testLoss: f?.testLoss ?? null,
+            selectedEpoch: result.selected?.epoch ?? null,
+            selectedTestTop1: result.selected?.metrics?.testTop1 ?? null,
+            wallSeconds: result.wallSeconds,
+            runDir,
+            report: report ?? null,
+          }) + '\n'
+        : `${result.status === 'early-stopped' ? 'stopped early' : 'done'}: ${result.epochs} epochs, test top-1 ${f ? (100 * f.testTop1).toFixed(2) : '–'}%, ` +
+            `${result.wallSeconds.toFixed(0)} s\n${report ? `report: ${report}\n` : ''}`,
+    );
+  } catch (e) {
+    const { DiskFullError, diskFullAware } = await import('../fs/atomic.js');
+    // a write outside the atomic layer names no file (fd-based): the run directory then
+    const err = diskFullAware(e, (e as NodeJS.ErrnoException).path ?? runDir);
+    if (err instanceof DiskFullError) throw await diskFullFailure(err, runDir);
+    throw e;
   } finally {
+    progress.close(); // a failed run leaves no hidden cursor behind
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** What a user needs after a full disk: the file, the last checkpoint that is intact, and how to go on. */
+async function diskFullFailure(e: import('../fs/atomic.js').DiskFullError, runDir: string): Promise<TrainingError> {
+  if (!existsSync(join(runDir, 'recipe.json')))
+    return new TrainingError(
+      `disk full: cannot write ${e.file} (${e.code}); the run had not started. Free some space and run the command again`,
+    );
+  const { readLatestCheckpoint } = await import('../train/checkpoint.js');
+  let last: string;
+  try {
+    const latest = readLatestCheckpoint(runDir);
+    last = latest ? `${latest.file} (step ${latest.checkpoint.state.step})` : 'none yet (the resume starts at step 0)';
+  } catch (err) {
+    last = `none readable (${(err as Error).message})`;
+  }
+  return new TrainingError(
+    `disk full: cannot write ${e.file} (${e.code}). Last good checkpoint: ${last}. ` +
+      `Free some space, then resume with: trickbox train --resume ${runDir}`,
+  );
 }
 
 async function gridFor(recipe: import('../train/recipe.js').Recipe): Promise<Buffer> {
@@ -203,7 +273,10 @@ async function gridFor(recipe: import('../train/recipe.js').Recipe): Promise<Buf
   return augmentationGridPng(rd.train, recipe.augment, { seed: recipe.training.seed });
 }
 
-async function cmdEval(model: string, o: { recipe?: string; set: string[]; flipTta?: boolean; batchSize: number }) {
+async function cmdEval(
+  model: string,
+  o: { recipe?: string; set: string[]; flipTta?: boolean; batchSize: number; json?: boolean },
+) {
   const { initBackend } = await import('./backend.js');
   await initBackend();
   const { loadModel } = await import('../train/modelio.js');
@@ -214,9 +287,20 @@ async function cmdEval(model: string, o: { recipe?: string; set: string[]; flipT
   if (!recipeFile)
     throw new UsageError(`eval: ${model} is not a run directory; pass --recipe FILE to say which data to evaluate on`);
   const recipe = await recipeFromFile(recipeFile, o.set);
-  const { model: m, preprocessing } = await loadModel(model);
-  const sets = await loadDatasets(recipe);
-  const rd = prepareData(recipe, sets);
+  const { model: m, preprocessing, file: modelFile } = await loadModel(model);
+  const rd = await blamingRecipeFile(recipeFile, async () => prepareData(recipe, await loadDatasets(recipe)));
+  const expected = m.inputs[0].shape.slice(1).join('×');
+  const given = [rd.test.height, rd.test.width, rd.test.channels].join('×');
+  if (expected !== given)
+    throw new UsageError(
+      `eval: ${modelFile} expects ${expected} images; the test set of ${recipeFile} has ${given} (pass the recipe the model was trained with)`,
+    );
+  const outShape = m.outputs[0].shape;
+  const classes = outShape[outShape.length - 1];
+  if (classes !== rd.test.classNames.length)
+    throw new UsageError(
+      `eval: ${modelFile} predicts ${classes} classes; the test set of ${recipeFile} has ${rd.test.classNames.length} (pass the recipe the model was trained with)`,
+    );
   const mean = preprocessing?.mean ?? rd.mean;
   const std = preprocessing?.std ?? rd.std;
   const r = await evaluate(m, rd.test, {
@@ -226,7 +310,16 @@ async function cmdEval(model: string, o: { recipe?: string; set: string[]; flipT
     flipTta: o.flipTta ?? recipe.evaluation.flipTta,
   });
   io.out(
-    `test images ${r.count}: top-1 ${(100 * r.top1).toFixed(2)}%  top-5 ${(100 * r.top5).toFixed(2)}%  loss ${r.loss.toFixed(4)}\n`,
+    o.json
+      ? JSON.stringify({
+          model: modelFile,
+          recipe: recipeFile,
+          images: r.count,
+          top1: r.top1,
+          top5: r.top5,
+          loss: r.loss,
+        }) + '\n'
+      : `test images ${r.count}: top-1 ${(100 * r.top1).toFixed(2)}%  top-5 ${(100 * r.top5).toFixed(2)}%  loss ${r.loss.toFixed(4)}\n`,
   );
 }
 
@@ -242,22 +335,26 @@ async function recipeFromFile(file: string, sets: string[]) {
   return resolveRecipe(applyOverrides(raw, sets), file);
 }
 
-async function cmdPredict(model: string, images: string[], o: { top: number }) {
+async function cmdPredict(model: string, images: string[], o: { top: number; json?: boolean }) {
   const { initBackend } = await import('./backend.js');
   await initBackend();
   const tf = await import('@tensorflow/tfjs');
-  const sharp = (await import('sharp')).default;
+  const { decodeImageFile } = await import('../data/decodeImage.js');
   const { loadModel } = await import('../train/modelio.js');
   const { model: m, preprocessing: p } = await loadModel(model);
   if (!p) throw new UsageError(`predict: ${model} has no preprocessing metadata (export it with trickbox export)`);
+  let failed = 0;
   for (const file of images) {
-    let img = sharp(file, { limitInputPixels: 268402689 }).rotate();
-    img = p.channels === 1 ? img.grayscale() : img.removeAlpha().toColourspace('srgb');
-    let raw: Buffer;
+    let raw: Uint8Array;
     try {
-      raw = await img.resize(p.width, p.height, { fit: 'fill' }).raw().toBuffer();
+      raw = await decodeImageFile(file, p);
     } catch (e) {
-      throw new DataFileError(file, `cannot decode image (${(e as Error).message.split('\n')[0]})`);
+      // one line per bad file; the other images are still classified
+      failed++;
+      const reason = (e as Error).message.split('\n')[0];
+      if (o.json) io.out(JSON.stringify({ file, error: `cannot decode image (${reason})` }) + '\n');
+      io.err(`trickbox: ${file}: cannot decode image (${reason})\n`);
+      continue;
     }
     const x = new Float32Array(raw.length);
     for (let i = 0; i < raw.length; i++) x[i] = (raw[i] / 255 - p.mean[i % p.channels]) / p.std[i % p.channels];
@@ -267,11 +364,16 @@ async function cmdPredict(model: string, images: string[], o: { top: number }) {
     const pr = Array.from(await probs.data());
     probs.dispose();
     const top = pr
-      .map((v, k) => [v, k] as const)
-      .sort((a, b) => b[0] - a[0])
+      .map((v, k) => ({ class: p.classNames[k] ?? String(k), probability: v }))
+      .sort((a, b) => b.probability - a.probability)
       .slice(0, o.top);
-    io.out(`${file}: ${top.map(([v, k]) => `${p.classNames[k] ?? k} ${(100 * v).toFixed(1)}%`).join(', ')}\n`);
+    io.out(
+      o.json
+        ? JSON.stringify({ file, top }) + '\n'
+        : `${file}: ${top.map((t) => `${t.class} ${(100 * t.probability).toFixed(1)}%`).join(', ')}\n`,
+    );
   }
+  if (failed > 0) process.exitCode = 1;
 }
 
 async function cmdAblate(items: string[], o: { out?: string; set: string[]; epochs?: number }) {
@@ -307,37 +409,50 @@ async function cmdAblate(items: string[], o: { out?: string; set: string[]; epoc
 }
 
 async function cmdAugment(recipePath: string, o: { out: string; set: string[]; rows: number; cols: number }) {
+  const { rasterFormatOf, encodeRaster, RASTER_EXTENSIONS } = await import('./imageFile.js');
+  const format = rasterFormatOf(o.out);
+  if (!format)
+    throw new UsageError(`augment --out ${o.out}: unsupported image type; accepted: ${RASTER_EXTENSIONS.join(', ')}`);
   const { loadRecipe } = await import('../train/recipe.js');
   const recipe = loadRecipe(recipePath, o.set);
   const { loadDatasets } = await import('../train/data.js');
   const { subset } = await import('../data/index.js');
   const { augmentationGridPng } = await import('./grid.js');
   const sets = await loadDatasets(recipe);
-  const png = await augmentationGridPng(subset(sets.train, Math.max(o.rows, 1), recipe.training.seed), recipe.augment, {
-    rows: o.rows,
-    cols: o.cols,
-    seed: recipe.training.seed,
-  });
+  let png: Buffer;
+  try {
+    png = await augmentationGridPng(subset(sets.train, Math.max(o.rows, 1), recipe.training.seed), recipe.augment, {
+      rows: o.rows,
+      cols: o.cols,
+      seed: recipe.training.seed,
+    });
+  } catch (e) {
+    // the transform builders reject bad recipe entries with a RangeError naming augment[i]
+    if (e instanceof RangeError) throw new RecipeError(`recipe: ${e.message.split('\n')[0]}`);
+    throw e;
+  }
   const { writeFileAtomic } = await import('../train/io.js');
-  writeFileAtomic(o.out, png);
+  writeFileAtomic(o.out, format === 'png' ? png : await encodeRaster(png, format));
   io.out(`${o.out}: ${o.rows} samples × (original + ${o.cols} augmentations)\n`);
 }
-
-const DATASET_SIZES: Record<string, number> = { 'fashion-mnist': 60000, cifar10: 50000, cifar100: 50000 };
 
 async function cmdSchedule(
   recipePath: string,
   o: { set: string[]; stepsPerEpoch?: number; every?: number; plot?: string },
 ) {
+  const { rasterFormatOf, encodeRaster, RASTER_EXTENSIONS } = await import('./imageFile.js');
+  const plotFormat = o.plot && (/\.(svg|html)$/i.test(o.plot) ? undefined : rasterFormatOf(o.plot));
+  if (o.plot && !/\.(svg|html)$/i.test(o.plot) && !plotFormat)
+    throw new UsageError(
+      `schedule --plot ${o.plot}: unsupported file type; accepted: .svg, .html, ${RASTER_EXTENSIONS.join(', ')}`,
+    );
   const { loadRecipe } = await import('../train/recipe.js');
   const { buildSchedule } = await import('../train/build.js');
   const recipe = loadRecipe(recipePath, o.set);
   let spe = o.stepsPerEpoch;
   if (!spe) {
-    const n0 = recipe.data.subset || DATASET_SIZES[recipe.data.dataset];
-    if (!n0) throw new UsageError(`schedule: pass --steps-per-epoch for dataset '${recipe.data.dataset}'`);
-    const n = n0 - Math.round(n0 * recipe.data.valSplit);
-    spe = Math.ceil(n / recipe.training.batchSize);
+    const { countTrainingImages } = await import('../train/data.js');
+    spe = Math.ceil(countTrainingImages(recipe) / recipe.training.batchSize);
   }
   const { schedule, steps } = buildSchedule(recipe, spe);
   const every = o.every ?? Math.max(1, Math.floor(steps.totalSteps / 40));
@@ -361,7 +476,11 @@ async function cmdSchedule(
     );
     writeFileAtomic(
       o.plot,
-      o.plot.endsWith('.html') ? `<!doctype html><meta charset="utf-8"><title>LR</title>${svg}\n` : svg,
+      plotFormat
+        ? await encodeRaster(svg, plotFormat)
+        : /\.html$/i.test(o.plot)
+          ? `<!doctype html><meta charset="utf-8"><title>LR</title>${svg}\n`
+          : svg,
     );
     io.out(`plot: ${o.plot}\n`);
   }
@@ -379,7 +498,7 @@ async function cmdExport(run: string, o: { out: string; foldBn?: boolean }) {
   const model = o.foldBn ? models.foldForInference(loaded) : custom ? models.toStandardLayers(loaded) : loaded;
   await saveModel(model, o.out, preprocessing);
   io.out(
-    `${join(o.out, 'model.json')}: tfjs layers model (${model.countParams()} parameters), input ${preprocessing.height}×${preprocessing.width}×${preprocessing.channels}, ${preprocessing.classNames.length} classes; load with tf.loadLayersModel\n`,
+    `${join(o.out, 'model.json')}: tfjs layers model (${model.countParams()} parameters), input ${preprocessing.height}×${preprocessing.width}×${preprocessing.channels}, ${preprocessing.classNames.length} classes; outputs logits (tf.softmax gives probabilities); load with tf.loadLayersModel\n`,
   );
 }
 
@@ -408,6 +527,7 @@ export function buildProgram(): Command {
     .exitOverride();
   program
     .command('train')
+    .addHelpText('after', examplesHelp('train'))
     .description('train a recipe; writes a run directory with metrics.jsonl, checkpoints, model/ and report.html')
     .argument('[recipe]', 'recipe JSON file (see docs/recipes.md)')
     .option('--epochs <n>', 'override training.epochs', int('--epochs'))
@@ -417,30 +537,32 @@ export function buildProgram(): Command {
     .option('--skip-bad-images', 'image folders: skip undecodable files (each logged) instead of stopping')
     .option('--workers <n>', 'augmentation worker threads (data.workers)', int('--workers', 0))
     .option('--no-report', 'do not write report.html')
+    .option('--json', 'print the final line as one JSON object (status, epochs, test metrics, run directory)')
     .option('-q, --quiet', 'no progress output')
-    .addHelpText(
-      'after',
-      '\nExamples:\n  $ trickbox train recipes/fashion-quick.json\n  $ trickbox train recipes/fashion-resnet20-baseline.json --set mixing.name=mixup --set mixing.alpha=0.2\n  $ trickbox train --resume runs/fashion-quick-20260101-120000',
-    )
     .action((recipe, o) => cmdTrain(recipe, o));
   program
     .command('eval')
+    .addHelpText('after', examplesHelp('eval'))
     .description("evaluate a run or exported model on its recipe's test set")
     .argument('<model>', 'run directory, model directory or model.json')
     .option('--recipe <file>', "recipe whose data to use (default: the run directory's recipe.json)")
     .option('--set <key=value>', 'override a recipe field (repeatable)', collect, [])
     .option('--flip-tta', 'average the predictions of the image and its mirror')
     .option('--batch-size <n>', 'evaluation batch size', int('--batch-size'), 500)
+    .option('--json', 'print the result as one JSON object (images, top1, top5, loss as fractions)')
     .action((model, o) => cmdEval(model, o));
   program
     .command('predict')
+    .addHelpText('after', examplesHelp('predict'))
     .description('print the top-k classes of images')
     .argument('<model>', 'run directory, model directory or model.json')
     .argument('<images...>', 'image files (JPEG, PNG, WebP, …)')
     .option('--top <k>', 'how many classes to print', int('--top'), 5)
+    .option('--json', 'one JSON object per image: {"file","top":[{"class","probability"}]} or {"file","error"}')
     .action((model, images, o) => cmdPredict(model, images, o));
   program
     .command('ablate')
+    .addHelpText('after', examplesHelp('ablate'))
     .description(
       'run recipes (or read finished runs) and write a comparison table (Markdown + HTML); the first is the baseline',
     )
@@ -451,13 +573,18 @@ export function buildProgram(): Command {
     .action((items, o) => cmdAblate(items, o));
   program
     .command('augment')
+    .addHelpText('after', examplesHelp('augment'))
     .description("write a PNG grid of a recipe's augmentations (original, then augmented copies)")
     .argument('<recipe>', 'recipe JSON file')
-    .option('--out <file>', 'PNG file', 'augment-grid.png')
+    .option(
+      '--out <file>',
+      'image file: .png, .jpg/.jpeg or .webp (the extension names the format)',
+      'augment-grid.png',
+    )
     .option('--rows <n>', 'samples', int('--rows'), 6)
     .option('--cols <n>', 'augmented copies per sample', int('--cols'), 8)
     .option('--set <key=value>', 'override a recipe field (repeatable)', collect, [])
-    .action((recipe, o) => cmdAugment(recipe, o));
+    .action((recipe, o) => blamingRecipeFile(recipe, () => cmdAugment(recipe, o)));
   program
     .command('recipe')
     .description('print the fully resolved recipe (extends applied, overrides and defaults filled in) as JSON')
@@ -473,22 +600,27 @@ export function buildProgram(): Command {
     });
   program
     .command('schedule')
+    .addHelpText('after', examplesHelp('schedule'))
     .description("print (and optionally plot) a recipe's learning rate per iteration")
     .argument('<recipe>', 'recipe JSON file')
     .option('--steps-per-epoch <n>', 'iterations per epoch (default: from the dataset size)', int('--steps-per-epoch'))
     .option('--every <n>', 'print every n-th iteration', int('--every'))
-    .option('--plot <file>', 'write the curve as SVG (or .html)')
+    .option('--plot <file>', 'draw the curve: .svg, .html, or an image (.png, .jpg/.jpeg, .webp)')
     .option('--set <key=value>', 'override a recipe field (repeatable)', collect, [])
-    .action((recipe, o) => cmdSchedule(recipe, o));
+    .action((recipe, o) => blamingRecipeFile(recipe, () => cmdSchedule(recipe, o)));
   program
     .command('export')
-    .description('write a TensorFlow.js layers model (model.json + weights.bin) with its preprocessing metadata')
+    .addHelpText('after', examplesHelp('export'))
+    .description(
+      'write a TensorFlow.js layers model (model.json + weights.bin) with its preprocessing metadata; it outputs logits (apply softmax for probabilities)',
+    )
     .argument('<run>', 'run directory or model')
     .requiredOption('--out <dir>', 'output directory')
     .option('--fold-bn', 'fold batch norms into the convolutions (inference-only model, faster)')
     .action((run, o) => cmdExport(run, o));
   program
     .command('bench')
+    .addHelpText('after', examplesHelp('bench'))
     .description('list or run the benchmarks of the bench/ folder (source checkout)')
     .argument('[name]', 'benchmark name')
     .action((name) => cmdBench(name));
@@ -499,8 +631,20 @@ export function buildProgram(): Command {
 export async function main(argv: string[], output: CliIo = stdio): Promise<number> {
   io = output;
   const program = buildProgram();
-  program.configureOutput({ writeOut: (t) => io.out(t), writeErr: (t) => io.err(t) });
-  for (const c of program.commands) c.configureOutput({ writeOut: (t) => io.out(t), writeErr: (t) => io.err(t) });
+  const commanderOutput = {
+    writeOut: (t: string) => io.out(t),
+    writeErr: (t: string) => io.err(t),
+    // commander's errors come on two lines ("error: unknown command 'trian'" + "(Did you mean train?)"): one line
+    outputError: (t: string, write: (s: string) => void) =>
+      write(
+        `trickbox: ${t
+          .trim()
+          .replace(/^error: /, '')
+          .replace(/\s*\n\s*/g, ' ')}\n`,
+      ),
+  };
+  program.configureOutput(commanderOutput);
+  for (const c of program.commands) c.configureOutput(commanderOutput);
   process.exitCode = undefined;
   try {
     await program.parseAsync(argv, { from: 'user' });

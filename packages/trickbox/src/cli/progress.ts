@@ -14,7 +14,14 @@ export function epochLine(r: EpochRecord): string {
   );
 }
 
-export function progressCallbacks(stream: NodeJS.WriteStream = process.stderr, quiet = false): Callbacks {
+/**
+ * The bar as trainer callbacks, and `close()`, which stops it and shows the cursor again: call it when training
+ * throws or the process is about to exit (the trainer calls onTrainEnd only after a run that returns). Idempotent.
+ */
+export function progressCallbacks(
+  stream: NodeJS.WriteStream = process.stderr,
+  quiet = false,
+): Callbacks & { close(): void } {
   const tty = Boolean(stream.isTTY) && !quiet;
   let bar: cliProgress.SingleBar | undefined;
   let ips = 0;
@@ -51,6 +58,9 @@ export function progressCallbacks(stream: NodeJS.WriteStream = process.stderr, q
       } else if (!quiet) stream.write(epochLine(r) + '\n');
     },
     onTrainEnd() {
+      bar?.stop();
+    },
+    close() {
       bar?.stop();
     },
   };

@@ -1,7 +1,7 @@
 // A folder of images, one sub-folder per class (the torchvision ImageFolder layout), decoded and resized by sharp.
-import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, isAbsolute } from 'node:path';
-import sharp from 'sharp';
+import { decodeImageFile } from './decodeImage.js';
 import type { Dataset } from './dataset.js';
 import { dataArgError } from './dataset.js';
 import { DataFileError } from './idx.js';
@@ -22,6 +22,21 @@ export interface ImageFolderOptions {
   log?: (message: string) => void;
 }
 
+/** Bad files named in full in one error; the rest are counted. */
+const LISTED_BAD_FILES = 10;
+
+/** One error naming every undecodable file (up to LISTED_BAD_FILES, then a count), in file order. */
+function badImagesError(dir: string, bad: { file: string; reason: string }[]): DataFileError {
+  const sorted = [...bad].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  const listed = sorted.slice(0, LISTED_BAD_FILES).map((b) => `${b.file} (${b.reason})`);
+  const more = sorted.length > LISTED_BAD_FILES ? ` and ${sorted.length - LISTED_BAD_FILES} more` : '';
+  const what = sorted.length === 1 ? 'image' : `${sorted.length} images`;
+  return new DataFileError(
+    dir,
+    `cannot decode ${what}: ${listed.join('; ')}${more}; use skipBadImages / --skip-bad-images to skip such files`,
+  );
+}
+
 /** True when `child` is `root` or inside it (both real paths). */
 function inside(root: string, child: string): boolean {
   const rel = relative(root, child);
@@ -29,23 +44,13 @@ function inside(root: string, child: string): boolean {
 }
 
 /**
- * Loads `dir/<class>/<image>`; classes are the sub-folder names in sorted order. Hidden entries are ignored.
- * Symbolic links are followed only when their target stays inside `dir`; others are skipped and logged.
+ * The classes (sorted sub-folder names) and files of an image folder, without reading any image. Hidden entries are
+ * ignored; symbolic links are followed only when their target stays inside `dir` (others are logged).
  */
-export async function imageFolder(opts: ImageFolderOptions): Promise<Dataset> {
-  const {
-    dir,
-    height = 32,
-    width = 32,
-    channels = 3,
-    skipBadImages = false,
-    limitInputPixels = 268402689,
-    concurrency = 4,
-    log = (m: string) => console.warn(m),
-  } = opts;
-  if (!Number.isInteger(height) || height < 1) throw dataArgError('imageFolder', 'height', 'an integer >= 1', height);
-  if (!Number.isInteger(width) || width < 1) throw dataArgError('imageFolder', 'width', 'an integer >= 1', width);
-  if (channels !== 1 && channels !== 3) throw dataArgError('imageFolder', 'channels', '1 or 3', channels);
+export function listImageFolder(
+  dir: string,
+  log: (message: string) => void = (m) => console.warn(m),
+): { classNames: string[]; files: { path: string; label: number }[] } {
   let root: string;
   try {
     root = realpathSync(dir);
@@ -90,34 +95,39 @@ export async function imageFolder(opts: ImageFolderOptions): Promise<Dataset> {
   }
   if (classNames.length === 0)
     throw new DataFileError(dir, 'no class sub-folders found (expected dir/<class>/<image>)');
+  return { classNames, files };
+}
+
+/**
+ * Loads `dir/<class>/<image>`; classes are the sub-folder names in sorted order. Hidden entries are ignored.
+ * Symbolic links are followed only when their target stays inside `dir`; others are skipped and logged.
+ */
+export async function imageFolder(opts: ImageFolderOptions): Promise<Dataset> {
+  const {
+    dir,
+    height = 32,
+    width = 32,
+    channels = 3,
+    skipBadImages = false,
+    limitInputPixels = 268402689,
+    concurrency = 4,
+    log = (m: string) => console.warn(m),
+  } = opts;
+  if (!Number.isInteger(height) || height < 1) throw dataArgError('imageFolder', 'height', 'an integer >= 1', height);
+  if (!Number.isInteger(width) || width < 1) throw dataArgError('imageFolder', 'width', 'an integer >= 1', width);
+  if (channels !== 1 && channels !== 3) throw dataArgError('imageFolder', 'channels', '1 or 3', channels);
+  const { classNames, files } = listImageFolder(dir, log);
   const per = height * width * channels;
   const decoded: (Uint8Array | undefined)[] = new Array(files.length);
+  const bad: { file: string; reason: string }[] = [];
   const decode = async (i: number): Promise<void> => {
     const file = files[i].path;
     try {
-      // a FIFO, socket or device would block readFileSync forever (or never end): regular files only
-      if (!statSync(file).isFile()) throw new Error('not a regular file');
-      const buf = readFileSync(file);
-      if (buf.length === 0) throw new Error('empty file');
-      let img = sharp(buf, { limitInputPixels, failOn: 'error' }).rotate(); // rotate(): honour EXIF orientation
-      img = channels === 1 ? img.grayscale() : img.removeAlpha().toColourspace('srgb');
-      const { data, info } = await img
-        .resize(width, height, { fit: 'fill' })
-        .raw()
-        .toBuffer({ resolveWithObject: true });
-      if (info.channels !== channels || data.length !== per)
-        throw new Error(
-          `decoded to ${info.width}×${info.height}×${info.channels}, expected ${width}×${height}×${channels}`,
-        );
-      decoded[i] = new Uint8Array(data.buffer, data.byteOffset, data.length);
+      decoded[i] = await decodeImageFile(file, { height, width, channels, limitInputPixels });
     } catch (e) {
-      const msg = (e as Error).message.split('\n')[0];
-      if (!skipBadImages)
-        throw new DataFileError(
-          file,
-          `cannot decode image (${msg}); use skipBadImages / --skip-bad-images to skip such files`,
-        );
-      log(`imageFolder: skipping ${file}: ${msg}`);
+      const reason = (e as Error).message.split('\n')[0];
+      bad.push({ file, reason });
+      if (skipBadImages) log(`imageFolder: skipping ${file}: ${reason}`);
     }
   };
   let next = 0;
@@ -125,6 +135,8 @@ export async function imageFolder(opts: ImageFolderOptions): Promise<Dataset> {
     while (next < files.length) await decode(next++);
   });
   await Promise.all(workers);
+  // every file is checked first, so one run names all the bad ones
+  if (bad.length > 0 && !skipBadImages) throw badImagesError(dir, bad);
   const kept = decoded.flatMap((d, i) => (d ? [i] : []));
   if (kept.length === 0) throw new DataFileError(dir, 'no decodable images found');
   const images = new Uint8Array(kept.length * per);

@@ -9,7 +9,7 @@ export {
   FASHION_MNIST_CLASSES,
 } from './idx.js';
 export { cifar10, cifar100, CIFAR10_CLASSES } from './cifar.js';
-export { imageFolder, type ImageFolderOptions } from './imageFolder.js';
+export { imageFolder, listImageFolder, type ImageFolderOptions } from './imageFolder.js';
 export { DataLoader, type LoaderOptions, type Batch } from './loader.js';
 export {
   buildTransform,

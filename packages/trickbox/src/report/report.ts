@@ -3,7 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { confusionChart, lineChart, renderSvg } from './charts.js';
-import { readRunDir, writeFileAtomic } from './run.js';
+import { lrCurve, runSchedule } from './lr.js';
+import { readRunDir, writeFileAtomic, type RunInfo } from './run.js';
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -12,9 +13,17 @@ export function escapeHtml(s: string): string {
 export const STYLE = `body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}
 h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em}table{border-collapse:collapse}
 td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
-.charts{display:flex;flex-wrap:wrap;gap:1.5em}.pos{color:#070}.neg{color:#a00}code{background:#f5f5f5;padding:1px 4px}`;
+.charts{display:flex;flex-wrap:wrap;gap:1.5em}.pos{color:#070}.neg{color:#a00}code{background:#f5f5f5;padding:1px 4px}
+pre{white-space:pre-wrap;overflow-wrap:anywhere;max-width:100%}`;
 
 const pct = (v: unknown): string => (typeof v === 'number' ? `${(100 * v).toFixed(2)}%` : '–');
+
+/** The run's changes to its recipe file, shown beside the recipe's own description (which they may contradict). */
+function overridesLine(o: RunInfo['overrides']): string {
+  if (!o?.set?.length) return '';
+  const from = o.recipe ? ` of <code>${escapeHtml(o.recipe)}</code>` : '';
+  return `<p>Overrides${from}: ${o.set.map((s) => `<code>--set ${escapeHtml(s)}</code>`).join(' ')}</p>`;
+}
 
 /** Writes `<runDir>/report.html` atomically and returns its path. `augmentGridPng`: a PNG to inline, if any. */
 export async function writeReport(
@@ -43,9 +52,13 @@ export async function writeReport(
         lineChart(accRows, { x: 'epoch', y: 'value', series: 'split', title: 'Top-1 accuracy', yTitle: 'accuracy' }),
       ),
     ];
-    const lrRows = run.steps.length
-      ? run.steps.map((s) => ({ step: s.step, lr: s.lr }))
-      : epochs.map((e) => ({ step: e.step, lr: e.lr }));
+    const fromRecipe = runSchedule(run.recipe);
+    // runs written before recipe.json held resolvedSchedule: the logged values are all there is
+    const lrRows: { step: number; lr: number }[] = fromRecipe
+      ? lrCurve(fromRecipe.schedule, fromRecipe.totalSteps)
+      : run.steps.length
+        ? run.steps.map((s) => ({ step: s.step, lr: s.lr }))
+        : epochs.map((e) => ({ step: e.step, lr: e.lr }));
     if (lrRows.length)
       charts.push(
         await renderSvg(
@@ -79,7 +92,7 @@ export async function writeReport(
   const final = epochs[epochs.length - 1];
   const summary = run.summary;
   const head = `<h1>trickbox run: ${escapeHtml(String(r.name ?? runDir))}</h1>
-<p>${escapeHtml(String(r.description ?? ''))}</p>
+<p>${escapeHtml(String(r.description ?? ''))}</p>${overridesLine(run.overrides)}
 <table><tr><th>status</th><td>${escapeHtml(String(summary?.status ?? 'in progress'))}</td></tr>
 <tr><th>final test top-1</th><td>${final ? pct(final.testTop1) : '–'}</td></tr>
 <tr><th>saved model</th><td>${summary?.selected ? `epoch ${summary.selected.epoch} (${escapeHtml(summary.selected.reason)})${summary.selected.metrics ? `, test top-1 ${pct(summary.selected.metrics.testTop1)}` : ''}` : '–'}</td></tr>

@@ -24,6 +24,8 @@ export interface RunInfo {
   epochs: EpochLine[];
   steps: { step: number; lr: number; loss: number }[];
   confusion?: { epoch: number; classNames: string[]; matrix: number[][] };
+  /** overrides.json, written by `trickbox train`: the recipe file and the `--set` overrides applied to it. */
+  overrides?: { recipe?: string; set: string[] };
   summary?: {
     status: string;
     /** The saved model's epoch and its metrics (model selection uses the validation split only). */
@@ -59,6 +61,7 @@ export function readRunDir(dir: string): RunInfo {
     epochs,
     steps,
     confusion: readJson(join(dir, 'confusion.json')),
+    overrides: readJson(join(dir, 'overrides.json')),
     summary: readJson(join(dir, 'summary.json')),
   };
 }

@@ -12,5 +12,6 @@ export {
   type ConstantOptions,
 } from './step.js';
 export { gradualWarmup, type GradualWarmupOptions } from './gradual_warmup.js';
-export { linearScaledLr, stepsPerEpoch, epochsToSteps, perIteration, sample } from './scaling.js';
+export { fromResolved, type ResolvedScheduleSpec } from './resolved.js';
+export { linearScaledLr, effectiveLr, stepsPerEpoch, epochsToSteps, perIteration, sample } from './scaling.js';
 export { scheduleRegistry, registerSchedule, type ScheduleArgs, type ScheduleBuild } from './registry.js';

@@ -13,6 +13,11 @@ export function linearScaledLr(baseLr: number, batchSize: number, referenceBatch
   return (baseLr * batchSize) / referenceBatch;
 }
 
+/** The base learning rate a recipe trains with: `linearScaledLr` when `referenceBatch` > 0, else `lr` unchanged. */
+export function effectiveLr(lr: number, batchSize: number, referenceBatch: number): number {
+  return referenceBatch > 0 ? linearScaledLr(lr, batchSize, referenceBatch) : lr;
+}
+
 /**
  * Iterations in one epoch: ceil(datasetSize / batchSize), or floor when the last partial batch is dropped
  * (torch DataLoader `drop_last`).

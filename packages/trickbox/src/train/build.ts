@@ -27,7 +27,8 @@ const MODEL_CONSTRUCTORS = ['resnet', 'wideResnet', 'simpleCnn'];
 export function acceptedModelNames(): string[] {
   const table = models as Record<string, unknown>;
   const registry = typeof models.modelNames === 'function' ? models.modelNames() : [];
-  return [...MODEL_CONSTRUCTORS.filter((n) => typeof table[n] === 'function'), ...registry];
+  // a name can be both a constructor and a registry row ('resnet'): listed once
+  return [...new Set([...MODEL_CONSTRUCTORS.filter((n) => typeof table[n] === 'function'), ...registry])];
 }
 
 /**
@@ -51,10 +52,7 @@ export function modelFactory(recipe: Recipe): ModelFactory {
 
 /** Effective base learning rate: the linear scaling rule when `linearScalingReference` is set (Goyal et al. 2017 §2.1). */
 export function baseLr(recipe: Recipe): number {
-  const o = recipe.optimizer;
-  return o.linearScalingReference > 0
-    ? schedules.linearScaledLr(o.lr, recipe.training.batchSize, o.linearScalingReference)
-    : o.lr;
+  return schedules.effectiveLr(recipe.optimizer.lr, recipe.training.batchSize, recipe.optimizer.linearScalingReference);
 }
 
 /** Iteration counts of the schedule, converted once from the recipe's epochs (docs/architecture.md, "Pitfalls we test"). */
@@ -88,17 +86,8 @@ export function buildSchedule(
   recipe: Recipe,
   stepsPerEpoch: number,
 ): { schedule: (step: number) => number; steps: ScheduleSteps } {
-  const s = recipe.schedule;
   const steps = scheduleSteps(recipe, stepsPerEpoch);
-  const schedule = scheduleRegistry.get(s.name).build({
-    lr: baseLr(recipe),
-    stepsPerEpoch,
-    totalSteps: steps.totalSteps,
-    warmup: { warmupSteps: steps.warmupSteps, warmupInit: s.warmupInit, warmupMode: s.warmupMode },
-    stepSize: steps.stepSize,
-    milestones: steps.milestones,
-    fields: s,
-  });
+  const schedule = schedules.fromResolved({ ...recipe.schedule, lr: baseLr(recipe), ...steps });
   return { schedule, steps };
 }
 

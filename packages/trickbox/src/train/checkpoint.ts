@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic, removeQuietly } from './io.js';
+import { writeFileAtomic, removeQuietly, removeStaleTempFiles } from './io.js';
 
 const MAGIC = 'TBXCKPT1';
 
@@ -140,10 +140,7 @@ export function writeCheckpoint(runDir: string, step: number, data: Buffer, keep
   const file = join(checkpointDir(runDir), `ckpt-${String(step).padStart(9, '0')}.tbx`);
   writeFileAtomic(file, data);
   for (const old of listCheckpoints(runDir).slice(keep)) removeQuietly(old);
-  // temp files of writes cut by a crash of an earlier process (never read: only complete files are renamed in)
-  for (const f of readdirSync(checkpointDir(runDir)))
-    if (/^\.ckpt-\d+\.tbx\.tmp-\d+$/.test(f) && !f.endsWith(`.tmp-${process.pid}`))
-      removeQuietly(join(checkpointDir(runDir), f));
+  removeStaleTempFiles(checkpointDir(runDir)); // writes cut by a crash of an earlier process
   return file;
 }
 

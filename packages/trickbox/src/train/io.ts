@@ -11,17 +11,28 @@ import {
   rmSync,
 } from 'node:fs';
 
-export { writeFileAtomic } from '../fs/atomic.js';
+import { diskFullAware } from '../fs/atomic.js';
 
-/** Appends one JSON line and fsyncs: a line is either entirely present or absent after a crash (with `repairJsonl`). */
+export { writeFileAtomic, DiskFullError, removeStaleTempFiles } from '../fs/atomic.js';
+
+/**
+ * Appends one JSON line and fsyncs: a line is either entirely present or absent after a crash (with `readJsonl`).
+ * A failed append (a full disk: DiskFullError) cuts the file back to its old length, so no torn line stays.
+ */
 export function appendJsonl(file: string, record: unknown): void {
-  const line = JSON.stringify(record) + '\n';
-  const fd = openSync(file, 'a');
+  const line = Buffer.from(JSON.stringify(record) + '\n');
+  const before = fileSize(file);
+  let fd: number | undefined;
   try {
-    writeSync(fd, line);
+    fd = openSync(file, 'a');
+    let off = 0;
+    while (off < line.length) off += writeSync(fd, line, off, line.length - off);
     fsyncSync(fd);
+  } catch (e) {
+    if (existsSync(file)) truncateTo(file, before);
+    throw diskFullAware(e, file);
   } finally {
-    closeSync(fd);
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

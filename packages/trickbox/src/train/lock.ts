@@ -4,7 +4,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../fs/atomic.js';
+import { diskFullAware, writeFileAtomic } from '../fs/atomic.js';
 import { RecipeError } from './recipe.js';
 
 export const LOCK_FILE = 'run.lock';
@@ -54,9 +54,12 @@ export function lockRunDir(runDir: string, log: (m: string) => void = () => unde
     const fd = openSync(file, 'wx'); // exclusive: two processes cannot both create it
     try {
       writeSync(fd, JSON.stringify(mine) + '\n');
-    } finally {
+    } catch (e) {
       closeSync(fd);
+      rmSync(file, { force: true }); // a full disk leaves no empty lock behind
+      throw diskFullAware(e, file);
     }
+    closeSync(fd);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     const held = readLock(file);

@@ -38,6 +38,14 @@ test('--help lists the commands with examples; exit 0', () => {
   assert.equal(cli(['train', '--help']).code, 0);
 });
 
+test('every command ends its --help with examples of itself', async () => {
+  for (const c of ['train', 'eval', 'predict', 'ablate', 'augment', 'schedule', 'export', 'bench']) {
+    const r = await cliInProcess([c, '--help']);
+    assert.equal(r.code, 0, `${c}: ${r.stderr}`);
+    assert.match(r.stdout, new RegExp(`\\nExamples:\\n {2}\\$ trickbox ${c}\\b[^\\n]*\\n {2}\\$ trickbox ${c}\\b`), c);
+  }
+});
+
 const dir = mkdtempSync(join(tmpdir(), 'trickbox-cli-'));
 const badRecipe = join(dir, 'bad.json');
 writeFileSync(
@@ -66,7 +74,7 @@ const USAGE: [string[], RegExp][] = [
   ],
   [
     ['train', join(recipes, 'fashion-quick.json'), '--set', 'model.name=noSuchModel', '--set', `data.dir=${dir}`],
-    /model\.name is "noSuchModel"; accepted:/,
+    /fashion-quick\.json: model\.name is "noSuchModel"; accepted:/,
   ],
   [['train', '--resume', dir], /--resume .*: not a run directory \(no recipe\.json\)/],
   [
@@ -143,6 +151,15 @@ test('eval, predict, export and ablate work on a finished run', async () => {
   const ev = await cliInProcess(['eval', runDir]);
   assert.equal(ev.code, 0, ev.stderr);
   assert.match(ev.stdout, /^test images 12: top-1 \d+\.\d\d% {2}top-5 \d+\.\d\d% {2}loss \d/);
+  const evj = await cliInProcess(['eval', runDir, '--json']);
+  assert.equal(evj.code, 0, evj.stderr);
+  const e = JSON.parse(evj.stdout);
+  assert.deepEqual(Object.keys(e), ['model', 'recipe', 'images', 'top1', 'top5', 'loss']);
+  assert.equal(e.images, 12);
+  assert.equal(
+    ev.stdout,
+    `test images 12: top-1 ${(100 * e.top1).toFixed(2)}%  top-5 ${(100 * e.top5).toFixed(2)}%  loss ${e.loss.toFixed(4)}\n`,
+  );
 
   const img = join(dir, 'x.png');
   await sharp({ create: { width: 10, height: 12, channels: 3, background: '#888' } })
@@ -151,13 +168,33 @@ test('eval, predict, export and ablate work on a finished run', async () => {
   const pr = await cliInProcess(['predict', join(runDir, 'model'), img, '--top', '2']);
   assert.equal(pr.code, 0, pr.stderr);
   assert.match(pr.stdout, new RegExp(`^${img.replace(/[.]/g, '\\.')}: [^,]+ \\d+\\.\\d%, [^,]+ \\d+\\.\\d%\\n$`));
-  const bad = await cliInProcess(['predict', join(runDir, 'model'), join(dir, 'bad.json')]);
-  assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /bad\.json: cannot decode image/);
+  // good images are classified; each bad one (text, 0 bytes, a directory) gets one error line; exit 1
+  const empty = join(dir, 'empty.png');
+  writeFileSync(empty, '');
+  const mixed = await cliInProcess(['predict', join(runDir, 'model'), img, join(dir, 'bad.json'), empty, dir, img]);
+  assert.equal(mixed.code, 1, mixed.stderr);
+  assert.equal(mixed.stdout.split('\n').filter((l) => l.startsWith(`${img}: `)).length, 2, mixed.stdout);
+  const errors = mixed.stderr.trim().split('\n');
+  assert.equal(errors.length, 3, mixed.stderr);
+  assert.match(errors[0], /^trickbox: .*bad\.json: cannot decode image \(.*unsupported image format/);
+  assert.match(errors[1], /^trickbox: .*empty\.png: cannot decode image \(empty file\)$/);
+  assert.equal(errors[2], `trickbox: ${dir}: cannot decode image (is a directory, not an image file)`);
+  const pj = await cliInProcess(['predict', join(runDir, 'model'), img, empty, '--top', '2', '--json']);
+  assert.equal(pj.code, 1, pj.stderr);
+  const lines = pj.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.equal(lines.length, 2);
+  assert.equal(lines[0].file, img);
+  assert.equal(lines[0].top.length, 2);
+  assert.ok(lines[0].top[0].probability >= lines[0].top[1].probability && typeof lines[0].top[0].class === 'string');
+  assert.deepEqual(lines[1], { file: empty, error: 'cannot decode image (empty file)' });
 
   const out = join(dir, 'exported');
   const ex = await cliInProcess(['export', runDir, '--out', out]);
   assert.equal(ex.code, 0, ex.stderr);
+  assert.match(ex.stdout, /outputs logits \(tf\.softmax gives probabilities\)/);
   const loaded = await loadModel(out);
   assert.deepEqual(loaded.preprocessing?.classNames.length, 10);
   assert.deepEqual(

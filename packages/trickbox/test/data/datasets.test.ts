@@ -154,6 +154,27 @@ test('imageFolder: bad files stop with the file name, or are skipped and logged'
   await assert.rejects(imageFolder({ dir, height: 4, width: 4 }), /pixel limit/i);
 });
 
+test('imageFolder checks every file first: one error lists the bad ones (10, then a count), sorted', async () => {
+  const dir = tempDir();
+  await writeImageFolder(dir, ['a', 'b'], 2);
+  const names = Array.from({ length: 13 }, (_, i) => `bad${String(i).padStart(2, '0')}.png`);
+  for (const n of names) writeFileSync(join(dir, n < 'bad07' ? 'a' : 'b', n), n.endsWith('3.png') ? '' : 'text');
+  const err = await imageFolder({ dir, height: 4, width: 4 }).then(
+    () => assert.fail('no error'),
+    (e: Error) => e,
+  );
+  const msg = err.message;
+  assert.ok(msg.startsWith(`${dir}: cannot decode 13 images: `), msg);
+  assert.doesNotMatch(msg, /\n/);
+  const listed = names.slice(0, 10).map((n) => join(dir, n < 'bad07' ? 'a' : 'b', n));
+  assert.deepEqual(
+    [...msg.matchAll(/(\/[^ ;]+\.png) \(/g)].map((m) => m[1]),
+    listed,
+  );
+  assert.match(msg, /bad03\.png \(empty file\)/);
+  assert.match(msg, /bad09\.png \([^)]+\) and 3 more; use skipBadImages \/ --skip-bad-images/);
+});
+
 test('imageFolder does not follow symbolic links leading out of the folder', async () => {
   const outside = tempDir();
   await writeImageFolder(outside, ['x'], 2);

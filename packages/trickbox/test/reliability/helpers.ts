@@ -79,6 +79,18 @@ export function collect(child: ChildProcess): { text: () => string } {
   return { text: () => dropBanner(s) };
 }
 
+/** `--set` overrides that make training diverge within a few steps (the lr ramps up, so the first checkpoints stay finite). */
+export const DIVERGING_OVERRIDES = [
+  '--set',
+  'schedule.warmupEpochs=2',
+  '--set',
+  'optimizer.lr=100',
+  '--set',
+  'optimizer.weightDecay=1',
+  '--set',
+  'schedule.name=constant',
+];
+
 /** A small Fashion-MNIST-format IDX set (8×8 grey, 10 classes) in a new folder. */
 export function tinyIdx(n = 64, m = 32): string {
   const dir = tempDir('trickbox-rel-idx-');

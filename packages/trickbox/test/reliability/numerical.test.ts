@@ -10,18 +10,9 @@ import { gzipSync } from 'node:zlib';
 import { idxBytes } from '../data/files.js';
 import { decodeCheckpoint } from '../../src/train/checkpoint.js';
 import { evaluate } from '../../src/train/evaluate.js';
-import { cliInProcess, tempDir, tinyIdx, tinyRecipeFile } from './helpers.js';
+import { DIVERGING_OVERRIDES, cliInProcess, tempDir, tinyIdx, tinyRecipeFile } from './helpers.js';
 
-const absurd = [
-  '--set',
-  'schedule.warmupEpochs=2', // lr ramps up: the first checkpoints are still finite
-  '--set',
-  'optimizer.lr=100',
-  '--set',
-  'optimizer.weightDecay=1',
-  '--set',
-  'schedule.name=constant',
-];
+const absurd = DIVERGING_OVERRIDES;
 
 test('an absurd learning rate stops the run naming the step, the lr and a last good checkpoint that is finite', async () => {
   const dir = tempDir();
