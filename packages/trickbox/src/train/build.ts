@@ -4,7 +4,6 @@ import * as tf from '@tensorflow/tfjs';
 import * as models from '../models/index.js';
 import { optimizers } from '../optim/registry.js';
 import * as schedules from '../schedules/index.js';
-import { scheduleRegistry } from '../schedules/registry.js';
 import { RecipeError, type Recipe } from './recipe.js';
 
 export type ModelFactory = (opts: {

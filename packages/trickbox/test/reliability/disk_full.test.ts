@@ -72,7 +72,7 @@ test('disk full during training: one line naming the file and the last good chec
     r2.stderr,
     // recipe.json today; whichever file of the run it is, the point is the message and the clean-up
     new RegExp(
-      `\\ntrickbox: disk full: cannot write ${run}\\S* \\(ENOSPC\\)\\. Last good checkpoint: ${ck(4)} \\(step 4\\)\\. `,
+      `(^|\\n)trickbox: disk full: cannot write ${run}\\S* \\(ENOSPC\\)\\. Last good checkpoint: ${ck(4)} \\(step 4\\)\\. `,
     ),
   );
   assert.deepEqual(checkRunIntegrity(run).leftoverTemps, []);
