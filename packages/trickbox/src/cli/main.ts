@@ -28,6 +28,8 @@ Examples:
   $ trickbox eval runs/try
   $ trickbox predict runs/try/model shirt.png shoe.jpg --top 3
   $ trickbox ablate recipes/fashion-resnet20-baseline.json recipes/fashion-resnet20-mixup.json --out runs/ablation
+  $ trickbox study recipes/studies/fashion-tricks.json --out runs/study --workers 2 --threads 1
+  $ trickbox worker --queue redis://127.0.0.1:6379
   $ trickbox augment recipes/fashion-resnet20-autoaugment.json --out grid.png
   $ trickbox schedule recipes/fashion-resnet20-baseline.json --plot lr.svg
   $ trickbox export runs/try --out web/model`;
@@ -391,6 +393,33 @@ export function buildProgram(): Command {
     .option('--epochs <n>', 'override training.epochs of every recipe', int('--epochs'))
     .option('--set <key=value>', 'override a field of every recipe (repeatable)', collect, [])
     .action((items, o) => cmdAblate(items, o));
+  program
+    .command('study')
+    .description(
+      'run a study (configs × seeds, each trial a run directory) and write study.json/md/html; run again to resume',
+    )
+    .argument('[study]', 'study JSON file (see docs/studies.md)')
+    .option('--out <dir>', 'study directory')
+    .option('--workers <n>', 'local trial processes at a time', int('--workers'), 1)
+    .option('--threads <n>', 'native threads per trial process (default: all cores / workers)', int('--threads'))
+    .option('--queue <url>', 'put the trials on a BullMQ queue at this Redis URL (redis://HOST:PORT) and wait')
+    .option('--report [dir]', 'write the report of a study directory from its finished trials; trains nothing')
+    .action(async (study, o) => {
+      const { cmdStudy } = await import('./study.js');
+      process.exitCode = await cmdStudy(study, o, io);
+    });
+  program
+    .command('worker')
+    .description('take trials from a study queue (BullMQ on Redis) and train them, one child process per trial')
+    .requiredOption('--queue <url>', 'Redis URL, redis://HOST:PORT')
+    .option('--threads <n>', 'native threads per trial', int('--threads'), 1)
+    .option('--concurrency <n>', 'trials at a time', int('--concurrency'), 1)
+    .option('--dir <dir>', "train under this directory (separate storage) instead of the study's trials/ folder")
+    .option('--stall-seconds <n>', 'job lock and stalled-check interval', int('--stall-seconds'), 30)
+    .action(async (o) => {
+      const { cmdWorker } = await import('./study.js');
+      process.exitCode = await cmdWorker(o, io);
+    });
   program
     .command('augment')
     .description("write a PNG grid of a recipe's augmentations (original, then augmented copies)")

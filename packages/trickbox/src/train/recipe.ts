@@ -436,14 +436,21 @@ export function applyOverrides(raw: unknown, overrides: readonly string[]): unkn
   const out = structuredClone(raw) as Record<string, any>;
   for (const o of overrides) {
     const { path, value } = parseOverride(o);
-    let node = out;
-    for (const k of path.slice(0, -1)) {
+    let node: any = out;
+    path.forEach((k, depth) => {
+      // a list is entered by index (augment.1.options.n), never extended
+      if (Array.isArray(node) && !(/^\d+$/.test(k) && Number(k) < node.length))
+        throw new RecipeError(
+          `--set ${o}: ${path.slice(0, depth).join('.')} is a list of ${node.length}; expected an index 0..${node.length - 1}, got '${k}'`,
+        );
+      if (depth === path.length - 1) {
+        node[k] = value;
+        return;
+      }
       if (node[k] === undefined || node[k] === null) node[k] = {};
-      if (typeof node[k] !== 'object' || Array.isArray(node[k]))
-        throw new RecipeError(`--set ${o}: ${k} is not an object in the recipe`);
+      if (typeof node[k] !== 'object') throw new RecipeError(`--set ${o}: ${k} is not an object in the recipe`);
       node = node[k];
-    }
-    node[path[path.length - 1]] = value;
+    });
   }
   return out;
 }

@@ -1,0 +1,98 @@
+// `trickbox study` and `trickbox worker` (docs/studies.md).
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { RecipeError } from '../train/recipe.js';
+import type { CliIo } from './main.js';
+
+/** The study file as the study directory keeps it (recipe path made absolute), for `--report` and restarts. */
+const INPUT = 'study-input.json';
+
+export async function cmdStudy(
+  studyFile: string | undefined,
+  o: { out?: string; workers: number; threads?: number; queue?: string; report?: string | boolean },
+  io: CliIo,
+): Promise<number> {
+  const { runStudy } = await import('../study/run_study.js');
+  const { writeFileAtomic } = await import('../fs/atomic.js');
+  const reportOnly = o.report !== undefined && o.report !== false;
+  const outDir = typeof o.report === 'string' ? o.report : o.out;
+  if (!outDir) throw new RecipeError('study: --out DIR is required (or --report DIR)');
+  let file = studyFile;
+  if (!file) {
+    if (!reportOnly) throw new RecipeError('study: a study file is required (or --report DIR)');
+    file = join(outDir, INPUT);
+    if (!existsSync(file)) throw new RecipeError(`study --report ${outDir}: not a study directory (no ${INPUT})`);
+  }
+  const { loadStudyFile } = await import('../study/study_file.js');
+  const study = loadStudyFile(file);
+  const stopSignal = { stop: false };
+  const onSigint = (): void => {
+    if (stopSignal.stop) process.exit(130);
+    stopSignal.stop = true;
+    io.err('\ntrickbox: interrupt — the running trials write a checkpoint and stop (Ctrl-C again to abort)\n');
+  };
+  let executor = null;
+  let closeExecutor = async (): Promise<void> => undefined;
+  if (!reportOnly) {
+    const { planStudy } = await import('../study/expand.js');
+    planStudy(study, file); // every config resolves before anything is written
+    writeFileAtomic(
+      join(outDir, INPUT),
+      JSON.stringify({ ...study, recipe: resolve(dirname(file), study.recipe) }, null, 2) + '\n',
+    );
+    if (o.queue) {
+      const { queueExecutor } = await import('../study/queue.js');
+      const q = await queueExecutor(o.queue, { log: (m) => io.err(m + '\n') });
+      executor = q;
+      closeExecutor = () => q.close();
+    } else {
+      const { initBackend } = await import('../backend.js');
+      const backend = await initBackend((m) => io.err(m + '\n'));
+      const { localExecutor } = await import('../study/local.js');
+      const threads = o.threads ?? Math.max(1, Math.floor(availableParallelism() / o.workers));
+      executor = await localExecutor({ workers: o.workers, threads, backend });
+    }
+    process.on('SIGINT', onSigint);
+  }
+  try {
+    const run = await runStudy(file, outDir, executor, {
+      log: (m) => io.err(m + '\n'),
+      stopSignal,
+    });
+    io.out(readFileSync(run.files[1], 'utf8') + `\nwritten: ${run.files.join(', ')}\n`);
+    if (run.interrupted) return 130;
+    return run.failed ? 1 : 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+    await closeExecutor();
+  }
+}
+
+export async function cmdWorker(
+  o: { queue: string; threads: number; concurrency: number; dir?: string; stallSeconds: number },
+  io: CliIo,
+): Promise<number> {
+  const { startWorker } = await import('../study/worker.js');
+  const worker = await startWorker(o.queue, {
+    threads: o.threads,
+    concurrency: o.concurrency,
+    dir: o.dir && resolve(o.dir),
+    stallSeconds: o.stallSeconds,
+    log: (m) => io.err(m + '\n'),
+  });
+  // first Ctrl-C / SIGTERM: finish the running trials and take no new ones; second: leave at once (the trials
+  // are taken again after the stall interval and resume from their checkpoints)
+  await new Promise<void>((done) => {
+    let asked = false;
+    const onSignal = (): void => {
+      if (asked) process.exit(130);
+      asked = true;
+      io.err('worker: finishing the running trials, taking no new ones (Ctrl-C again to leave now)\n');
+      worker.close().then(done, done);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  return 0;
+}
