@@ -37,10 +37,6 @@ export async function cmdStudy(
   if (!reportOnly) {
     const { planStudy } = await import('../study/expand.js');
     planStudy(study, file); // every config resolves before anything is written
-    writeFileAtomic(
-      join(outDir, INPUT),
-      JSON.stringify({ ...study, recipe: resolve(dirname(file), study.recipe) }, null, 2) + '\n',
-    );
     if (o.queue) {
       const { queueExecutor } = await import('../study/queue.js');
       const q = await queueExecutor(o.queue, { log: (m) => io.err(m + '\n') });
@@ -53,6 +49,11 @@ export async function cmdStudy(
       const threads = o.threads ?? Math.max(1, Math.floor(availableParallelism() / o.workers));
       executor = await localExecutor({ workers: o.workers, threads, backend });
     }
+    // written once the study resolves and its queue answers, so a bad start leaves nothing behind
+    writeFileAtomic(
+      join(outDir, INPUT),
+      JSON.stringify({ ...study, recipe: resolve(dirname(file), study.recipe) }, null, 2) + '\n',
+    );
     process.on('SIGINT', onSigint);
   }
   try {
