@@ -20,7 +20,9 @@ export default async function processTrial(job: SandboxedJob<QueuedTrial, TrialO
   const runDir = storage ? join(storage, relativeDir) : trial.runDir;
   const threads = Number(process.env.TRICKBOX_WORKER_THREADS) || 1;
   try {
-    const outcome = await runTrialInChild({ ...trial, runDir }, { threads }).done;
+    // the sandbox's stderr reaches the worker's: the trainer's own lines (e.g. "resuming … from …") show there
+    const onLog = (m: string): void => void process.stderr.write(`worker: ${trial.label}: ${m}\n`);
+    const outcome = await runTrialInChild({ ...trial, runDir }, { threads, onLog }).done;
     if (outcome === 'interrupted') throw new Error(`${trial.label}: interrupted (checkpoint written)`);
     return outcome;
   } catch (e) {

@@ -26,12 +26,15 @@ export async function assertReachable(url: string, timeoutMs = 3000): Promise<vo
     enableOfflineQueue: false,
     retryStrategy: () => null,
   });
-  client.on('error', () => undefined); // reported below
+  // the socket's error (ECONNREFUSED, ENOTFOUND) says more than the rejected connect ("Connection is closed.")
+  let cause: Error | undefined;
+  client.on('error', (e: Error) => void (cause ??= e));
   try {
     await client.connect();
     await client.ping();
   } catch (e) {
-    throw new QueueUnreachableError(`cannot reach Redis at ${url} (${(e as Error).message.split('\n')[0]})`);
+    const why = (cause ?? (e as Error)).message.split('\n')[0];
+    throw new QueueUnreachableError(`cannot reach Redis at ${url} (${why})`);
   } finally {
     client.disconnect();
   }
