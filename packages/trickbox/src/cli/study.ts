@@ -37,6 +37,8 @@ export async function cmdStudy(
   if (!reportOnly) {
     const { planStudy } = await import('../study/expand.js');
     planStudy(study, file); // every config resolves before anything is written
+    if (o.queue && study.prune)
+      throw new RecipeError(`${file}: prune works with local workers only; remove it or leave out --queue`);
     if (o.queue) {
       const { queueExecutor } = await import('../study/queue.js');
       const q = await queueExecutor(o.queue, { log: (m) => io.err(m + '\n') });

@@ -53,6 +53,10 @@ export function planStudy(study: StudyFile, studyFile: string): StudyPlan {
         if (!(e instanceof RecipeError)) throw e;
         throw new RecipeError(`${studyFile}: config '${config}': ${e.message}`);
       }
+      if (study.prune && study.selectBy.startsWith('val') && recipe.data.valSplit === 0)
+        throw new RecipeError(
+          `${studyFile}: config '${config}': prune looks at selectBy '${study.selectBy}', which needs a validation split: add "data.valSplit=0.1" to set`,
+        );
       trials.push({ config, seed, runDir: join('trials', config, `seed-${seed}`), recipe });
     }
   }

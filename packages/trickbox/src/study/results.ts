@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { EpochLine } from '../report/run.js';
 import type { StudyPlan } from './expand.js';
 import { provenanceKey, type Provenance } from './provenance.js';
+import { readPruned } from './prune.js';
 import { readOutcome, trialState } from './run_dir.js';
 import { summarize, welch } from './stats.js';
 import type { Metric } from './study_file.js';
@@ -92,6 +93,14 @@ export function collectResults(
       if (!epochsOf.has(t.config)) epochsOf.set(t.config, []);
       epochsOf.get(t.config)!.push(o.epochs);
     }
+    const pruned = readPruned(dir);
+    if (pruned && row.status !== 'finished')
+      row = {
+        ...row,
+        status: 'pruned',
+        epochs: pruned.epoch,
+        note: `pruned after epoch ${pruned.epoch}: ${plan.study.selectBy} ${pruned.value} worse than the median ${pruned.median} of ${pruned.others} other trials`,
+      };
     if (extra.status) row.status = extra.status;
     if (extra.note) row.note = extra.note;
     if (!rows.has(t.config)) rows.set(t.config, []);

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { readRunDir, type EpochLine } from '../report/run.js';
 import type { Recipe } from '../train/recipe.js';
+import { PRUNED_FILE } from './prune.js';
 import type { Provenance } from './provenance.js';
 
-export type TrialState = 'finished' | 'started' | 'absent';
+export type TrialState = 'finished' | 'pruned' | 'started' | 'absent';
 
 const readJson = (file: string): any => (existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined);
 
@@ -35,6 +36,7 @@ export const sameRecipe = (runDir: string, recipe: Recipe): boolean =>
 
 export function trialState(runDir: string): TrialState {
   if (existsSync(join(runDir, 'summary.json'))) return 'finished';
+  if (existsSync(join(runDir, PRUNED_FILE))) return 'pruned';
   return existsSync(join(runDir, 'recipe.json')) ? 'started' : 'absent';
 }
 

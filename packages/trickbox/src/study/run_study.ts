@@ -1,10 +1,11 @@
 // Runs a study: plans its trials, keeps finished ones whose resolved recipe is unchanged, moves changed ones aside,
 // hands the rest to an executor (local child processes or the BullMQ queue), prints one line per trial start and
 // finish with an overall bar and ETA, then writes study.json/md/html.
-import { mkdirSync, renameSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { planStudy, type StudyPlan, type Trial } from './expand.js';
 import { provenanceKey, type Provenance } from './provenance.js';
+import { epochValues, PRUNED_FILE, readPruned, shouldPrune, writePruned } from './prune.js';
 import { collectResults, MixedProvenanceError, type StudyResults, type TrialStatus } from './results.js';
 import { writeStudyReport } from './report.js';
 import { sameRecipe, trialState, writeOutcome, type TrialOutcome } from './run_dir.js';
@@ -42,6 +43,28 @@ function bar(done: number, total: number, width = 20): string {
   return `[${'#'.repeat(full)}${'-'.repeat(width - full)}] ${done}/${total}`;
 }
 
+/** Checks a running trial after each of its epochs against the median of the others at that epoch (prune.ts). */
+function watchForPruning(plan: StudyPlan, out: string, t: Trial, handle: TrialHandle): NodeJS.Timeout {
+  const { selectBy, prune } = plan.study;
+  const afterEpochs = prune!.afterEpochs ?? 3;
+  const dir = join(out, t.runDir);
+  let checked = 0;
+  return setInterval(() => {
+    const mine = epochValues(dir, selectBy);
+    const epoch = mine.length;
+    if (epoch <= checked || epoch < afterEpochs || readPruned(dir)) return;
+    checked = epoch;
+    const others = plan.trials
+      .filter((o) => o !== t)
+      .map((o) => epochValues(join(out, o.runDir), selectBy)[epoch - 1])
+      .filter((v): v is number => v !== undefined);
+    const m = shouldPrune(mine[epoch - 1], others, selectBy);
+    if (m === null) return;
+    writePruned(dir, { epoch, value: mine[epoch - 1], median: m, others: others.length });
+    handle.stop();
+  }, 250);
+}
+
 export async function runStudy(
   studyFile: string,
   outDir: string,
@@ -61,7 +84,8 @@ export async function runStudy(
       renameSync(dir, aside);
       notes.set(t.runDir, { note: `trained again: its recipe changed (the old run is in ${aside.slice(out.length + 1)})` });
     }
-    if (trialState(dir) !== 'finished') pending.push(t);
+    const now = trialState(dir);
+    if (now !== 'finished' && now !== 'pruned') pending.push(t);
   }
   // refuses to mix before anything trains: finished trials among themselves, and with this run's trials
   const before = collectResults(plan, out, notes).results.provenance;
@@ -96,13 +120,24 @@ export async function runStudy(
         const t0 = performance.now();
         const handle = executor.run({ runDir: dir, recipe: t.recipe, label }, t);
         running.add(handle);
+        const pruner = plan.study.prune ? watchForPruning(plan, out, t, handle) : undefined;
         try {
           const outcome = await handle.done;
+          if (pruner) clearInterval(pruner);
+          const pruned = readPruned(dir);
+          if (outcome === 'interrupted' && pruned) {
+            finished++;
+            log(
+              `study: pruned ${label} after epoch ${pruned.epoch}: ${plan.study.selectBy} ${pruned.value} < median ${pruned.median}  ${bar(finished, total)}`,
+            );
+            continue;
+          }
           if (outcome === 'interrupted') {
             interrupted = true;
             log(`study: paused ${label} (checkpoint written; run the command again to resume)`);
             continue;
           }
+          if (pruned) rmSync(join(dir, PRUNED_FILE)); // it ended before the stop reached it: a finished trial
           if (trialState(dir) !== 'finished') writeOutcome(dir, outcome);
           const s = (performance.now() - t0) / 1000;
           seconds.push(s);
@@ -121,6 +156,7 @@ export async function runStudy(
           notes.set(t.runDir, { status: 'failed', note: message });
           log(`study: FAILED ${label}: ${message}  ${bar(finished, total)}`);
         } finally {
+          if (pruner) clearInterval(pruner);
           running.delete(handle);
         }
       }

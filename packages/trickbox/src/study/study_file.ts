@@ -101,8 +101,6 @@ export function parseStudy(raw: unknown, source: string): StudyFile {
   const data = structuredClone(raw);
   if (!validate(data)) throw new RecipeError(`${source}: ${describe((validate.errors ?? [])[0])}`);
   const s = data as unknown as StudyFile;
-  if (s.prune)
-    throw new RecipeError(`${source}: prune: early pruning is not available yet; remove the field (docs/studies.md)`);
   if (s.selectBy.startsWith('test'))
     throw new RecipeError(
       `${source}: selectBy is '${s.selectBy}'; choosing on the test set is refused — use valTop1, valTop5 or valLoss (with data.valSplit > 0)`,

@@ -14,13 +14,14 @@ export const tempDir = (): string => mkdtempSync(join(tmpdir(), 'trickbox-study-
 
 /** Overrides that make fashion-quick a trial of about a second (one thread). */
 export const TINY = [
-  'data.subset=400',
+  'data.subset=1000',
   'data.testSubset=200',
   'data.workers=0',
   'training.epochs=2',
   'training.batchSize=50',
-  'model.options.filters=[4,8]',
-  'model.options.denseUnits=16',
+  'optimizer.lr=0.05',
+  'model.options.filters=[8,16]',
+  'model.options.denseUnits=32',
 ];
 
 export function writeStudy(dir: string, fields: Record<string, unknown> = {}, file = 'study.json'): string {

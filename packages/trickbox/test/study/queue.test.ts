@@ -35,7 +35,7 @@ const stopAll = async (procs: Running[]): Promise<void> => {
 test('queue with two 1-thread workers = local --threads 1; a SIGKILLed worker and a killed study lose nothing', { skip }, async () => {
   const dir = tempDir();
   // 3 epochs so that a worker can be killed between the first checkpoint and the end
-  const file = writeStudy(dir, { set: [...TINY, 'training.epochs=3', 'data.subset=1200'], seeds: [0] });
+  const file = writeStudy(dir, { set: [...TINY, 'training.epochs=3'], seeds: [0] });
   const local = join(dir, 'local');
   const l = cli(['study', file, '--out', local, '--workers', '2', '--threads', '1']);
   assert.equal(l.code, 0, l.stderr);

@@ -82,7 +82,7 @@ test('a local study: trial run directories, study.json/md/html, statistics from 
       const stored = JSON.parse(readFileSync(join(runDir, 'recipe.json'), 'utf8'));
       assert.equal(stored.training.seed, s);
       assert.equal(stored.loss.labelSmoothing, c === 'smoothing' ? 0.1 : 0);
-      assert.equal(stored.data.subset, 400);
+      assert.equal(stored.data.subset, 1000);
     }
   const sj = JSON.parse(readFileSync(join(out, 'study.json'), 'utf8'));
   assert.equal(sj.name, 'tiny');
@@ -100,7 +100,7 @@ test('a local study: trial run directories, study.json/md/html, statistics from 
     for (const t of cfg.trials) {
       const summary = JSON.parse(readFileSync(join(out, t.runDir, 'summary.json'), 'utf8'));
       assert.equal(t.metric, summary.final.testTop1);
-      assert.ok(t.metric > 0.2, `accuracy ${t.metric}: the tiny trial learned nothing`);
+      assert.ok(t.metric > 0.5, `accuracy ${t.metric}: the tiny trial learned nothing`);
     }
     const s = summarize(metricOf(c));
     assert.equal(cfg.mean, s.mean);
