@@ -421,6 +421,20 @@ export function buildProgram(): Command {
       process.exitCode = await cmdWorker(o, io);
     });
   program
+    .command('lr-find')
+    .description("learning-rate range test (Smith 2017): a fresh model, lr rising exponentially; prints a suggested lr")
+    .argument('<recipe>', 'recipe JSON file')
+    .option('--set <key=value>', 'override a recipe field (repeatable)', collect, [])
+    .option('--steps <n>', 'iterations of the test', int('--steps', 5), 100)
+    .option('--start-lr <lr>', 'first learning rate', Number, 1e-7)
+    .option('--end-lr <lr>', 'last learning rate', Number, 10)
+    .option('--plot <file>', 'SVG of the smoothed loss per log10(lr)', 'lr-find.svg')
+    .option('--out <dir>', 'write lr-find.svg and lr-find.json (every point) there instead')
+    .action(async (recipe, o) => {
+      const { cmdLrFind } = await import('./study.js');
+      process.exitCode = await cmdLrFind(recipe, o, io);
+    });
+  program
     .command('augment')
     .description("write a PNG grid of a recipe's augmentations (original, then augmented copies)")
     .argument('<recipe>', 'recipe JSON file')

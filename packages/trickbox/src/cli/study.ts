@@ -99,3 +99,34 @@ export async function cmdWorker(
   });
   return 0;
 }
+
+export async function cmdLrFind(
+  recipePath: string,
+  o: { set: string[]; steps: number; startLr: number; endLr: number; plot: string; out?: string },
+  io: CliIo,
+): Promise<number> {
+  const { loadRecipe } = await import('../train/recipe.js');
+  const recipe = loadRecipe(recipePath, o.set);
+  if (!(o.startLr > 0 && o.endLr > o.startLr))
+    throw new RecipeError(`lr-find: expected 0 < --start-lr < --end-lr, got ${o.startLr} and ${o.endLr}`);
+  const { initBackend } = await import('../backend.js');
+  await initBackend((m) => io.err(m + '\n'));
+  const { lrFind } = await import('../study/lr_find.js');
+  const r = await lrFind({ recipe, steps: o.steps, startLr: o.startLr, endLr: o.endLr, log: (m) => io.err(m + '\n') });
+  const { renderSvg, lineChart } = await import('../report/index.js');
+  const { writeFileAtomic } = await import('../fs/atomic.js');
+  const rows = r.points.map((p) => ({ 'log10(lr)': Math.log10(p.lr), 'smoothed loss': p.smoothed }));
+  const svg = await renderSvg(
+    lineChart(rows, { x: 'log10(lr)', y: 'smoothed loss', title: `${recipe.name}: learning-rate range test`, width: 600 }),
+  );
+  const plot = o.out ? join(o.out, 'lr-find.svg') : o.plot;
+  writeFileAtomic(plot, svg);
+  if (o.out) writeFileAtomic(join(o.out, 'lr-find.json'), JSON.stringify(r, null, 2) + '\n');
+  const e = (v: number | null): string => (v === null ? '– (the loss never fell)' : v.toPrecision(3));
+  io.out(
+    `lr-find: ${r.points.length} steps from ${o.startLr} ${r.diverged ? 'until the loss diverged at' : 'to'} ${r.points[r.points.length - 1]?.lr.toPrecision(3)}\n` +
+      `suggested lr: ${e(r.steepestLr)} (steepest fall of the smoothed loss); minimum/10: ${e(r.minimumLr)}\n` +
+      `plot: ${plot}${o.out ? `, points: ${join(o.out, 'lr-find.json')}` : ''}\n`,
+  );
+  return 0;
+}
