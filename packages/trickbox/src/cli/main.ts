@@ -435,6 +435,25 @@ export function buildProgram(): Command {
       process.exitCode = await cmdLrFind(recipe, o, io);
     });
   program
+    .command('search-augment')
+    .description(
+      'search an augmentation policy: a RandAugment (N, M) grid and TrivialAugment on a proxy task; writes best.json',
+    )
+    .argument('<recipe>', 'recipe JSON file')
+    .requiredOption('--out <dir>', 'study directory (trials, study.md/html/json, best.json)')
+    .option('--set <key=value>', 'override a recipe field (repeatable)', collect, [])
+    .option('--proxy-subset <n>', 'training images of the proxy task', int('--proxy-subset'), 10000)
+    .option('--proxy-epochs <n>', 'epochs of the proxy task', int('--proxy-epochs'), 5)
+    .option('--seeds <list>', 'seeds per config', '0')
+    .option('--n <list>', 'RandAugment N values', '1,2')
+    .option('--m <list>', 'RandAugment M values', '5,9,13')
+    .option('--workers <n>', 'trial processes at a time', int('--workers'), 1)
+    .option('--threads <n>', 'native threads per trial process', int('--threads'))
+    .action(async (recipe, o) => {
+      const { cmdSearchAugment } = await import('./study.js');
+      process.exitCode = await cmdSearchAugment(recipe, o, io);
+    });
+  program
     .command('augment')
     .description("write a PNG grid of a recipe's augmentations (original, then augmented copies)")
     .argument('<recipe>', 'recipe JSON file')

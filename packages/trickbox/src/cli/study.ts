@@ -130,3 +130,49 @@ export async function cmdLrFind(
   );
   return 0;
 }
+
+export async function cmdSearchAugment(
+  recipePath: string,
+  o: {
+    out: string;
+    set: string[];
+    proxySubset: number;
+    proxyEpochs: number;
+    seeds: string;
+    n: string;
+    m: string;
+    workers: number;
+    threads?: number;
+  },
+  io: CliIo,
+): Promise<number> {
+  const list = (flag: string, v: string): number[] => {
+    const xs = v.split(',').map(Number);
+    if (!xs.length || xs.some((x) => !Number.isInteger(x) || x < 0))
+      throw new RecipeError(`search-augment: ${flag} expects comma-separated integers, got '${v}'`);
+    return xs;
+  };
+  const options = {
+    recipeFile: recipePath,
+    sets: o.set,
+    outDir: o.out,
+    proxySubset: o.proxySubset,
+    proxyEpochs: o.proxyEpochs,
+    seeds: list('--seeds', o.seeds),
+    n: list('--n', o.n),
+    m: list('--m', o.m),
+    selectBy: 'valTop1' as const,
+  };
+  const { searchStudy, searchAugment } = await import('../study/search_augment.js');
+  searchStudy(options); // the recipe and its overrides resolve before anything runs
+  const { initBackend } = await import('../backend.js');
+  const backend = await initBackend((m) => io.err(m + '\n'));
+  const { localExecutor } = await import('../study/local.js');
+  const threads = o.threads ?? Math.max(1, Math.floor(availableParallelism() / o.workers));
+  const executor = await localExecutor({ workers: o.workers, threads, backend });
+  const { run, best } = await searchAugment(options, executor, { log: (m) => io.err(m + '\n') });
+  io.out(readFileSync(run.files[1], 'utf8'));
+  if (best) io.out(`\nbest: ${best.config} (mean valTop1 ${best.value.toFixed(4)}) → ${best.file}\n`);
+  if (run.interrupted) return 130;
+  return run.failed || !best ? 1 : 0;
+}
