@@ -422,7 +422,7 @@ export function buildProgram(): Command {
     });
   program
     .command('lr-find')
-    .description("learning-rate range test (Smith 2017): a fresh model, lr rising exponentially; prints a suggested lr")
+    .description('learning-rate range test (Smith 2017): a fresh model, lr rising exponentially; prints a suggested lr')
     .argument('<recipe>', 'recipe JSON file')
     .option('--set <key=value>', 'override a recipe field (repeatable)', collect, [])
     .option('--steps <n>', 'iterations of the test', int('--steps', 5), 100)

@@ -117,7 +117,12 @@ export async function cmdLrFind(
   const { writeFileAtomic } = await import('../fs/atomic.js');
   const rows = r.points.map((p) => ({ 'log10(lr)': Math.log10(p.lr), 'smoothed loss': p.smoothed }));
   const svg = await renderSvg(
-    lineChart(rows, { x: 'log10(lr)', y: 'smoothed loss', title: `${recipe.name}: learning-rate range test`, width: 600 }),
+    lineChart(rows, {
+      x: 'log10(lr)',
+      y: 'smoothed loss',
+      title: `${recipe.name}: learning-rate range test`,
+      width: 600,
+    }),
   );
   const plot = o.out ? join(o.out, 'lr-find.svg') : o.plot;
   writeFileAtomic(plot, svg);

@@ -10,7 +10,11 @@ import type { CurvePoint, StudyResults } from './results.js';
 const isLoss = (metric: string): boolean => metric.endsWith('Loss');
 /** Accuracies in percent, losses as they are. */
 const fmt = (metric: string, v: number | null | undefined, digits = 2): string =>
-  v === null || v === undefined || !Number.isFinite(v) ? '–' : isLoss(metric) ? v.toFixed(4) : (100 * v).toFixed(digits);
+  v === null || v === undefined || !Number.isFinite(v)
+    ? '–'
+    : isLoss(metric)
+      ? v.toFixed(4)
+      : (100 * v).toFixed(digits);
 const signed = (metric: string, v: number | null): string =>
   v === null ? '–' : `${v >= 0 ? '+' : ''}${fmt(metric, v)}`;
 const interval = (metric: string, ci: [number, number] | null): string =>
@@ -56,10 +60,15 @@ export function studyMarkdown(r: StudyResults): string {
     `# Study ${r.name}`,
     '',
     `Metric: ${r.metric} of each trial's saved model; baseline: ${r.baseline}.` +
-      (r.provenance ? ` Trials ran on ${r.provenance.backend}, ISA ${r.provenance.isa}, ${r.provenance.threads} thread(s), commit ${r.provenance.commit}.` : ''),
+      (r.provenance
+        ? ` Trials ran on ${r.provenance.backend}, ISA ${r.provenance.isa}, ${r.provenance.threads} thread(s), commit ${r.provenance.commit}.`
+        : ''),
     '',
     `| ${h.join(' | ')} |`,
-    `| --- | ${h.slice(1).map(() => '---:').join(' | ')} |`,
+    `| --- | ${h
+      .slice(1)
+      .map(() => '---:')
+      .join(' | ')} |`,
     ...tableRows(r).map((row) => `| ${row.join(' | ')} |`),
   ];
   const notes = Object.entries(r.configs).flatMap(([name, c]) =>
@@ -124,7 +133,10 @@ function deltaChart(r: StudyResults): TopLevelSpec {
           color: { condition: { test: 'datum.delta >= 0', value: '#4a8' }, value: '#c55' },
         },
       },
-      { mark: { type: 'rule', color: '#222' }, encoding: { x: { field: 'lo', type: 'quantitative' }, x2: { field: 'hi' } } },
+      {
+        mark: { type: 'rule', color: '#222' },
+        encoding: { x: { field: 'lo', type: 'quantitative' }, x2: { field: 'hi' } },
+      },
     ],
   } as TopLevelSpec;
 }

@@ -73,7 +73,14 @@ export function collectResults(
   for (const t of plan.trials) {
     const dir = join(outDir, t.runDir);
     const extra = notes.get(t.runDir) ?? {};
-    let row: TrialRow = { seed: t.seed, status: 'pending', metric: null, epochs: 0, wallSeconds: null, runDir: t.runDir };
+    let row: TrialRow = {
+      seed: t.seed,
+      status: 'pending',
+      metric: null,
+      epochs: 0,
+      wallSeconds: null,
+      runDir: t.runDir,
+    };
     if (trialState(dir) === 'finished') {
       const o = readOutcome(dir);
       if (o.provenance) {
@@ -107,14 +114,20 @@ export function collectResults(
     rows.get(t.config)!.push(row);
   }
   const values = (config: string): number[] =>
-    (rows.get(config) ?? []).filter((r) => r.status === 'finished').map((r) => r.metric).filter(finite);
+    (rows.get(config) ?? [])
+      .filter((r) => r.status === 'finished')
+      .map((r) => r.metric)
+      .filter(finite);
   const base = values(plan.baseline);
   const configs: Record<string, ConfigResult> = {};
   for (const [config, trials] of rows) {
     const v = values(config);
     const s = summarize(v);
     const cmp = config === plan.baseline || v.length === 0 || base.length === 0 ? null : welch(base, v);
-    const walls = trials.filter((r) => r.status === 'finished').map((r) => r.wallSeconds).filter(finite);
+    const walls = trials
+      .filter((r) => r.status === 'finished')
+      .map((r) => r.wallSeconds)
+      .filter(finite);
     configs[config] = {
       n: s.n,
       mean: s.n ? s.mean : null,
@@ -131,9 +144,9 @@ export function collectResults(
   for (const [config, runs] of epochsOf) {
     const longest = Math.max(...runs.map((r) => r.length));
     for (let e = 0; e < longest; e++) {
-      const at = runs.map((r) => r[e]?.[metric as keyof EpochLine] as number | undefined).filter(
-        (x): x is number => typeof x === 'number',
-      );
+      const at = runs
+        .map((r) => r[e]?.[metric as keyof EpochLine] as number | undefined)
+        .filter((x): x is number => typeof x === 'number');
       if (!at.length) continue;
       const s = summarize(at);
       curves.push({ config, epoch: e + 1, mean: s.mean, std: s.std ?? 0 });

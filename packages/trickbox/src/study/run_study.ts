@@ -36,7 +36,11 @@ export interface StudyRun {
 
 const stamp = (): string => new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 const minutes = (s: number): string =>
-  s >= 3600 ? `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min` : s >= 60 ? `${Math.round(s / 60)} min` : `${Math.round(s)} s`;
+  s >= 3600
+    ? `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`
+    : s >= 60
+      ? `${Math.round(s / 60)} min`
+      : `${Math.round(s)} s`;
 
 function bar(done: number, total: number, width = 20): string {
   const full = total ? Math.round((width * done) / total) : width;
@@ -82,7 +86,9 @@ export async function runStudy(
     if (state !== 'absent' && !sameRecipe(dir, t.recipe)) {
       const aside = `${dir}.replaced-${stamp()}`;
       renameSync(dir, aside);
-      notes.set(t.runDir, { note: `trained again: its recipe changed (the old run is in ${aside.slice(out.length + 1)})` });
+      notes.set(t.runDir, {
+        note: `trained again: its recipe changed (the old run is in ${aside.slice(out.length + 1)})`,
+      });
     }
     const now = trialState(dir);
     if (now !== 'finished' && now !== 'pruned') pending.push(t);
@@ -172,4 +178,3 @@ export async function runStudy(
   const files = await writeStudyReport(out, results, curves);
   return { plan, results, files, failed, interrupted };
 }
-

@@ -84,7 +84,8 @@ export async function searchAugment(
     ...raw,
     $schema: undefined,
     name: `${raw.name ?? 'recipe'}-${w.config}`,
-    description: `${raw.description ?? ''} Augmentation chosen by trickbox search-augment: ${w.config} (mean ${o.selectBy} ${w.value.toFixed(4)} on the proxy task).`.trim(),
+    description:
+      `${raw.description ?? ''} Augmentation chosen by trickbox search-augment: ${w.config} (mean ${o.selectBy} ${w.value.toFixed(4)} on the proxy task).`.trim(),
     augment: won,
   };
   const file = join(o.outDir, 'best.json');

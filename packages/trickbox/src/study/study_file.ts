@@ -84,7 +84,9 @@ function describe(e: ErrorObject): string {
     case 'additionalProperties':
       return `unknown field '${e.instancePath ? `${field(e)}.` : ''}${p.additionalProperty}'; accepted: ${Object.keys(schema.properties).join(', ')}`;
     case 'required':
-      return e.schemaPath.startsWith('#/anyOf') ? 'needs "configs" or "grid" (or both)' : `missing field '${p.missingProperty}'`;
+      return e.schemaPath.startsWith('#/anyOf')
+        ? 'needs "configs" or "grid" (or both)'
+        : `missing field '${p.missingProperty}'`;
     case 'propertyNames':
       return `config name '${p.propertyName}' is not accepted: letters, digits and . _ = , + - only`;
     case 'enum':

@@ -41,7 +41,9 @@ export async function startWorker(url: string, o: WorkerOptions): Promise<Worker
       },
     },
   });
-  worker.on('active', (job) => o.log(`worker: start  ${job.data.trial.label} (${job.data.relativeDir}, attempt ${job.attemptsMade + 1})`));
+  worker.on('active', (job) =>
+    o.log(`worker: start  ${job.data.trial.label} (${job.data.relativeDir}, attempt ${job.attemptsMade + 1})`),
+  );
   worker.on('completed', (job) => o.log(`worker: done   ${job.data.trial.label}`));
   worker.on('failed', (job, e) => o.log(`worker: FAILED ${job?.data.trial.label ?? '?'}: ${e.message.split('\n')[0]}`));
   worker.on('error', (e) => o.log(`worker: ${e.message.split('\n')[0]}`));

@@ -51,7 +51,10 @@ test('trickbox lr-find prints a suggestion, writes the plot and leaves no run be
     plot,
   ]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^lr-find: \d+ steps from 0\.00001 (to|until the loss diverged at) [\d.e+-]+\nsuggested lr: [\d.e+-]+ \(steepest fall of the smoothed loss\); minimum\/10: [\d.e+-]+\n/);
+  assert.match(
+    r.stdout,
+    /^lr-find: \d+ steps from 0\.00001 (to|until the loss diverged at) [\d.e+-]+\nsuggested lr: [\d.e+-]+ \(steepest fall of the smoothed loss\); minimum\/10: [\d.e+-]+\n/,
+  );
   assert.match(readFileSync(plot, 'utf8'), /^<svg/);
   assert.deepEqual(readdirSync(dir), ['lr.svg']);
 });

@@ -48,5 +48,8 @@ test('prune needs the validation split its selectBy reads', () => {
   const file = writeStudy(dir, { prune: { rule: 'median' } });
   const r = cli(['study', file, '--out', join(dir, 'out')]);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /prune looks at selectBy 'valTop1', which needs a validation split: add "data\.valSplit=0\.1" to set/);
+  assert.match(
+    r.stderr,
+    /prune looks at selectBy 'valTop1', which needs a validation split: add "data\.valSplit=0\.1" to set/,
+  );
 });

@@ -43,9 +43,18 @@ test('bad study files: one line naming the file and the field, exit 2, nothing w
   const dir = tempDir();
   const cases: [Record<string, unknown>, RegExp][] = [
     [{ seed: [0] }, /study\.json: unknown field 'seed'; accepted: .*seeds/],
-    [{ configs: { baseline: [], typo: ['loss.labelSmoothin=0.1'] } }, /study\.json: config 'typo': .*unknown field 'loss\.labelSmoothin'/],
-    [{ configs: { baseline: [], bad: ['loss.labelSmoothing=2'] } }, /study\.json: config 'bad': .*loss\.labelSmoothing is 2/],
-    [{ recipe: join(dir, 'missing.json') }, /study\.json: config 'baseline': .*missing\.json: cannot read recipe \(ENOENT\)/],
+    [
+      { configs: { baseline: [], typo: ['loss.labelSmoothin=0.1'] } },
+      /study\.json: config 'typo': .*unknown field 'loss\.labelSmoothin'/,
+    ],
+    [
+      { configs: { baseline: [], bad: ['loss.labelSmoothing=2'] } },
+      /study\.json: config 'bad': .*loss\.labelSmoothing is 2/,
+    ],
+    [
+      { recipe: join(dir, 'missing.json') },
+      /study\.json: config 'baseline': .*missing\.json: cannot read recipe \(ENOENT\)/,
+    ],
     [{ baseline: 'nope' }, /study\.json: baseline 'nope' is not a config; accepted: baseline, smoothing/],
     [{ selectBy: 'testTop1' }, /selectBy is 'testTop1'; choosing on the test set is refused/],
     [{ configs: undefined }, /needs "configs" or "grid"/],
@@ -132,10 +141,10 @@ test('a local study: trial run directories, study.json/md/html, statistics from 
   writeStudy(dir, { configs: { baseline: [], smoothing: ['loss.labelSmoothing=0.2'] } });
   const changed = cli(['study', file, '--out', out, '--workers', '2', '--threads', '1']);
   assert.equal(changed.code, 0, changed.stderr);
-  assert.deepEqual(
-    (changed.stderr.match(/^study: start {2}(\S+)/gm) ?? []).sort(),
-    ['study: start  smoothing/seed-0', 'study: start  smoothing/seed-1'],
-  );
+  assert.deepEqual((changed.stderr.match(/^study: start {2}(\S+)/gm) ?? []).sort(), [
+    'study: start  smoothing/seed-0',
+    'study: start  smoothing/seed-1',
+  ]);
   assert.match(readFileSync(join(out, 'study.md'), 'utf8'), /smoothing\/seed-0: trained again: its recipe changed/);
   assert.equal(readdirSync(join(out, 'trials', 'smoothing')).filter((d) => d.includes('.replaced-')).length, 2);
   const sj2 = JSON.parse(readFileSync(join(out, 'study.json'), 'utf8'));

@@ -200,6 +200,12 @@ test('--set enters lists by index (augment.1.options.n) and names the list when 
   const out = applyOverrides(raw, ['augment.1.options.n=3']) as any;
   assert.deepEqual(out.augment[1].options, { n: 3, m: 9 });
   assert.equal((raw.augment[1] as any).options.n, 2); // a copy
-  assert.throws(() => applyOverrides(raw, ['augment.2.options.n=3']), /augment is a list of 2; expected an index 0\.\.1, got '2'/);
-  assert.throws(() => applyOverrides(raw, ['augment.name=x']), /augment is a list of 2; expected an index 0\.\.1, got 'name'/);
+  assert.throws(
+    () => applyOverrides(raw, ['augment.2.options.n=3']),
+    /augment is a list of 2; expected an index 0\.\.1, got '2'/,
+  );
+  assert.throws(
+    () => applyOverrides(raw, ['augment.name=x']),
+    /augment is a list of 2; expected an index 0\.\.1, got 'name'/,
+  );
 });
