@@ -51,9 +51,12 @@ export interface CurvePoint {
   std: number;
 }
 
-/** The value a trial reports: its saved model's epoch (`selected` when the trainer restored one, else `final`). */
+/**
+ * The value a trial reports: its saved model's epoch — `selected.metrics` (the trainer's record of the epoch it saved,
+ * e.g. early stopping's best) when the summary has it, else the `final` epoch.
+ */
 export function trialMetric(summary: Record<string, any> | undefined, metric: Metric): number | null {
-  const v = (summary?.selected ?? summary?.final)?.[metric];
+  const v = (summary?.selected?.metrics ?? summary?.final)?.[metric];
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 

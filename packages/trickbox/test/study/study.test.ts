@@ -155,3 +155,19 @@ test('a local study: trial run directories, study.json/md/html, statistics from 
   assert.equal(mixed.code, 1);
   assert.match(mixed.stderr, /1 thread; this run would use .*2 threads — a study does not mix them/);
 });
+
+test("a trial's metric is its saved model's epoch: selected.metrics when the summary has it, else final", async () => {
+  const { trialMetric } = await import('../../src/study/results.js');
+  const final = { testTop1: 0.9, valTop1: 0.88 };
+  assert.equal(trialMetric({ final }, 'testTop1'), 0.9);
+  assert.equal(
+    trialMetric(
+      { final, selected: { epoch: 3, reason: 'early stopping', metrics: { testTop1: 0.91, valTop1: 0.9 } } },
+      'valTop1',
+    ),
+    0.9,
+  );
+  assert.equal(trialMetric({ final, selected: { epoch: 5, reason: 'last' } }, 'testTop1'), 0.9);
+  assert.equal(trialMetric({ final }, 'valLoss'), null);
+  assert.equal(trialMetric(undefined, 'testTop1'), null);
+});
