@@ -140,7 +140,9 @@ export async function runStudy(
           }
           if (outcome === 'interrupted') {
             interrupted = true;
-            log(`study: paused ${label} (checkpoint written; run the command again to resume)`);
+            log(
+              `study: stopped ${label} (locally: after a checkpoint; on a queue its worker goes on); run the command again to resume`,
+            );
             continue;
           }
           if (pruned) rmSync(join(dir, PRUNED_FILE)); // it ended before the stop reached it: a finished trial
