@@ -171,3 +171,33 @@ test("a trial's metric is its saved model's epoch: selected.metrics when the sum
   assert.equal(trialMetric({ final }, 'valLoss'), null);
   assert.equal(trialMetric(undefined, 'testTop1'), null);
 });
+
+test('Ctrl-C stops a local study after a checkpoint (exit 130); the same command resumes it to the undisturbed metrics', async () => {
+  const { start, waitFor, TINY } = await import('./helpers.js');
+  const dir = tempDir();
+  const file = writeStudy(dir, { set: [...TINY, 'training.epochs=3'], seeds: [0], configs: { baseline: [] } });
+  const epochLines = (out: string): unknown[] =>
+    readFileSync(join(out, 'trials', 'baseline', 'seed-0', 'metrics.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"type":"epoch"'))
+      .map((l) => {
+        const { epochSeconds: _a, wallSeconds: _b, dataWaitFraction: _c, ...rest } = JSON.parse(l);
+        return rest;
+      });
+  const calm = join(dir, 'calm');
+  assert.equal(cli(['study', file, '--out', calm, '--threads', '1']).code, 0);
+  const out = join(dir, 'cut');
+  const ckpts = join(out, 'trials', 'baseline', 'seed-0', 'checkpoints');
+  const study = start(['study', file, '--out', out, '--threads', '1']);
+  await waitFor('the first checkpoint', () => existsSync(ckpts) && readdirSync(ckpts).length > 0);
+  study.child.kill('SIGINT');
+  assert.equal(await study.exited, 130, study.output());
+  assert.ok(
+    !existsSync(join(out, 'trials', 'baseline', 'seed-0', 'summary.json')),
+    'the trial finished before the stop',
+  );
+  const again = cli(['study', file, '--out', out, '--threads', '1']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /study: start {2}baseline\/seed-0 \(resuming\)/);
+  assert.deepEqual(epochLines(out), epochLines(calm));
+});
