@@ -47,6 +47,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['packages/trickbox/src/study/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['../cli/*'] }] },
+  },
+  {
     files: ['packages/tfjs-backend-onednn/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: ['trickbox', 'trickbox/*'] }] },
   },

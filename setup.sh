@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# oneDNN for the native backend; the Fashion-MNIST IDX files for the default dataset; a C++ toolchain for node-gyp.
-APT_PACKAGES=(libdnnl-dev dataset-fashion-mnist g++ make python3)
+# oneDNN for the native backend; the Fashion-MNIST IDX files for the default dataset; a C++ toolchain for node-gyp;
+# redis-server for the study queue's tests (they start their own on a free port; nothing runs as a service).
+APT_PACKAGES=(libdnnl-dev dataset-fashion-mnist g++ make python3 redis-server)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

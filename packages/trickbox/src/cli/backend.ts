@@ -1,19 +1,2 @@
-// Loads the native 'onednn' backend (it makes itself the default); falls back to tfjs's 'cpu' with one line of
-// warning when the addon is not built, so every command still works (slowly).
-import * as tf from '@tensorflow/tfjs';
-
-export async function initBackend(warn: (m: string) => void = (m) => console.error(m)): Promise<string> {
-  const wanted = process.env.TRICKBOX_BACKEND;
-  if (wanted !== 'cpu') {
-    try {
-      await import('tfjs-backend-onednn');
-    } catch (e) {
-      const msg = (e as Error).message.split('\n')[0];
-      warn(`trickbox: warning: native backend unavailable (${msg}); using the slow 'cpu' backend`);
-    }
-  }
-  if (wanted) await tf.setBackend(wanted);
-  else if (!tf.findBackend('onednn') || !(await tf.setBackend('onednn').catch(() => false))) await tf.setBackend('cpu');
-  await tf.ready();
-  return tf.getBackend();
-}
+// The CLI's backend set-up lives beside the library (the study's trial processes use it too).
+export { initBackend } from '../backend.js';

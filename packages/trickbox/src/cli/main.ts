@@ -29,6 +29,8 @@ Examples:
   $ trickbox eval runs/try
   $ trickbox predict runs/try/model shirt.png shoe.jpg --top 3
   $ trickbox ablate recipes/fashion-resnet20-baseline.json recipes/fashion-resnet20-mixup.json --out runs/ablation
+  $ trickbox study recipes/studies/fashion-tricks.json --out runs/study --workers 2 --threads 1
+  $ trickbox worker --queue redis://127.0.0.1:6379
   $ trickbox augment recipes/fashion-resnet20-autoaugment.json --out grid.png
   $ trickbox schedule recipes/fashion-resnet20-baseline.json --plot lr.svg
   $ trickbox export runs/try --out web/model`;
@@ -571,6 +573,66 @@ export function buildProgram(): Command {
     .option('--epochs <n>', 'override training.epochs of every recipe', int('--epochs'))
     .option('--set <key=value>', 'override a field of every recipe (repeatable)', collect, [])
     .action((items, o) => cmdAblate(items, o));
+  program
+    .command('study')
+    .description(
+      'run a study (configs × seeds, each trial a run directory) and write study.json/md/html; run again to resume',
+    )
+    .argument('[study]', 'study JSON file (see docs/studies.md)')
+    .option('--out <dir>', 'study directory')
+    .option('--workers <n>', 'local trial processes at a time', int('--workers'), 1)
+    .option('--threads <n>', 'native threads per trial process (default: all cores / workers)', int('--threads'))
+    .option('--queue <url>', 'put the trials on a BullMQ queue at this Redis URL (redis://HOST:PORT) and wait')
+    .option('--report [dir]', 'write the report of a study directory from its finished trials; trains nothing')
+    .action(async (study, o) => {
+      const { cmdStudy } = await import('./study.js');
+      process.exitCode = await cmdStudy(study, o, io);
+    });
+  program
+    .command('worker')
+    .description('take trials from a study queue (BullMQ on Redis) and train them, one child process per trial')
+    .requiredOption('--queue <url>', 'Redis URL, redis://HOST:PORT')
+    .option('--threads <n>', 'native threads per trial', int('--threads'), 1)
+    .option('--concurrency <n>', 'trials at a time', int('--concurrency'), 1)
+    .option('--dir <dir>', "train under this directory (separate storage) instead of the study's trials/ folder")
+    .option('--stall-seconds <n>', 'job lock and stalled-check interval', int('--stall-seconds'), 30)
+    .action(async (o) => {
+      const { cmdWorker } = await import('./study.js');
+      process.exitCode = await cmdWorker(o, io);
+    });
+  program
+    .command('lr-find')
+    .description('learning-rate range test (Smith 2017): a fresh model, lr rising exponentially; prints a suggested lr')
+    .argument('<recipe>', 'recipe JSON file')
+    .option('--set <key=value>', 'override a recipe field (repeatable)', collect, [])
+    .option('--steps <n>', 'iterations of the test', int('--steps', 5), 100)
+    .option('--start-lr <lr>', 'first learning rate', Number, 1e-7)
+    .option('--end-lr <lr>', 'last learning rate', Number, 10)
+    .option('--plot <file>', 'SVG of the smoothed loss per log10(lr)', 'lr-find.svg')
+    .option('--out <dir>', 'write lr-find.svg and lr-find.json (every point) there instead')
+    .action(async (recipe, o) => {
+      const { cmdLrFind } = await import('./study.js');
+      process.exitCode = await cmdLrFind(recipe, o, io);
+    });
+  program
+    .command('search-augment')
+    .description(
+      'search an augmentation policy: a RandAugment (N, M) grid and TrivialAugment on a proxy task; writes best.json',
+    )
+    .argument('<recipe>', 'recipe JSON file')
+    .requiredOption('--out <dir>', 'study directory (trials, study.md/html/json, best.json)')
+    .option('--set <key=value>', 'override a recipe field (repeatable)', collect, [])
+    .option('--proxy-subset <n>', 'training images of the proxy task', int('--proxy-subset'), 10000)
+    .option('--proxy-epochs <n>', 'epochs of the proxy task', int('--proxy-epochs'), 5)
+    .option('--seeds <list>', 'seeds per config', '0')
+    .option('--n <list>', 'RandAugment N values', '1,2')
+    .option('--m <list>', 'RandAugment M values', '5,9,13')
+    .option('--workers <n>', 'trial processes at a time', int('--workers'), 1)
+    .option('--threads <n>', 'native threads per trial process', int('--threads'))
+    .action(async (recipe, o) => {
+      const { cmdSearchAugment } = await import('./study.js');
+      process.exitCode = await cmdSearchAugment(recipe, o, io);
+    });
   program
     .command('augment')
     .addHelpText('after', examplesHelp('augment'))

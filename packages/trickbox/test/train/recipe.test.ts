@@ -237,3 +237,21 @@ test('the field tables of docs/recipes.md are the ones the registries make (node
   const committed = readFileSync(file, 'utf8');
   assert.equal(committed, withFieldTables(committed), 'docs/recipes.md is stale: run node scripts/generate.mjs');
 });
+
+test('--set enters lists by index (augment.1.options.n) and names the list when the index is not one of it', () => {
+  const raw = {
+    ...minimal,
+    augment: [{ name: 'randomHorizontalFlip' }, { name: 'randAugment', options: { n: 2, m: 9 } }],
+  };
+  const out = applyOverrides(raw, ['augment.1.options.n=3']) as any;
+  assert.deepEqual(out.augment[1].options, { n: 3, m: 9 });
+  assert.equal((raw.augment[1] as any).options.n, 2); // a copy
+  assert.throws(
+    () => applyOverrides(raw, ['augment.2.options.n=3']),
+    /augment is a list of 2; accepted: an index 0 to 1 after it, not '2'/,
+  );
+  assert.throws(
+    () => applyOverrides(raw, ['augment.name=x']),
+    /augment is a list of 2; accepted: an index 0 to 1 after it, not 'name'/,
+  );
+});

@@ -1,0 +1,48 @@
+// What a trial ran on: the commit of the code, the instruction set oneDNN generated its kernels for, the backend
+// and the thread count. Trials of one study must agree on all of them (docs/studies.md, "Provenance").
+import { execFileSync } from 'node:child_process';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface Provenance {
+  commit: string;
+  isa: string;
+  backend: string;
+  threads: number;
+}
+
+let commit: string | undefined;
+
+/** HEAD of the checkout this code runs from ('+dirty' when tracked files differ), or 'unknown' outside git. */
+export function codeCommit(): string {
+  if (commit !== undefined) return commit;
+  const cwd = dirname(fileURLToPath(import.meta.url));
+  const git = (args: string[]): string =>
+    execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    const head = git(['rev-parse', 'HEAD']);
+    commit = git(['status', '--porcelain', '--untracked-files=no']) ? `${head}+dirty` : head;
+  } catch {
+    commit = 'unknown';
+  }
+  return commit;
+}
+
+/** The provenance of this process (call after the backend is initialised). */
+export async function currentProvenance(backend: string): Promise<Provenance> {
+  let isa = 'none (native backend not loaded)';
+  let threads = 1;
+  try {
+    const onednn = await import('tfjs-backend-onednn');
+    isa = onednn.native.effectiveIsa();
+    // the cpu fallback is single-threaded JavaScript whatever the native pool holds
+    threads = backend === 'onednn' ? onednn.native.getNumThreads() : 1;
+  } catch {
+    /* no addon: the cpu fallback */
+  }
+  return { commit: codeCommit(), isa, backend, threads };
+}
+
+/** The fields two trials of one study must share, as one line for messages. */
+export const provenanceKey = (p: Provenance): string =>
+  `commit ${p.commit}, ISA ${p.isa}, backend ${p.backend}, ${p.threads} thread${p.threads === 1 ? '' : 's'}`;

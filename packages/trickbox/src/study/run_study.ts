@@ -1,0 +1,182 @@
+// Runs a study: plans its trials, keeps finished ones whose resolved recipe is unchanged, moves changed ones aside,
+// hands the rest to an executor (local child processes or the BullMQ queue), prints one line per trial start and
+// finish with an overall bar and ETA, then writes study.json/md/html.
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { planStudy, type StudyPlan, type Trial } from './expand.js';
+import { provenanceKey, type Provenance } from './provenance.js';
+import { epochValues, PRUNED_FILE, readPruned, shouldPrune, writePruned } from './prune.js';
+import { collectResults, MixedProvenanceError, type StudyResults, type TrialStatus } from './results.js';
+import { writeStudyReport } from './report.js';
+import { sameRecipe, trialState, writeOutcome, type TrialOutcome } from './run_dir.js';
+import { loadStudyFile } from './study_file.js';
+import type { TrialJob } from './trial.js';
+
+export interface TrialHandle {
+  done: Promise<TrialOutcome | 'interrupted'>;
+  stop(): void;
+}
+
+/** Where trials run: local child processes, or a queue that workers take them from. */
+export interface TrialExecutor {
+  /** How many trials may run at once. */
+  concurrency: number;
+  /** The provenance trials will have, when known in advance (local runs): finished trials must match it. */
+  expectedProvenance?: Provenance;
+  run(job: TrialJob, trial: Trial): TrialHandle;
+}
+
+export interface StudyRun {
+  plan: StudyPlan;
+  results: StudyResults;
+  files: string[];
+  failed: number;
+  interrupted: boolean;
+}
+
+const stamp = (): string => new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+const minutes = (s: number): string =>
+  s >= 3600
+    ? `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`
+    : s >= 60
+      ? `${Math.round(s / 60)} min`
+      : `${Math.round(s)} s`;
+
+function bar(done: number, total: number, width = 20): string {
+  const full = total ? Math.round((width * done) / total) : width;
+  return `[${'#'.repeat(full)}${'-'.repeat(width - full)}] ${done}/${total}`;
+}
+
+/** Checks a running trial after each of its epochs against the median of the others at that epoch (prune.ts). */
+function watchForPruning(plan: StudyPlan, out: string, t: Trial, handle: TrialHandle): NodeJS.Timeout {
+  const { selectBy, prune } = plan.study;
+  const afterEpochs = prune!.afterEpochs ?? 3;
+  const dir = join(out, t.runDir);
+  let checked = 0;
+  return setInterval(() => {
+    const mine = epochValues(dir, selectBy);
+    const epoch = mine.length;
+    if (epoch <= checked || epoch < afterEpochs || readPruned(dir)) return;
+    checked = epoch;
+    const others = plan.trials
+      .filter((o) => o !== t)
+      .map((o) => epochValues(join(out, o.runDir), selectBy)[epoch - 1])
+      .filter((v): v is number => v !== undefined);
+    const m = shouldPrune(mine[epoch - 1], others, selectBy);
+    if (m === null) return;
+    writePruned(dir, { epoch, value: mine[epoch - 1], median: m, others: others.length });
+    handle.stop();
+  }, 250);
+}
+
+export async function runStudy(
+  studyFile: string,
+  outDir: string,
+  executor: TrialExecutor | null,
+  { log, stopSignal = { stop: false } }: { log: (line: string) => void; stopSignal?: { stop: boolean } },
+): Promise<StudyRun> {
+  const plan = planStudy(loadStudyFile(studyFile), studyFile);
+  const out = resolve(outDir);
+  mkdirSync(out, { recursive: true });
+  const notes = new Map<string, { status?: TrialStatus; note?: string }>();
+  const pending: Trial[] = [];
+  for (const t of plan.trials) {
+    const dir = join(out, t.runDir);
+    const state = trialState(dir);
+    if (state !== 'absent' && !sameRecipe(dir, t.recipe)) {
+      const aside = `${dir}.replaced-${stamp()}`;
+      renameSync(dir, aside);
+      notes.set(t.runDir, {
+        note: `trained again: its recipe changed (the old run is in ${aside.slice(out.length + 1)})`,
+      });
+    }
+    const now = trialState(dir);
+    if (now !== 'finished' && now !== 'pruned') pending.push(t);
+  }
+  // refuses to mix before anything trains: finished trials among themselves, and with this run's trials
+  const before = collectResults(plan, out, notes).results.provenance;
+  const expected = executor?.expectedProvenance;
+  if (before && expected && provenanceKey(before) !== provenanceKey(expected))
+    throw new MixedProvenanceError(
+      `${out}: its finished trials ran on ${provenanceKey(before)}; this run would use ${provenanceKey(expected)} — a study does not mix them (finish it where it started, match --threads, or use a new --out)`,
+    );
+  const kept = plan.trials.length - pending.length;
+  if (executor && pending.length)
+    log(
+      `study ${plan.study.name}: ${plan.trials.length} trials (${plan.configs.size} configs × ${plan.study.seeds.length} seeds)` +
+        `${kept ? `, ${kept} already finished` : ''}; running ${pending.length}, ${executor.concurrency} at a time`,
+    );
+
+  let failed = 0;
+  let interrupted = false;
+  if (executor) {
+    const total = pending.length;
+    let finished = 0;
+    const seconds: number[] = [];
+    const running = new Set<TrialHandle>();
+    const stopAll = (): void => running.forEach((h) => h.stop());
+    const watch = setInterval(() => stopSignal.stop && stopAll(), 200);
+    const queue = [...pending];
+    const worker = async (): Promise<void> => {
+      for (let t = queue.shift(); t && !stopSignal.stop; t = queue.shift()) {
+        const label = `${t.config}/seed-${t.seed}`;
+        const dir = join(out, t.runDir);
+        const resuming = trialState(dir) === 'started';
+        log(`study: start  ${label}${resuming ? ' (resuming)' : ''}`);
+        const t0 = performance.now();
+        const handle = executor.run({ runDir: dir, recipe: t.recipe, label }, t);
+        running.add(handle);
+        const pruner = plan.study.prune ? watchForPruning(plan, out, t, handle) : undefined;
+        try {
+          const outcome = await handle.done;
+          if (pruner) clearInterval(pruner);
+          const pruned = readPruned(dir);
+          if (outcome === 'interrupted' && pruned) {
+            finished++;
+            log(
+              `study: pruned ${label} after epoch ${pruned.epoch}: ${plan.study.selectBy} ${pruned.value} < median ${pruned.median}  ${bar(finished, total)}`,
+            );
+            continue;
+          }
+          if (outcome === 'interrupted') {
+            interrupted = true;
+            log(
+              `study: stopped ${label} (locally: after a checkpoint; on a queue its worker goes on); run the command again to resume`,
+            );
+            continue;
+          }
+          if (pruned) rmSync(join(dir, PRUNED_FILE)); // it ended before the stop reached it: a finished trial
+          if (trialState(dir) !== 'finished') writeOutcome(dir, outcome);
+          const s = (performance.now() - t0) / 1000;
+          seconds.push(s);
+          finished++;
+          const left = total - finished;
+          const mean = seconds.reduce((a, b) => a + b, 0) / seconds.length;
+          const eta = left ? `, ETA ${minutes((left * mean) / Math.min(executor.concurrency, left))}` : '';
+          const v = collectResults(plan, out, notes).results.configs[t.config].trials.find((r) => r.seed === t.seed);
+          log(
+            `study: done   ${label}: ${plan.study.metric} ${v?.metric ?? '–'} in ${Math.round(s)} s  ${bar(finished, total)}${eta}`,
+          );
+        } catch (e) {
+          failed++;
+          finished++;
+          const message = (e as Error).message.split('\n')[0];
+          notes.set(t.runDir, { status: 'failed', note: message });
+          log(`study: FAILED ${label}: ${message}  ${bar(finished, total)}`);
+        } finally {
+          if (pruner) clearInterval(pruner);
+          running.delete(handle);
+        }
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.max(1, Math.min(executor.concurrency, pending.length)) }, worker));
+    } finally {
+      clearInterval(watch);
+    }
+    if (stopSignal.stop) interrupted = true;
+  }
+  const { results, curves } = collectResults(plan, out, notes);
+  const files = await writeStudyReport(out, results, curves);
+  return { plan, results, files, failed, interrupted };
+}

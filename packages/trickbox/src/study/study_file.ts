@@ -1,0 +1,127 @@
+// Study files (docs/studies.md): a recipe, overrides for every trial, named configs and/or a grid, seeds, the
+// baseline and the reported metric. Validated by ajv; every error names the study file and the field.
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject } from 'ajv';
+import { RecipeError } from '../train/recipe.js';
+
+/** Metrics of an epoch line / summary.json a study can report. */
+export const METRICS = ['testTop1', 'testTop5', 'testLoss', 'valTop1', 'valTop5', 'valLoss'] as const;
+export type Metric = (typeof METRICS)[number];
+
+export interface StudyFile {
+  name: string;
+  /** Path of the recipe, relative to the study file. */
+  recipe: string;
+  /** `--set` overrides applied to every trial. */
+  set: string[];
+  seeds: number[];
+  /** Name of the config the others are compared with; default: the first config. */
+  baseline?: string;
+  configs?: Record<string, string[]>;
+  /** `--set` path → values; expands to one config per combination. */
+  grid?: Record<string, (number | string | boolean | null)[]>;
+  metric: Metric;
+  /** What anything that chooses (pruning, a search's winner) looks at; never a test metric. */
+  selectBy: Metric;
+  /** Median pruning (Optuna's MedianPruner) from epoch `afterEpochs` (default 3) on. */
+  prune: { rule: 'median'; afterEpochs?: number } | null;
+}
+
+const NAME = '^[A-Za-z0-9][A-Za-z0-9._=,+-]*$';
+
+const schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'recipe'],
+  anyOf: [{ required: ['configs'] }, { required: ['grid'] }],
+  properties: {
+    $schema: { type: 'string' },
+    name: { type: 'string', pattern: NAME },
+    description: { type: 'string' },
+    recipe: { type: 'string', minLength: 1 },
+    set: { type: 'array', items: { type: 'string' }, default: [] },
+    seeds: { type: 'array', items: { type: 'integer', minimum: 0 }, minItems: 1, uniqueItems: true, default: [0] },
+    baseline: { type: 'string' },
+    configs: {
+      type: 'object',
+      propertyNames: { pattern: NAME },
+      additionalProperties: { type: 'array', items: { type: 'string' } },
+    },
+    grid: {
+      type: 'object',
+      minProperties: 1,
+      additionalProperties: {
+        type: 'array',
+        minItems: 1,
+        items: { anyOf: [{ type: 'number' }, { type: 'string' }, { type: 'boolean' }, { type: 'null' }] },
+      },
+    },
+    metric: { enum: METRICS, default: 'testTop1' },
+    selectBy: { enum: METRICS, default: 'valTop1' },
+    prune: {
+      default: null,
+      oneOf: [
+        { type: 'null' },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['rule'],
+          properties: { rule: { const: 'median' }, afterEpochs: { type: 'integer', minimum: 1 } },
+        },
+      ],
+    },
+  },
+} as const;
+
+// verbose: errors carry the offending value (e.data) for the message
+const validate = new Ajv({ useDefaults: true, verbose: true }).compile(schema);
+
+const field = (e: ErrorObject): string => e.instancePath.slice(1).replace(/\//g, '.') || '(top level)';
+
+function describe(e: ErrorObject): string {
+  const p = e.params as Record<string, any>;
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return `unknown field '${e.instancePath ? `${field(e)}.` : ''}${p.additionalProperty}'; accepted: ${Object.keys(schema.properties).join(', ')}`;
+    case 'required':
+      return e.schemaPath.startsWith('#/anyOf')
+        ? 'needs "configs" or "grid" (or both)'
+        : `missing field '${p.missingProperty}'`;
+    case 'propertyNames':
+      return `config name '${p.propertyName}' is not accepted: letters, digits and . _ = , + - only`;
+    case 'enum':
+      return `${field(e)} is ${JSON.stringify(e.data)}; accepted: ${(p.allowedValues as string[]).join(', ')}`;
+    default:
+      return `${field(e)}${e.keyword === 'pattern' ? ` ${JSON.stringify(e.data)}` : ''} ${e.message}`;
+  }
+}
+
+/** Validates a parsed study (defaults filled in a copy); throws RecipeError (exit code 2) naming the field. */
+export function parseStudy(raw: unknown, source: string): StudyFile {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new RecipeError(`${source}: a study must be a JSON object`);
+  const data = structuredClone(raw);
+  if (!validate(data)) throw new RecipeError(`${source}: ${describe((validate.errors ?? [])[0])}`);
+  const s = data as unknown as StudyFile;
+  if (s.selectBy.startsWith('test'))
+    throw new RecipeError(
+      `${source}: selectBy is '${s.selectBy}'; choosing on the test set is refused — use valTop1, valTop5 or valLoss (with data.valSplit > 0)`,
+    );
+  return s;
+}
+
+export function loadStudyFile(file: string): StudyFile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new RecipeError(`${file}: cannot read study (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new RecipeError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  return parseStudy(raw, file);
+}
