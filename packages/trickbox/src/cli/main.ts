@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { DataFileError } from '../data/index.js';
 import { RecipeError } from '../train/recipe.js';
 import { TrainingError } from '../train/trainer.js';
+import { VERSION } from './version.js';
 
 class UsageError extends Error {}
 
@@ -345,7 +346,7 @@ function cmdBench(name: string | undefined) {
 export function buildProgram(): Command {
   const program = new Command('trickbox')
     .description('Train image classifiers with the bag of tricks on TensorFlow.js')
-    .version('0.1.0')
+    .version(VERSION)
     .addHelpText('after', EXAMPLES)
     .exitOverride();
   program
