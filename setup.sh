@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# oneDNN for the native backend; the Fashion-MNIST IDX files for the default dataset; a C++ toolchain for node-gyp.
-APT_PACKAGES=(libdnnl-dev dataset-fashion-mnist g++ make python3)
+# oneDNN for the native backend; the Fashion-MNIST IDX files for the default dataset; a C++ toolchain for node-gyp;
+# patchelf for `npm run pack` (the prebuilt addon's $ORIGIN run path).
+APT_PACKAGES=(libdnnl-dev dataset-fashion-mnist g++ make python3 patchelf)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
