@@ -21,9 +21,10 @@ function dryRunPack(dir: string): PackReport {
   return JSON.parse(json)[0];
 }
 
-const TEST_FILES = /(^|\/)(test|tests|fixtures)\/|\.test\.|tsbuildinfo/;
+// Tests and fixtures stay in the repository; so do source maps, whose sources (src/*.ts) are not packed.
+const TEST_FILES = /(^|\/)(test|tests|fixtures)\/|\.test\.|tsbuildinfo|\.map$/;
 
-test('the trickbox tarball is under 1 MB, without tests or fixtures, with README, LICENSE and every export', () => {
+test('the trickbox tarball is under 1 MB, without tests, fixtures or source maps, with README, LICENSE, every export', () => {
   const pack = dryRunPack(packageRoot);
   const paths = pack.files.map((f) => f.path);
   assert.ok(pack.size < 1_000_000, `packed size ${pack.size} bytes`);
