@@ -465,11 +465,12 @@ function isEntryPoint(): boolean {
   }
   return strip(real) === strip(realpathSync(fileURLToPath(import.meta.url)));
 }
-const invoked = isEntryPoint();
-if (invoked) {
-  main(process.argv.slice(2)).then((code) => {
+/** Runs the command line and exits with its code: from `node main.js …` and from the package's bin script. */
+export function runCli(argv: string[]): void {
+  main(argv).then((code) => {
     process.exitCode = code;
     // worker threads / native pools must not keep a finished command alive
     setTimeout(() => process.exit(code), 100).unref();
   });
 }
+if (isEntryPoint()) runCli(process.argv.slice(2));

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { build } from 'esbuild';
 import { packageRoot } from '../helpers/paths.js';
 
+const repoRoot = join(packageRoot, '..', '..');
 const backendRoot = join(packageRoot, '..', 'tfjs-backend-onednn');
 const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
 
@@ -39,11 +40,15 @@ test('the trickbox tarball is under 1 MB, without tests, fixtures or source maps
   }
 });
 
-test('the trickbox bin has a shebang and is executable; --version prints the package.json version', () => {
-  const main = join(packageRoot, manifest(packageRoot).bin.trickbox);
-  assert.ok(readFileSync(main, 'utf8').startsWith('#!/usr/bin/env node\n'));
-  assert.ok(statSync(main).mode & 0o111, `${main} is not executable`);
-  assert.equal(execFileSync(main, ['--version'], { encoding: 'utf8' }).trim(), manifest(packageRoot).version);
+test('the trickbox bin has a shebang and is executable; npx trickbox --version prints the package.json version', () => {
+  const bin = join(packageRoot, manifest(packageRoot).bin.trickbox);
+  assert.ok(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n'));
+  assert.ok(statSync(bin).mode & 0o111, `${bin} is not executable`);
+  const { version } = manifest(packageRoot);
+  assert.equal(execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim(), version);
+  // npm linked the bin at install (a fresh checkout has no dist/ then: the bin must be a committed file)
+  const npx = execFileSync('npx', ['--no-install', 'trickbox', '--version'], { cwd: repoRoot, encoding: 'utf8' });
+  assert.equal(npx.trim(), version);
 });
 
 test('tfjs-backend-onednn: tfjs-core is a peer, the prebuilt package optional; sources for a build, no tests', () => {
