@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { DataFileError } from '../data/index.js';
 import { RecipeError } from '../train/recipe.js';
 import { TrainingError } from '../train/trainer.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../version.js';
 
 class UsageError extends Error {}
 

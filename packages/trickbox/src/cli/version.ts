@@ -1,4 +1,0 @@
-// trickbox's version, read from its own package.json (a self-reference: the package exports ./package.json).
-import { createRequire } from 'node:module';
-
-export const VERSION: string = (createRequire(import.meta.url)('trickbox/package.json') as { version: string }).version;
