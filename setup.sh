@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # oneDNN for the native backend; the Fashion-MNIST IDX files for the default dataset; a C++ toolchain for node-gyp;
-# redis-server for the study queue's tests (they start their own on a free port; nothing runs as a service).
-APT_PACKAGES=(libdnnl-dev dataset-fashion-mnist g++ make python3 redis-server)
+# redis-server for the study queue's tests (they start their own on a free port; nothing runs as a service);
+# patchelf for `npm run pack` (the prebuilt addon's $ORIGIN run path).
+APT_PACKAGES=(libdnnl-dev dataset-fashion-mnist g++ make python3 redis-server patchelf)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

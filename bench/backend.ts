@@ -476,11 +476,16 @@ async function build(
 interface OneDnnModule {
   native: { getNumThreads(): number; onednnVersion?(): string };
   nativeKernelNames?(): string[];
+  addonStatus(): { loaded: true } | { loaded: false; reason: string };
 }
 async function importOneDnn(notes: string[]): Promise<OneDnnModule> {
   const where = import.meta.resolve('tfjs-backend-onednn');
   if (!where.endsWith('/src/index.ts')) notes.push(`tfjs-backend-onednn resolved to ${where}`);
-  return (await import('tfjs-backend-onednn')) as unknown as OneDnnModule;
+  const onednn = (await import('tfjs-backend-onednn')) as unknown as OneDnnModule;
+  // Without its addon the package falls back to 'cpu' with a warning; a benchmark of 'onednn' must stop instead.
+  const status = onednn.addonStatus();
+  if (!status.loaded) throw new Error(`bench: the 'onednn' backend did not load: ${status.reason}`);
+  return onednn;
 }
 
 /** Runs `n` untimed steps, but stops after the first one once a quarter of the time budget is spent (slow contenders). */

@@ -33,6 +33,10 @@ const { values } = parseArgs({
     window: { type: 'string', default: '25' },
   },
 });
+// This benchmark measures 'onednn': without a usable addon it stops here, saying why (the package alone would warn and
+// leave 'cpu' the backend).
+loadNative();
+await tf.setBackend('onednn');
 const [h, w, c] = values.shape!.split('x').map(Number);
 const steps = Number(values.steps);
 const batch = 128;

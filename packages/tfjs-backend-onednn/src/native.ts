@@ -1,10 +1,9 @@
-// Loads the C++ addon (built by node-gyp at install) and describes its functions.
+// Loads the C++ addon (prebuilt platform package, or built by node-gyp) and describes its functions.
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { type AddonOrigin, addonCandidates, installHint } from './locate.js';
 
-/** Functions of `build/Release/onednn_addon.node`. Arrays are tensor data, read and written in place. */
+/** Functions of `onednn_addon.node`. Arrays are tensor data, read and written in place. */
 export interface NativeAddon {
   setNumThreads(threads: number): void;
   getNumThreads(): number;
@@ -132,20 +131,6 @@ export interface NativeAddon {
   [name: string]: unknown;
 }
 
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'binding.gyp'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('tfjs-backend-onednn: package root (binding.gyp) not found');
-    dir = parent;
-  }
-  return dir;
-}
-
-const INSTALL_HINT =
-  'The native addon needs oneDNN. Debian/Ubuntu: `sudo apt-get install -y libdnnl-dev g++ make python3`; ' +
-  'macOS: `brew install onednn libomp`. Then rebuild it: `npm rebuild tfjs-backend-onednn`.';
-
 /**
  * How long an idle OpenMP thread spins before it sleeps (libgomp's GOMP_SPINCOUNT), unless the user set
  * GOMP_SPINCOUNT or OMP_WAIT_POLICY. libgomp's default spin (300,000 iterations) wrecks throughput as soon as another
@@ -155,36 +140,59 @@ const INSTALL_HINT =
  */
 export const DEFAULT_GOMP_SPINCOUNT = '30000';
 
-function load(): NativeAddon {
-  if (process.env.GOMP_SPINCOUNT === undefined && process.env.OMP_WAIT_POLICY === undefined) {
-    process.env.GOMP_SPINCOUNT = DEFAULT_GOMP_SPINCOUNT;
+/** Whether the addon loaded, from which file and place; or, when none did, why (one line per place tried). */
+export type AddonStatus = { loaded: true; file: string; origin: AddonOrigin } | { loaded: false; reason: string };
+
+/** The addon in `file`, or why it cannot be loaded (naming a missing shared library). */
+function tryLoad(file: string): NativeAddon | string {
+  if (!existsSync(file)) return `native addon not built (${file} is missing)`;
+  try {
+    return createRequire(import.meta.url)(file) as NativeAddon;
+  } catch (error) {
+    const message = (error as Error).message.split('\n')[0];
+    const missingLib = /lib(dnnl|gomp|omp|OpenCL)[^:\s]*/.exec(message)?.[0];
+    return `cannot load ${file}` + (missingLib ? ` (shared library ${missingLib} not found)` : '') + `: ${message}`;
   }
-  return loadAddonFrom(join(packageRoot(), 'build', 'Release', 'onednn_addon.node'));
 }
 
 /** Loads the addon from `file`; a missing file or library gives an error that says what to install. */
 export function loadAddonFrom(file: string): NativeAddon {
-  if (!existsSync(file)) {
-    throw new Error(`tfjs-backend-onednn: native addon not built (${file} is missing). ${INSTALL_HINT}`);
-  }
-  try {
-    return createRequire(import.meta.url)(file) as NativeAddon;
-  } catch (error) {
-    const message = (error as Error).message;
-    const missingLib = /lib(dnnl|gomp|omp)[^:\s]*/.exec(message)?.[0];
-    throw new Error(
-      `tfjs-backend-onednn: cannot load ${file}` +
-        (missingLib ? ` (shared library ${missingLib} not found)` : '') +
-        `: ${message}. ${INSTALL_HINT}`,
-    );
-  }
+  const result = tryLoad(file);
+  if (typeof result === 'string') throw new Error(`tfjs-backend-onednn: ${result}. ${installHint()}`);
+  return result;
 }
 
-let addon: NativeAddon | undefined;
+function load(): { addon?: NativeAddon; status: AddonStatus } {
+  if (process.env.GOMP_SPINCOUNT === undefined && process.env.OMP_WAIT_POLICY === undefined) {
+    process.env.GOMP_SPINCOUNT = DEFAULT_GOMP_SPINCOUNT;
+  }
+  const failures: string[] = [];
+  for (const candidate of addonCandidates()) {
+    if ('missing' in candidate) {
+      failures.push(candidate.missing);
+      continue;
+    }
+    const addon = tryLoad(candidate.file);
+    if (typeof addon !== 'string') {
+      return { addon, status: { loaded: true, file: candidate.file, origin: candidate.origin } };
+    }
+    failures.push(addon);
+  }
+  return { status: { loaded: false, reason: `${failures.join('; ')}. ${installHint()}` } };
+}
+
+let outcome: { addon?: NativeAddon; status: AddonStatus } | undefined;
+
+/** Loads the addon once (later calls return the same result) and says whether, and from where, it loaded. */
+export function addonStatus(): AddonStatus {
+  return (outcome ??= load()).status;
+}
 
 /** The addon, loaded on first use (so that importing the fused ops on another backend needs no native build). */
 export function loadNative(): NativeAddon {
-  return (addon ??= load());
+  const { addon, status } = (outcome ??= load());
+  if (!addon) throw new Error(`tfjs-backend-onednn: no usable native addon: ${status.loaded ? '' : status.reason}`);
+  return addon;
 }
 
 /** The addon's functions; the first access loads it and throws a clear error if it cannot be loaded. */

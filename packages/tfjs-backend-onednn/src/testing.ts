@@ -7,7 +7,26 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { native } from './native.js';
+import { setBackend } from '@tensorflow/tfjs-core';
+import { BACKEND_NAME } from './backend.js';
+import { addonStatus, native } from './native.js';
+import { registerOneDnnBackend } from './register.js';
+
+/**
+ * Fails, naming why, unless the native addon loaded: tests and benchmarks of the native backend call it so that a
+ * broken build cannot pass on 'cpu' (where the import falls back with only a warning).
+ */
+export function assertOneDnnLoaded(): void {
+  const status = addonStatus();
+  assert.ok(status.loaded, `the 'onednn' backend is required here, but ${status.loaded ? '' : status.reason}`);
+}
+
+/** Registers 'onednn' and makes it the backend, or fails naming why the addon did not load. */
+export async function useOneDnnBackend(): Promise<void> {
+  registerOneDnnBackend();
+  assertOneDnnLoaded();
+  await setBackend(BACKEND_NAME);
+}
 
 const AVX2_OR_LESS = new Set(['all', 'sse41', 'avx', 'avx2']);
 

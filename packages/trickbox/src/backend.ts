@@ -1,5 +1,6 @@
-// Loads the native 'onednn' backend (it makes itself the default); falls back to tfjs's 'cpu' with one line of
-// warning when the addon is not built, so every command still works (slowly).
+// Loads the native 'onednn' backend (it makes itself the default). Without a usable addon the backend package warns
+// once and registers nothing, and every command still works on tfjs's 'cpu' (slowly); this file warns only when the
+// package itself cannot be imported. Used by the CLI and by the study's trial processes.
 import * as tf from '@tensorflow/tfjs';
 
 export async function initBackend(warn: (m: string) => void = (m) => console.error(m)): Promise<string> {

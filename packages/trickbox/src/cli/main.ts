@@ -10,6 +10,7 @@ import { DataFileError } from '../data/index.js';
 import { RecipeError } from '../train/recipe.js';
 import { TrainingError } from '../train/trainer.js';
 import { examplesHelp } from './examples.js';
+import { VERSION } from '../version.js';
 
 class UsageError extends Error {}
 
@@ -524,7 +525,7 @@ function cmdBench(name: string | undefined) {
 export function buildProgram(): Command {
   const program = new Command('trickbox')
     .description('Train image classifiers with the bag of tricks on TensorFlow.js')
-    .version('0.1.0')
+    .version(VERSION)
     .addHelpText('after', EXAMPLES)
     .exitOverride();
   program
@@ -741,11 +742,12 @@ function isEntryPoint(): boolean {
   }
   return strip(real) === strip(realpathSync(fileURLToPath(import.meta.url)));
 }
-const invoked = isEntryPoint();
-if (invoked) {
-  main(process.argv.slice(2)).then((code) => {
+/** Runs the command line and exits with its code: from `node main.js …` and from the package's bin script. */
+export function runCli(argv: string[]): void {
+  main(argv).then((code) => {
     process.exitCode = code;
     // worker threads / native pools must not keep a finished command alive
     setTimeout(() => process.exit(code), 100).unref();
   });
 }
+if (isEntryPoint()) runCli(process.argv.slice(2));

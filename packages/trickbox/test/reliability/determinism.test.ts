@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { packageRoot, longTests } from '../helpers/paths.js';
 import { tempDir, tinyIdx, tinyRecipeFile } from './helpers.js';
 import { determinismRuns } from './determinism_child.js';
+import { assertOneDnnLoaded } from 'tfjs-backend-onednn/testing';
 
 const STEPS = 50;
 const child = join(packageRoot, 'test', 'reliability', 'determinism_child.ts');
@@ -69,25 +70,23 @@ test(
     const lines = [
       `determinism (${backend}): 1 thread ×${one.length + oneAgain.length} runs (${oneAgain.length ? 2 : 1} processes): weights sha256 ${one[0].sha256.slice(0, 16)} identical`,
     ];
-    if (backend === 'onednn') {
-      const two = runChild(2, longTests ? 2 : 1, recipe, join(dir, 't2'));
-      const w1 = f32(one[0].weights);
-      const w2 = f32(two[0].weights);
-      const sameTwo = two.every((r) => r.sha256 === two[0].sha256);
-      const dLoss = maxRel(two[0].losses, one[0].losses);
-      const dW = maxRel(w2, w1);
-      const firstDiff = two[0].losses.findIndex((l, i) => l !== one[0].losses[i]);
-      lines.push(
-        `2 threads ×${two.length} runs: ${two.length < 2 ? '' : sameTwo ? 'bit-identical to each other; ' : 'NOT bit-identical to each other; '}` +
-          `vs 1 thread: max relative loss difference ${dLoss.toExponential(2)} (first differing step ${firstDiff < 0 ? 'none' : firstDiff + 1}), ` +
-          `weights max relative difference ${dW.toExponential(2)}`,
-      );
-      // same thread count → same result; across thread counts only the summation order of reductions differs
-      assert.ok(sameTwo, lines.join('\n'));
-      assert.ok(dLoss < 1e-6, lines.join('\n'));
-    } else {
-      lines.push(`the native backend is not available here: thread-count comparison skipped`);
-    }
+    assertOneDnnLoaded();
+    assert.equal(backend, 'onednn');
+    const two = runChild(2, longTests ? 2 : 1, recipe, join(dir, 't2'));
+    const w1 = f32(one[0].weights);
+    const w2 = f32(two[0].weights);
+    const sameTwo = two.every((r) => r.sha256 === two[0].sha256);
+    const dLoss = maxRel(two[0].losses, one[0].losses);
+    const dW = maxRel(w2, w1);
+    const firstDiff = two[0].losses.findIndex((l, i) => l !== one[0].losses[i]);
+    lines.push(
+      `2 threads ×${two.length} runs: ${two.length < 2 ? '' : sameTwo ? 'bit-identical to each other; ' : 'NOT bit-identical to each other; '}` +
+        `vs 1 thread: max relative loss difference ${dLoss.toExponential(2)} (first differing step ${firstDiff < 0 ? 'none' : firstDiff + 1}), ` +
+        `weights max relative difference ${dW.toExponential(2)}`,
+    );
+    // same thread count → same result; across thread counts only the summation order of reductions differs
+    assert.ok(sameTwo, lines.join('\n'));
+    assert.ok(dLoss < 1e-6, lines.join('\n'));
     console.log(lines.join('\n'));
   },
 );

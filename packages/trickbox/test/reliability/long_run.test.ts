@@ -13,6 +13,7 @@ import { initBackend } from '../../src/cli/backend.js';
 import { loadRecipe, train } from '../../src/train/index.js';
 import { tempDir, tinyIdx, tinyRecipeFile } from './helpers.js';
 import { tinyCnn } from '../train/helpers.js';
+import { assertOneDnnLoaded } from 'tfjs-backend-onednn/testing';
 
 const STEPS = longTests ? 5000 : 200;
 
@@ -25,6 +26,8 @@ const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(
 
 test(`tensor count and RSS flat over ${STEPS} training steps`, async () => {
   const backend = await initBackend(() => undefined);
+  assertOneDnnLoaded();
+  assert.equal(backend, 'onednn');
   const dir = tempDir();
   // 320 images in batches of 8: 40 steps per epoch, so the run also crosses epoch ends (evaluation, checkpoint)
   const file = tinyRecipeFile(join(dir, 'r.json'), tinyIdx(320, 32), {

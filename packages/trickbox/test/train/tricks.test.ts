@@ -10,6 +10,7 @@ import { loadModel, readJsonl, train, type EpochRecord } from '../../src/train/i
 import { writeImageFolder } from '../data/files.js';
 import { loadRecipe } from '../../src/train/index.js';
 import { barDataset, tempRunDir, tinyCnn, tinyRecipe } from './helpers.js';
+import { useOneDnnBackend } from 'tfjs-backend-onednn/testing';
 
 await tf.setBackend('cpu');
 const datasets = { train: barDataset(96), test: barDataset(30, 3, 99) };
@@ -84,9 +85,8 @@ test(
       'data.subset=6000',
       'data.testSubset=2000',
     ]);
-    // the native backend when it is built (as the CLI does), else cpu
-    await import('tfjs-backend-onednn').catch(() => undefined);
-    if (tf.findBackend('onednn')) await tf.setBackend('onednn');
+    // the native backend, as the CLI uses it (fails, saying why, when the addon does not load)
+    await useOneDnnBackend();
     const runDir = tempRunDir();
     const res = await train({ recipe, runDir, log: quiet }).finally(() => tf.setBackend('cpu'));
     assert.equal(res.status, 'completed');
