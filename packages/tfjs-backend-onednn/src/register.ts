@@ -1,7 +1,7 @@
 // Registers the backend and its kernels: the native ones from `nativeKernels`, the cpu backend's for everything else.
 import '@tensorflow/tfjs-backend-cpu';
 import { getKernelsForBackend, registerBackend, registerGradient, registerKernel } from '@tensorflow/tfjs-core';
-import { batchNormTrainGradient } from './ops/batchnorm.js';
+import { batchNormTrainGradient } from './kernels/BatchNormTrain.js';
 import { BACKEND_NAME, OneDnnBackend } from './backend.js';
 import { nativeGradients, nativeKernels } from './kernels/index.js';
 import { native } from './native.js';
