@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# oneDNN for the native backend; the Fashion-MNIST IDX files for the default dataset; a C++ toolchain for node-gyp.
-APT_PACKAGES=(libdnnl-dev dataset-fashion-mnist g++ make python3)
+# oneDNN for the native backend; the Fashion-MNIST IDX files for the default dataset; a C++ toolchain for node-gyp;
+# Chromium for the browser tests of the demo pages (driven headless by playwright-core; nothing is downloaded).
+APT_PACKAGES=(libdnnl-dev dataset-fashion-mnist g++ make python3 chromium)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
