@@ -21,7 +21,8 @@ const tfjsFromGlobal = {
   name: 'tfjs-from-global',
   setup(b) {
     b.onResolve({ filter: /^@tensorflow\// }, (args) => {
-      if (!(args.path in GLOBALS)) throw new Error(`build-web: ${args.importer} imports ${args.path}, not in the stock bundles`);
+      if (!(args.path in GLOBALS))
+        throw new Error(`build-web: ${args.importer} imports ${args.path}, not in the stock bundles`);
       return { path: args.path, namespace: 'tfjs-global' };
     });
     b.onLoad({ filter: /.*/, namespace: 'tfjs-global' }, (args) => ({
@@ -35,6 +36,7 @@ mkdirSync(out, { recursive: true });
 const result = await build({
   entryPoints: [join(root, 'web', 'classify.ts'), join(root, 'web', 'train.ts')],
   outdir: out,
+  absWorkingDir: root,
   bundle: true,
   format: 'iife',
   platform: 'browser',
@@ -46,4 +48,7 @@ const result = await build({
 });
 for (const file of ['index.html', 'train.html', 'demo.css']) copyFileSync(join(root, 'web', file), join(out, file));
 // The bundled modules, for the test that checks no Node-only module reached the pages (kept out of the site folder).
-writeFileSync(join(root, 'dist', 'web-bundle-inputs.json'), JSON.stringify(Object.keys(result.metafile.inputs).sort(), null, 1) + '\n');
+writeFileSync(
+  join(root, 'dist', 'web-bundle-inputs.json'),
+  JSON.stringify(Object.keys(result.metafile.inputs).sort(), null, 1) + '\n',
+);

@@ -28,7 +28,8 @@ async function start(): Promise<void> {
   model = await tf.loadLayersModel('model.json');
   const meta = model.getUserDefinedMetadata() as { trickbox?: { preprocessing?: Preprocessing } } | undefined;
   preprocessing = meta?.trickbox?.preprocessing;
-  if (!preprocessing) throw new Error('model.json has no userDefinedMetadata.trickbox.preprocessing (export it with trickbox export)');
+  if (!preprocessing)
+    throw new Error('model.json has no userDefinedMetadata.trickbox.preprocessing (export it with trickbox export)');
   byId('preprocessing').textContent = describe(preprocessing);
   status.textContent = `model loaded: ${model.countParams()} parameters, ${preprocessing.classNames.length} classes, backend ${backend.name}${backend.note ? ` (${backend.note})` : ''}`;
 }
@@ -44,7 +45,10 @@ async function classify(url: string): Promise<Prediction[]> {
     const logits = model!.predict(toInputTensor(pixels, p)) as tf.Tensor2D;
     return tf.softmax(logits).dataSync();
   });
-  const ranked = Array.from(probabilities, (probability, k) => ({ className: p.classNames[k] ?? String(k), probability }));
+  const ranked = Array.from(probabilities, (probability, k) => ({
+    className: p.classNames[k] ?? String(k),
+    probability,
+  }));
   ranked.sort((a, b) => b.probability - a.probability);
   show(ranked);
   return ranked;
@@ -80,7 +84,9 @@ const ready = start();
 ready.catch(report);
 window.trickboxDemo = { ready, classify };
 
-byId<HTMLInputElement>('file').addEventListener('change', (e) => classifyFile((e.target as HTMLInputElement).files?.[0]));
+byId<HTMLInputElement>('file').addEventListener('change', (e) =>
+  classifyFile((e.target as HTMLInputElement).files?.[0]),
+);
 const drop = byId('drop');
 drop.addEventListener('dragover', (e) => e.preventDefault());
 drop.addEventListener('drop', (e) => {

@@ -70,7 +70,8 @@ export function decodeSlice(file: string, manifest: SliceManifest, bytes: Uint8A
   const fail = (what: string): never => {
     throw new Error(`${file}: ${what}`);
   };
-  if (manifest?.format !== SLICE_FORMAT) fail(`format is ${JSON.stringify(manifest?.format)}; expected "${SLICE_FORMAT}"`);
+  if (manifest?.format !== SLICE_FORMAT)
+    fail(`format is ${JSON.stringify(manifest?.format)}; expected "${SLICE_FORMAT}"`);
   const { height, width, channels, classNames, trainCount, holdOutCount } = manifest;
   for (const [field, v] of Object.entries({ height, width, trainCount, holdOutCount })) {
     if (!Number.isInteger(v) || v < 1) fail(`${field} is ${JSON.stringify(v)}; expected an integer >= 1`);

@@ -75,7 +75,11 @@ function imageAt(split: SliceSplit, slice: TrainingSlice, i: number): augment.Im
 }
 
 /** Top-1 accuracy of `model` on the first `count` images of the hold-out split. */
-export function holdOutAccuracy(model: tf.LayersModel, slice: TrainingSlice, count = slice.holdOut.labels.length): number {
+export function holdOutAccuracy(
+  model: tf.LayersModel,
+  slice: TrainingSlice,
+  count = slice.holdOut.labels.length,
+): number {
   const n = Math.min(count, slice.holdOut.labels.length);
   const shape = [slice.height, slice.width, slice.channels] as const;
   let correct = 0;

@@ -10,7 +10,11 @@ export interface WebExport {
   preprocessing: Preprocessing;
 }
 
-export async function exportForWeb(source: string, out: string, options: { foldBn?: boolean } = {}): Promise<WebExport> {
+export async function exportForWeb(
+  source: string,
+  out: string,
+  options: { foldBn?: boolean } = {},
+): Promise<WebExport> {
   const { model: loaded, preprocessing, file } = await loadModel(source);
   if (!preprocessing) {
     loaded.dispose();

@@ -25,13 +25,20 @@ export async function serveStatic(dir: string, port: number): Promise<StaticServ
   );
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
-      reject(e.code === 'EADDRINUSE' ? new Error(`port ${port} on 127.0.0.1 is in use; choose another with --port`) : e),
+      reject(
+        e.code === 'EADDRINUSE' ? new Error(`port ${port} on 127.0.0.1 is in use; choose another with --port`) : e,
+      ),
     );
     server.listen(port, '127.0.0.1', resolve);
   });
   const address = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${address.port}/`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Idle keep-alive connections would hold close() for the keep-alive timeout.
+        server.closeAllConnections();
+      }),
   };
 }
