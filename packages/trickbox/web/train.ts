@@ -1,7 +1,6 @@
 // The in-browser training page (train.html): trains trickbox's small CNN on the Fashion-MNIST slice written next to
 // the page, with trickbox's own augmentations, mixup, label smoothing and warmup + cosine, on tfjs's webgl backend
 // where it starts, else wasm, else cpu. `window.trickboxTrain` exposes the run for tests and scripts.
-import * as tf from '@tensorflow/tfjs';
 import { decodeSlice, inTabModel, trainInTab, type SliceManifest, type TrainingSlice } from '../src/browser/index.js';
 import { pickBackend } from './backend.js';
 import { LiveChart } from './chart.js';

@@ -438,7 +438,10 @@ export function buildProgram(): Command {
     .description('serve the classify page and the in-browser training page of a run or an exported model on 127.0.0.1')
     .argument('<dir>', 'run directory (exported into <dir>/web first) or a folder written by trickbox export')
     .option('--port <n>', 'port on 127.0.0.1 (0: any free port)', int('--port', 0), 8080)
-    .option('--data <dir>', 'Fashion-MNIST IDX folder for the training page (default /usr/share/datasets/fashion-mnist)')
+    .option(
+      '--data <dir>',
+      'Fashion-MNIST IDX folder for the training page (default /usr/share/datasets/fashion-mnist)',
+    )
     .action((dir, o) => cmdDemo(dir, o));
   program
     .command('bench')
