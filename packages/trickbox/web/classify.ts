@@ -2,6 +2,7 @@
 // chosen or dropped picture. `window.trickboxDemo` exposes the same for tests and scripts.
 import * as tf from '@tensorflow/tfjs';
 import { pickBackend } from './backend.js';
+import { byId, showError } from './page.js';
 import { describe, loadImage, resizeToInput, toInputTensor, type Preprocessing } from './preprocess.js';
 
 export interface Prediction {
@@ -18,7 +19,6 @@ declare global {
   }
 }
 
-const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const status = byId<HTMLParagraphElement>('status');
 let model: tf.LayersModel | undefined;
 let preprocessing: Preprocessing | undefined;
@@ -71,17 +71,12 @@ function show(ranked: Prediction[]): void {
 function classifyFile(file: File | undefined): void {
   if (!file) return;
   const reader = new FileReader();
-  reader.onload = () => void classify(String(reader.result)).catch(report);
+  reader.onload = () => void classify(String(reader.result)).catch(showError);
   reader.readAsDataURL(file);
 }
 
-function report(error: unknown): void {
-  status.textContent = `error: ${(error as Error).message}`;
-  console.error(error);
-}
-
 const ready = start();
-ready.catch(report);
+ready.catch(showError);
 window.trickboxDemo = { ready, classify };
 
 byId<HTMLInputElement>('file').addEventListener('change', (e) =>

@@ -1,15 +1,8 @@
 // What the classify page does to a picture before the model sees it, mirroring `trickbox predict` (which uses sharp).
 import * as tf from '@tensorflow/tfjs';
+import type { Preprocessing } from '../src/browser/preprocessing.js';
 
-/** The preprocessing saved with an exported model (`userDefinedMetadata.trickbox.preprocessing`). */
-export interface Preprocessing {
-  height: number;
-  width: number;
-  channels: 1 | 3;
-  mean: number[];
-  std: number[];
-  classNames: string[];
-}
+export type { Preprocessing };
 
 export async function loadImage(url: string): Promise<HTMLImageElement> {
   const img = new Image();

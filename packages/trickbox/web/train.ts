@@ -4,6 +4,7 @@
 import { decodeSlice, inTabModel, trainInTab, type SliceManifest, type TrainingSlice } from '../src/browser/index.js';
 import { pickBackend } from './backend.js';
 import { LiveChart } from './chart.js';
+import { byId, showError } from './page.js';
 
 export interface TrainRunResult {
   accuracy: number;
@@ -21,7 +22,6 @@ declare global {
 }
 
 const SLICE = 'data/fashion-slice';
-const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const status = byId<HTMLParagraphElement>('status');
 const chart = new LiveChart(byId<HTMLCanvasElement>('chart'), 150);
 let slice: TrainingSlice | undefined;
@@ -83,17 +83,12 @@ async function run(options: { steps: number; batchSize?: number; seed?: number }
   }
 }
 
-function report(error: unknown): void {
-  status.textContent = `error: ${(error as Error).message}`;
-  console.error(error);
-}
-
 const ready = start();
-ready.catch(report);
+ready.catch(showError);
 window.trickboxTrain = { ready, run };
 
 byId('start').addEventListener('click', () => {
   const steps = Number(byId<HTMLInputElement>('steps').value);
   const batchSize = Number(byId<HTMLInputElement>('batch').value);
-  run({ steps, batchSize }).catch(report);
+  run({ steps, batchSize }).catch(showError);
 });

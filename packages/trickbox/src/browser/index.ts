@@ -16,3 +16,4 @@ export {
   type SliceSplit,
 } from './slice.js';
 export { registerWasmConv2DBackpropFilter } from './wasm_conv_grad.js';
+export type { Preprocessing } from './preprocessing.js';

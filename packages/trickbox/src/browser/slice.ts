@@ -12,7 +12,8 @@ export interface SliceSplit {
   labels: Uint8Array;
 }
 
-export interface TrainingSlice {
+/** What every image of a slice shares. */
+export interface SliceImages {
   height: number;
   width: number;
   channels: 1 | 3;
@@ -20,20 +21,17 @@ export interface TrainingSlice {
   /** Per-channel mean / std of the training images on the [0, 1] scale. */
   mean: number[];
   std: number[];
+}
+
+export interface TrainingSlice extends SliceImages {
   train: SliceSplit;
   holdOut: SliceSplit;
 }
 
-export interface SliceManifest {
+export interface SliceManifest extends SliceImages {
   format: typeof SLICE_FORMAT;
   /** Where the images came from (shown on the page). */
   source: string;
-  height: number;
-  width: number;
-  channels: 1 | 3;
-  classNames: string[];
-  mean: number[];
-  std: number[];
   trainCount: number;
   holdOutCount: number;
   /** Byte length of the .bin file. */
