@@ -1,10 +1,14 @@
 // The Node side of the demo: what reaches the browser bundle, and how a bad folder or missing data is reported.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { prepareDemoSite } from '../../src/demo/command.js';
+import { fashionMnist } from '../../src/data/index.js';
+import { resolveRecipe, train } from '../../src/train/index.js';
+import { tinyCnn } from '../train/helpers.js';
 import { writeFashionSlice } from '../../src/demo/fashion_slice.js';
 import { decodeSlice } from '../../src/browser/slice.js';
 import { writeIdxSet } from '../data/files.js';
@@ -48,5 +52,33 @@ test('the Fashion-MNIST slice is drawn from the IDX files and reads back', () =>
   assert.throws(
     () => writeFashionSlice(out, { dataDir: join(data, 'missing') }),
     /train-images-idx3-ubyte\.gz: not found/,
+  );
+});
+
+test('trickbox demo exports a run directory into <run>/web and adds the slice; without data only the classify page', async () => {
+  await tf.setBackend('cpu');
+  const data = mkdtempSync(join(tmpdir(), 'trickbox-demo-run-idx-'));
+  writeIdxSet(data, { n: 24, m: 10, h: 6, w: 5 });
+  const runDir = join(mkdtempSync(join(tmpdir(), 'trickbox-demo-run-')), 'run');
+  const recipe = resolveRecipe({
+    name: 'demo-run',
+    data: { dataset: 'fashion-mnist', dir: data, workers: 0 },
+    model: { name: 'tinyCnn' },
+    training: { epochs: 1, batchSize: 8 },
+    schedule: { name: 'constant' },
+  });
+  await train({ recipe, runDir, model: tinyCnn, datasets: fashionMnist({ dir: data }), log: () => undefined });
+  const lines: string[] = [];
+  const site = await prepareDemoSite(runDir, { dataDir: data, log: (l) => void lines.push(l) });
+  assert.equal(site.dir, join(runDir, 'web'));
+  assert.equal(site.trainImages, 24);
+  for (const file of ['model.json', 'index.html', 'train.js', 'vendor/tf.min.js', 'data/fashion-slice.bin'])
+    assert.ok(existsSync(join(site.dir, file)), file);
+  assert.match(lines[0], /demo: exported .*run\/model for the browser into .*run\/web/);
+  const noData = await prepareDemoSite(site.dir, { dataDir: join(data, 'none'), log: (l) => void lines.push(l) });
+  assert.equal(noData.trainImages, 0);
+  assert.match(
+    lines.at(-1)!,
+    /demo: the training page has no data \(.*train-images-idx3-ubyte\.gz: not found.*\); the classify page works/,
   );
 });
