@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmConv2DBackpropFilter } from '../src/browser/index.js';
 
-/** WebGL drawn by the CPU (SwiftShader, Mesa's llvmpipe): the training page measured 16 img/s there, 172 on wasm. */
+/** WebGL drawn by the CPU (SwiftShader, Mesa's llvmpipe): the training page ran 16 img/s there, 109-301 on wasm (docs/cli.md). */
 const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software/i;
 
 /** The WebGL renderer's name, or undefined without WebGL. */
