@@ -55,30 +55,24 @@ async function run(options: { steps: number; batchSize?: number; seed?: number }
   await ready;
   if (running) throw new Error('a training run is already going on in this tab');
   running = true;
-  const model = inTabModel(slice!);
   try {
     chart.reset(options.steps);
-    const result = await trainInTab(
-      slice!,
-      {
-        ...options,
-        onStep: async (p) => {
-          chart.add(p.step, p.loss, p.holdOutAccuracy);
-          status.textContent = `step ${p.step}/${p.steps}: loss ${p.loss.toFixed(3)}, lr ${p.lr.toFixed(4)}`;
-          if (p.step % 5 === 0 || p.step === p.steps) {
-            chart.draw();
-            await new Promise((resolve) => setTimeout(resolve, 0)); // let the page repaint
-          }
-        },
+    const result = await trainInTab(slice!, {
+      ...options,
+      onStep: async (p) => {
+        chart.add(p.step, p.loss, p.holdOutAccuracy);
+        status.textContent = `step ${p.step}/${p.steps}: loss ${p.loss.toFixed(3)}, lr ${p.lr.toFixed(4)}`;
+        if (p.step % 5 === 0 || p.step === p.steps) {
+          chart.draw();
+          await new Promise((resolve) => setTimeout(resolve, 0)); // let the page repaint
+        }
       },
-      model,
-    );
+    });
     status.textContent =
       `done: hold-out accuracy ${(100 * result.accuracy).toFixed(1)} % after ${result.steps} steps, ` +
       `${result.imagesPerSecond.toFixed(0)} images/s on ${result.backend}`;
     return { accuracy: result.accuracy, backend: result.backend, imagesPerSecond: result.imagesPerSecond };
   } finally {
-    model.dispose();
     running = false;
   }
 }

@@ -96,6 +96,17 @@ export function holdOutAccuracy(
   return correct / n;
 }
 
+/** Runs `fn` with Math.random drawn from `rng`: tfjs takes its unseeded randoms (initial weights, dropout masks) from it. */
+function withMathRandomFrom<T>(rng: Rng, fn: () => T): T {
+  const saved = Math.random;
+  Math.random = () => rng.next();
+  try {
+    return fn();
+  } finally {
+    Math.random = saved;
+  }
+}
+
 /** Builds the small CNN for a slice (exported so a page can show its size before training). */
 export function inTabModel(slice: TrainingSlice, filters: [number, number] = [8, 16]): tf.LayersModel {
   return simpleCnn({
@@ -107,19 +118,43 @@ export function inTabModel(slice: TrainingSlice, filters: [number, number] = [8,
   });
 }
 
+/**
+ * Trains `model`, or else a fresh `inTabModel` whose initial weights follow `seed` (disposed at the end). With the
+ * same seed and backend a run repeats exactly, except where the backend's kernels sum in a varying order (threaded
+ * wasm).
+ */
 export async function trainInTab(
   slice: TrainingSlice,
   options: InTabTrainingOptions,
-  model: tf.LayersModel = inTabModel(slice, options.filters),
+  model?: tf.LayersModel,
 ): Promise<InTabTrainingResult> {
-  const steps = positiveInt('steps', options.steps);
-  const batchSize = positiveInt('batchSize', options.batchSize ?? 32);
+  positiveInt('steps', options.steps);
+  positiveInt('batchSize', options.batchSize ?? 32);
+  const rng = new Rng(options.seed ?? 0);
+  const weightsRng = rng.split();
+  const dropoutRng = rng.split();
+  const net = model ?? withMathRandomFrom(weightsRng, () => inTabModel(slice, options.filters));
+  try {
+    return await trainSteps(slice, options, net, rng, dropoutRng);
+  } finally {
+    if (!model) net.dispose();
+  }
+}
+
+async function trainSteps(
+  slice: TrainingSlice,
+  options: InTabTrainingOptions,
+  model: tf.LayersModel,
+  rng: Rng,
+  dropoutRng: Rng,
+): Promise<InTabTrainingResult> {
+  const steps = options.steps;
+  const batchSize = options.batchSize ?? 32;
   const lr = options.lr ?? 0.05;
   const warmupSteps = options.warmupSteps ?? Math.round(steps * 0.1);
   const labelSmoothing = options.labelSmoothing ?? 0.1;
   const mixupAlpha = options.mixupAlpha ?? 0.2;
   const evalEvery = options.evalEvery ?? 25;
-  const rng = new Rng(options.seed ?? 0);
   const schedule = cosine({ lr, steps, warmupSteps });
   const optimizer = sgd({ lr: schedule(0), momentum: 0.9, nesterov: true, weightDecay: 5e-4, noBiasDecay: true });
   const meanPixel = slice.mean.map((m) => Math.round(m * 255));
@@ -152,17 +187,20 @@ export async function trainInTab(
     const x = augment.normalize(images, slice.mean, slice.std);
     images.forEach((img) => augment.release(img));
     optimizer.setLearningRate(schedule(step));
-    const loss = tf.tidy(() => {
-      const batch = tf.tensor4d(x, [batchSize, ...shape]);
-      const onehot = tf.oneHot(tf.tensor1d(labels, 'int32'), K).toFloat();
-      const mixed = mixupAlpha > 0 ? mix.mixup(batch, onehot, { alpha: mixupAlpha, rng }) : { x: batch, y: onehot };
-      const { value, grads } = tf.variableGrads(
-        () => losses.crossEntropy(mixed.y, model.apply(mixed.x, { training: true }) as tf.Tensor2D, { labelSmoothing }),
-        trainable,
-      );
-      optimizer.applyGradients(grads);
-      return value;
-    });
+    const loss = withMathRandomFrom(dropoutRng, () =>
+      tf.tidy(() => {
+        const batch = tf.tensor4d(x, [batchSize, ...shape]);
+        const onehot = tf.oneHot(tf.tensor1d(labels, 'int32'), K).toFloat();
+        const mixed = mixupAlpha > 0 ? mix.mixup(batch, onehot, { alpha: mixupAlpha, rng }) : { x: batch, y: onehot };
+        const { value, grads } = tf.variableGrads(
+          () =>
+            losses.crossEntropy(mixed.y, model.apply(mixed.x, { training: true }) as tf.Tensor2D, { labelSmoothing }),
+          trainable,
+        );
+        optimizer.applyGradients(grads);
+        return value;
+      }),
+    );
     const lossValue = (await loss.data())[0]!;
     loss.dispose();
     trainMs += performance.now() - started;

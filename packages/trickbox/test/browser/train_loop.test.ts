@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import 'tfjs-backend-onednn';
-import { inTabModel, trainInTab, type StepProgress } from '../../src/browser/train_loop.js';
+import { trainInTab, type StepProgress } from '../../src/browser/train_loop.js';
 import type { TrainingSlice } from '../../src/browser/slice.js';
 
 /** Class k of 3: an 8×8 grey image of level 30 + 90·k plus noise; crops, flips and erasing keep it recognisable. */
@@ -37,22 +37,18 @@ function levelSlice(): TrainingSlice {
 test('trainInTab learns a separable slice with every trick on, reports progress and leaks no tensor', async () => {
   await tf.setBackend('onednn');
   const slice = levelSlice();
-  const model = inTabModel(slice, [4, 8]);
-  const tensorsWithModel = tf.memory().numTensors;
+  const tensorsBefore = tf.memory().numTensors;
   const progress: StepProgress[] = [];
-  const result = await trainInTab(
-    slice,
-    {
-      steps: 40,
-      batchSize: 16,
-      lr: 0.05,
-      evalEvery: 10,
-      evalImages: 30,
-      seed: 3,
-      onStep: (p) => void progress.push(p),
-    },
-    model,
-  );
+  const result = await trainInTab(slice, {
+    steps: 40,
+    batchSize: 16,
+    lr: 0.05,
+    evalEvery: 10,
+    evalImages: 30,
+    seed: 3,
+    filters: [4, 8],
+    onStep: (p) => void progress.push(p),
+  });
   assert.equal(progress.length, 40);
   assert.deepEqual(
     progress.filter((p) => p.holdOutAccuracy !== undefined).map((p) => p.step),
@@ -66,8 +62,29 @@ test('trainInTab learns a separable slice with every trick on, reports progress 
   assert.ok(result.accuracy >= 0.9, `hold-out accuracy ${result.accuracy}`);
   assert.equal(result.backend, 'onednn');
   assert.ok(result.imagesPerSecond > 0);
-  assert.equal(tf.memory().numTensors, tensorsWithModel, 'only the model weights remain');
-  model.dispose();
+  assert.equal(tf.memory().numTensors, tensorsBefore, 'the model and every step tensor are disposed');
+});
+
+test('with its own model, a run repeats exactly for the same seed and disposes the model', async () => {
+  await tf.setBackend('onednn');
+  const tensorsBefore = tf.memory().numTensors;
+  const run = async (seed: number) => {
+    const losses: number[] = [];
+    const r = await trainInTab(levelSlice(), {
+      steps: 12,
+      batchSize: 8,
+      filters: [2, 4],
+      seed,
+      onStep: (p) => void losses.push(p.loss),
+    });
+    return { losses, accuracy: r.accuracy };
+  };
+  const a = await run(5);
+  const b = await run(5);
+  const c = await run(6);
+  assert.deepEqual(b, a);
+  assert.notDeepEqual(c.losses, a.losses);
+  assert.equal(tf.memory().numTensors, tensorsBefore);
 });
 
 test('trainInTab rejects a bad step count', async () => {
