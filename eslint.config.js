@@ -54,4 +54,33 @@ export default tseslint.config(
     files: ['packages/tfjs-backend-onednn/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: ['trickbox', 'trickbox/*'] }] },
   },
+  {
+    // The browser-safe training code the demo pages bundle (src/browser/) and the fused ops it pulls in.
+    files: ['packages/trickbox/src/browser/**/*.ts', 'packages/tfjs-backend-onednn/src/ops/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            'node:*',
+            'sharp',
+            'trickbox',
+            'trickbox/*',
+            '../data/*',
+            '../train/*',
+            '../cli/*',
+            '../report/*',
+            '../demo/*',
+          ],
+          paths: [
+            {
+              name: '../native.js',
+              message: 'the fused ops must load in a browser: reach native code through the backend',
+            },
+            { name: '../backend.js', allowTypeImports: true, message: 'import the backend class as a type only' },
+          ],
+        },
+      ],
+    },
+  },
 );

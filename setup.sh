@@ -6,8 +6,9 @@ cd "$(dirname "$0")"
 
 # oneDNN for the native backend; the Fashion-MNIST IDX files for the default dataset; a C++ toolchain for node-gyp;
 # redis-server for the study queue's tests (they start their own on a free port; nothing runs as a service);
-# patchelf for `npm run pack` (the prebuilt addon's $ORIGIN run path).
-APT_PACKAGES=(libdnnl-dev dataset-fashion-mnist g++ make python3 redis-server patchelf)
+# patchelf for `npm run pack` (the prebuilt addon's $ORIGIN run path); Chromium for the browser tests of the demo
+# pages (driven headless by playwright-core; nothing is downloaded).
+APT_PACKAGES=(libdnnl-dev dataset-fashion-mnist g++ make python3 redis-server patchelf chromium)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -1,11 +1,14 @@
 // The 'onednn' backend: the cpu backend's storage (tensor data in JS TypedArrays) plus pooled output buffers for the
 // native kernels. Kernels without a native version are the cpu backend's own, reading the same arrays with no copy.
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import type { BackendValues, DataId, DataType, TensorInfo } from '@tensorflow/tfjs-core';
+import type { BackendValues, DataId, DataType, Tensor, TensorInfo, Variable } from '@tensorflow/tfjs-core';
 import { totalmem } from 'node:os';
+import { sgdMomentumInPlace } from './kernels/SgdMomentum.js';
+import { BACKEND_NAME } from './name.js';
+import type { SgdMomentumOptions } from './ops/sgd.js';
 import { BufferPool } from './pool.js';
 
-export const BACKEND_NAME = 'onednn';
+export { BACKEND_NAME };
 
 export class OneDnnBackend extends MathBackendCPU {
   /**
@@ -78,5 +81,10 @@ export class OneDnnBackend extends MathBackendCPU {
   canUpdateInPlace(t: TensorInfo): boolean {
     const values = this.data.get(t.dataId).values;
     return values instanceof Float32Array && this.refCount(t.dataId) === 1 && this.pool.isExclusive(values);
+  }
+
+  /** The fused momentum SGD step of ops/sgd.ts, in place on p and v (float32 data of this backend). */
+  sgdMomentumInPlace(param: Variable, grad: Tensor, velocity: Variable, options: Required<SgdMomentumOptions>): void {
+    sgdMomentumInPlace(this, param, grad, velocity, options);
   }
 }

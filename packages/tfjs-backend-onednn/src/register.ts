@@ -2,7 +2,7 @@
 // Without a usable addon nothing is registered: one warning on stderr, and TensorFlow.js keeps its 'cpu' backend.
 import '@tensorflow/tfjs-backend-cpu';
 import { getKernelsForBackend, registerBackend, registerGradient, registerKernel } from '@tensorflow/tfjs-core';
-import { batchNormTrainGradient } from './ops/batchnorm.js';
+import { batchNormTrainGradient } from './kernels/BatchNormTrain.js';
 import { BACKEND_NAME, OneDnnBackend } from './backend.js';
 import { nativeGradients, nativeKernels } from './kernels/index.js';
 import { addonStatus, native } from './native.js';

@@ -29,8 +29,8 @@ import { batchMatMulConfig, fusedMatMulConfig } from './matmul.js';
 import { avgPoolConfig, avgPoolGradConfig, maxPoolConfig, maxPoolGradConfig } from './pool.js';
 import { reductionGradConfigs } from './reduce_grad.js';
 import { reluGradConfig, reluGradKernelConfig } from './ReluGrad.js';
-import { batchNormTrainConfig, batchNormTrainGradConfig } from '../ops/batchnorm.js';
-import { conv2dResidualConfig } from '../ops/conv_residual.js';
+import { batchNormTrainConfig, batchNormTrainGradConfig } from './BatchNormTrain.js';
+import { conv2dResidualConfig } from './Conv2DResidual.js';
 
 export const nativeKernels: KernelConfig[] = [
   conv2DConfig,

@@ -5,10 +5,10 @@
  * elsewhere it is tf.fused.conv2d + add + relu with the same result. NHWC only. Not differentiable (inference only).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { BACKEND_NAME, type OneDnnBackend } from '../backend.js';
+import type { OneDnnBackend } from '../backend.js';
+import type { Conv2dResidualAttrs } from '../kernels/Conv2DResidual.js';
 import { forwardConvInfo, nativeConvSupported } from '../kernels/conv_util.js';
-import { nativeForwardConv } from '../kernels/FusedConv2D.js';
+import { BACKEND_NAME } from '../name.js';
 
 export const CONV2D_RESIDUAL = 'OnednnConv2DResidual';
 
@@ -21,26 +21,6 @@ export interface Conv2dResidualOptions {
   /** Apply ReLU after the add. Default false. */
   relu?: boolean;
 }
-
-interface Attrs extends NamedAttrMap {
-  strides: number | [number, number];
-  pad: 'same' | 'valid' | number;
-  dilations: number | [number, number];
-  relu: boolean;
-}
-
-function kernel(args: { inputs: Record<string, TensorInfo>; backend: OneDnnBackend; attrs: Attrs }): TensorInfo {
-  const { inputs, backend, attrs } = args;
-  const { x, filter, bias, residual } = inputs;
-  const info = forwardConvInfo(x, filter, { ...attrs, dataFormat: 'NHWC' });
-  return nativeForwardConv(backend, info, x, filter, bias, attrs.relu, residual);
-}
-
-export const conv2dResidualConfig: KernelConfig = {
-  kernelName: CONV2D_RESIDUAL,
-  backendName: BACKEND_NAME,
-  kernelFunc: kernel as unknown as KernelConfig['kernelFunc'],
-};
 
 /** y = relu?(conv2d(x, filter, strides, pad, dilations) + bias + residual); residual has the output's shape. */
 export function conv2dResidual(
@@ -77,7 +57,7 @@ export function conv2dResidual(
   if (onNative) {
     const inputs: Record<string, tf.Tensor> = { x, filter, residual };
     if (bias) inputs.bias = bias;
-    const attrs: Attrs = { strides, pad: options.pad, dilations, relu: options.relu ?? false };
+    const attrs: Conv2dResidualAttrs = { strides, pad: options.pad, dilations, relu: options.relu ?? false };
     return tf.engine().runKernel(CONV2D_RESIDUAL, inputs, attrs) as tf.Tensor4D;
   }
   return tf.tidy(() => {

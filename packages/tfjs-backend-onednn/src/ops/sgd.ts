@@ -1,11 +1,12 @@
 /**
  * Momentum SGD update with PyTorch's semantics (torch.optim.SGD): g = ∇ + wd·p; v ← μ·v + (1 - dampening)·g;
  * p ← p - lr·(nesterov ? g + μ·v : v). On 'onednn' one native pass updates p and v in place when their buffers are
- * theirs alone; otherwise (and on other backends) new values are computed and assigned.
+ * theirs alone (src/kernels/SgdMomentum.ts, through the backend object); otherwise (and on other backends, a
+ * browser's included: this file imports no native code) new values are computed and assigned.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { BACKEND_NAME, type OneDnnBackend } from '../backend.js';
-import { native } from '../native.js';
+import type { OneDnnBackend } from '../backend.js';
+import { BACKEND_NAME } from '../name.js';
 
 export interface SgdMomentumOptions {
   lr: number;
@@ -32,20 +33,7 @@ export function sgdMomentumUpdate(
   }
   const backendNow = tf.backend() as OneDnnBackend;
   if (tf.getBackend() === BACKEND_NAME && [param, grad, velocity].every((t) => backendNow.isFloat32Data(t))) {
-    const backend = backendNow;
-    const g = backend.float32(grad);
-    if (!backend.canUpdateInPlace(param)) copyOnWrite(backend, param);
-    if (!backend.canUpdateInPlace(velocity)) copyOnWrite(backend, velocity);
-    native.sgdMomentum(
-      backend.float32(param),
-      g,
-      backend.float32(velocity),
-      lr,
-      momentum,
-      dampening,
-      weightDecay,
-      nesterov,
-    );
+    backendNow.sgdMomentumInPlace(param, grad, velocity, { lr, momentum, dampening, weightDecay, nesterov });
     return;
   }
   tf.tidy(() => {
@@ -55,13 +43,4 @@ export function sgdMomentumUpdate(
     velocity.assign(v);
     param.assign(tf.sub(param, tf.mul(step, lr)));
   });
-}
-
-/** Gives a variable a fresh pooled buffer of its own (same values), so later updates can happen in place. */
-function copyOnWrite(backend: OneDnnBackend, variable: tf.Variable): void {
-  const copy = backend.allocFloat32(variable.size);
-  copy.set(backend.float32(variable));
-  const fresh = tf.engine().makeTensorFromTensorInfo(backend.outputFloat32(copy, variable.shape));
-  variable.assign(fresh);
-  fresh.dispose();
 }

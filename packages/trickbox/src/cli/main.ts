@@ -34,7 +34,8 @@ Examples:
   $ trickbox worker --queue redis://127.0.0.1:6379
   $ trickbox augment recipes/fashion-resnet20-autoaugment.json --out grid.png
   $ trickbox schedule recipes/fashion-resnet20-baseline.json --plot lr.svg
-  $ trickbox export runs/try --out web/model`;
+  $ trickbox export runs/try --out web/model
+  $ trickbox demo runs/try --port 8080`;
 
 const int =
   (name: string, min = 1) =>
@@ -492,17 +493,31 @@ async function cmdSchedule(
 async function cmdExport(run: string, o: { out: string; foldBn?: boolean }) {
   const { initBackend } = await import('./backend.js');
   await initBackend();
-  const { loadModel, saveModel } = await import('../train/modelio.js');
-  const models = await import('../models/index.js');
-  const { model: loaded, preprocessing } = await loadModel(run);
-  if (!preprocessing) throw new UsageError(`export: ${run} has no preprocessing metadata`);
-  // Built-in tfjs layers only, so a browser loads it with tf.loadLayersModel and no trickbox code.
-  const custom = loaded.layers.some((l) => l.getClassName().startsWith('Trickbox'));
-  const model = o.foldBn ? models.foldForInference(loaded) : custom ? models.toStandardLayers(loaded) : loaded;
-  await saveModel(model, o.out, preprocessing);
+  const { exportForWeb } = await import('../demo/export.js');
+  const { parameters, preprocessing: p } = await exportForWeb(run, o.out, { foldBn: o.foldBn });
   io.out(
-    `${join(o.out, 'model.json')}: tfjs layers model (${model.countParams()} parameters), input ${preprocessing.height}×${preprocessing.width}×${preprocessing.channels}, ${preprocessing.classNames.length} classes; outputs logits (tf.softmax gives probabilities); load with tf.loadLayersModel\n`,
+    `${join(o.out, 'model.json')}: tfjs layers model (${parameters} parameters), input ${p.height}×${p.width}×${p.channels}, ${p.classNames.length} classes; outputs logits (tf.softmax gives probabilities); load with tf.loadLayersModel\n` +
+      `${join(o.out, 'index.html')}: classify page (and train.html); serve the folder, e.g. trickbox demo ${o.out}\n`,
   );
+}
+
+async function cmdDemo(target: string, o: { port: number; data?: string }) {
+  if (o.port > 65535) throw new UsageError(`--port must be an integer in [0, 65535], got '${o.port}'`);
+  const { initBackend } = await import('./backend.js');
+  await initBackend();
+  const { prepareDemoSite } = await import('../demo/command.js');
+  const { serveStatic } = await import('../demo/server.js');
+  const site = await prepareDemoSite(target, { dataDir: o.data, log: (line) => io.err(line + '\n') });
+  const server = await serveStatic(site.dir, o.port);
+  io.out(
+    `trickbox demo: serving ${site.dir}\n  classify: ${server.url}\n  train in the browser: ${server.url}train.html` +
+      `${site.trainImages ? '' : ' (no data)'}\nCtrl-C to stop\n`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
 }
 
 function cmdBench(name: string | undefined) {
@@ -675,12 +690,22 @@ export function buildProgram(): Command {
     .command('export')
     .addHelpText('after', examplesHelp('export'))
     .description(
-      'write a TensorFlow.js layers model (model.json + weights.bin) with its preprocessing metadata; it outputs logits (apply softmax for probabilities)',
+      'write a TensorFlow.js layers model (model.json + weights.bin) with its preprocessing metadata and the demo pages; the model outputs logits (apply softmax for probabilities)',
     )
     .argument('<run>', 'run directory or model')
     .requiredOption('--out <dir>', 'output directory')
     .option('--fold-bn', 'fold batch norms into the convolutions (inference-only model, faster)')
     .action((run, o) => cmdExport(run, o));
+  program
+    .command('demo')
+    .description('serve the classify page and the in-browser training page of a run or an exported model on 127.0.0.1')
+    .argument('<dir>', 'run directory (exported into <dir>/web first) or a folder written by trickbox export')
+    .option('--port <n>', 'port on 127.0.0.1 (0: any free port)', int('--port', 0), 8080)
+    .option(
+      '--data <dir>',
+      'Fashion-MNIST IDX folder for the training page (default /usr/share/datasets/fashion-mnist)',
+    )
+    .action((dir, o) => cmdDemo(dir, o));
   program
     .command('bench')
     .addHelpText('after', examplesHelp('bench'))

@@ -3,18 +3,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
+import type { Preprocessing } from '../browser/preprocessing.js';
 import { writeFileAtomic } from './io.js';
 
-/** Preprocessing a saved model expects: the input size, normalisation and class names. */
-export interface Preprocessing {
-  height: number;
-  width: number;
-  channels: 1 | 3;
-  /** Per-channel mean / std on the [0, 1] pixel scale: x = (p/255 − mean) / std. */
-  mean: number[];
-  std: number[];
-  classNames: string[];
-}
+// Defined with the browser-safe code, which the classify page shares.
+export type { Preprocessing };
 
 /** Writes `dir/model.json` (topology, weights manifest, preprocessing in userDefinedMetadata) and `dir/weights.bin`. */
 export async function saveModel(model: tf.LayersModel, dir: string, preprocessing: Preprocessing): Promise<void> {

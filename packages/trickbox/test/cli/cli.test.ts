@@ -32,7 +32,7 @@ function cli(args: string[], env: Record<string, string> = {}) {
 test('--help lists the commands with examples; exit 0', () => {
   const r = cli(['--help']);
   assert.equal(r.code, 0);
-  for (const c of ['train', 'eval', 'predict', 'ablate', 'augment', 'schedule', 'export', 'bench'])
+  for (const c of ['train', 'eval', 'predict', 'ablate', 'augment', 'schedule', 'export', 'demo', 'bench'])
     assert.match(r.stdout, new RegExp(`\\n  ${c} `));
   assert.match(r.stdout, /Examples:\n {2}\$ trickbox train recipes\/fashion-quick\.json/);
   assert.equal(cli(['train', '--help']).code, 0);
@@ -84,6 +84,8 @@ const USAGE: [string[], RegExp][] = [
   [['eval', dir], /eval: .* is not a run directory; pass --recipe FILE/],
   [['export', dir], /required option '--out <dir>' not specified/],
   [['bench', 'nope'], /bench: unknown benchmark 'nope'; accepted:/],
+  [['demo', dir, '--port', '70000'], /--port must be an integer in \[0, 65535\], got '70000'/],
+  [['demo', dir], /: neither a run directory \(model\/model\.json\) nor an exported model \(model\.json\)/],
 ];
 
 /** Runs the CLI in this process (much faster than a child per case), capturing stderr. */
