@@ -3,6 +3,7 @@
 // too (Math.fround after every operation), so results are bit-exact where torchvision's are well defined.
 // Every op returns a new image; none allocates per pixel.
 import { type Fill, type Image, argError, checkImage, checkInt, checkNumber, makeImage, resolveFill } from './image.js';
+import { resampleWindow } from './resample.js';
 
 const f32 = Math.fround;
 
@@ -14,7 +15,6 @@ const TB = new Float64Array(256);
 const HIST = new Int32Array(768);
 let scratchU8 = new Uint8Array(4096);
 let scratchF64 = new Float64Array(1024);
-let scratchF32 = new Float64Array(4096);
 let scratchI32 = new Int32Array(256);
 function i32Scratch(n: number): Int32Array {
   if (scratchI32.length < n) scratchI32 = new Int32Array(Math.max(n, scratchI32.length * 2));
@@ -34,10 +34,6 @@ function u8Scratch(n: number): Uint8Array {
 function f64Scratch(n: number): Float64Array {
   if (scratchF64.length < n) scratchF64 = new Float64Array(Math.max(n, scratchF64.length * 2));
   return scratchF64;
-}
-function f32Scratch(n: number): Float64Array {
-  if (scratchF32.length < n) scratchF32 = new Float64Array(Math.max(n, scratchF32.length * 2));
-  return scratchF32;
 }
 
 /** Small bounded cache of LUTs whose contents depend only on the op's argument (AutoAugment reuses a few). */
@@ -740,7 +736,7 @@ export function resize(img: Image, height: number, width: number, antialias = tr
   checkInt('ops.resize', 'height', height, 1);
   checkInt('ops.resize', 'width', width, 1);
   if (height === img.height && width === img.width) return { ...img, data: img.data.slice() };
-  return resizeWindow(img, 0, 0, img.height, img.width, height, width, antialias);
+  return resampleWindow(img, 0, 0, img.height, img.width, height, width, antialias);
 }
 
 /**
@@ -765,138 +761,5 @@ export function resizedCrop(
   checkInt('ops.resizedCrop', 'outHeight', outHeight, 1);
   checkInt('ops.resizedCrop', 'outWidth', outWidth, 1);
   if (h === outHeight && w === outWidth) return crop(img, top, left, h, w);
-  return resizeWindow(img, top, left, h, w, outHeight, outWidth, antialias);
-}
-
-function resizeWindow(
-  img: Image,
-  top: number,
-  left: number,
-  ih: number,
-  iw: number,
-  height: number,
-  width: number,
-  antialias: boolean,
-): Image {
-  const ch = img.channels;
-  const wx = resampleWeights(iw, width, antialias);
-  const wy = resampleWeights(ih, height, antialias);
-  // Vertical pass first, only over the source rows some output row needs, into float rows; then horizontal.
-  const inRow = iw * ch;
-  const srcRow = img.width * ch;
-  const srcOff = top * srcRow + left * ch;
-  const tmp = f32Scratch(height * inRow);
-  const src = img.data;
-  for (let y = 0; y < height; y++) {
-    const start = wy.start[y]!,
-      n = wy.count[y]!,
-      wo = y * wy.stride,
-      to = y * inRow;
-    for (let k = 0; k < n; k++) {
-      const wk = wy.w[wo + k]!;
-      const so = srcOff + (start + k) * srcRow;
-      if (k === 0) for (let i = 0; i < inRow; i++) tmp[to + i] = wk * src[so + i]!;
-      else for (let i = 0; i < inRow; i++) tmp[to + i] += wk * src[so + i]!;
-    }
-  }
-  const out = makeImage(height, width, ch);
-  const dst = out.data;
-  const wxs = wx.w,
-    stride = wx.stride;
-  for (let y = 0; y < height; y++) {
-    const ri = y * inRow,
-      ro = y * width * ch;
-    for (let x = 0; x < width; x++) {
-      const start = wx.start[x]!,
-        n = wx.count[x]!,
-        wo = x * stride;
-      if (ch === 3) {
-        let a0 = 0,
-          a1 = 0,
-          a2 = 0;
-        for (let k = 0, si = ri + start * 3; k < n; k++, si += 3) {
-          const wk = wxs[wo + k]!;
-          a0 += wk * tmp[si]!;
-          a1 += wk * tmp[si + 1]!;
-          a2 += wk * tmp[si + 2]!;
-        }
-        const o = ro + x * 3;
-        dst[o] = a0 <= 0 ? 0 : a0 >= 255 ? 255 : roundEven(a0);
-        dst[o + 1] = a1 <= 0 ? 0 : a1 >= 255 ? 255 : roundEven(a1);
-        dst[o + 2] = a2 <= 0 ? 0 : a2 >= 255 ? 255 : roundEven(a2);
-      } else {
-        let a0 = 0;
-        for (let k = 0; k < n; k++) a0 += wxs[wo + k]! * tmp[ri + start + k]!;
-        dst[ro + x] = a0 <= 0 ? 0 : a0 >= 255 ? 255 : roundEven(a0);
-      }
-    }
-  }
-  return out;
-}
-
-interface Weights {
-  start: Int32Array;
-  count: Int32Array;
-  w: Float64Array;
-  stride: number;
-}
-
-/** Separable bilinear (triangle) filter taps for in → out samples (the scheme of PIL's ImagingResample). */
-const weightCache = new Map<string, Weights>();
-function resampleWeights(inSize: number, outSize: number, antialias: boolean): Weights {
-  const key = `${inSize}/${outSize}/${antialias ? 1 : 0}`;
-  let wts = weightCache.get(key);
-  if (!wts) {
-    if (weightCache.size >= 512) weightCache.clear();
-    wts = makeResampleWeights(inSize, outSize, antialias);
-    weightCache.set(key, wts);
-  }
-  return wts;
-}
-
-function makeResampleWeights(inSize: number, outSize: number, antialias: boolean): Weights {
-  const scale = inSize / outSize;
-  const support = antialias && scale > 1 ? scale : 1;
-  const stride = Math.ceil(support) * 2 + 1;
-  const start = new Int32Array(outSize),
-    count = new Int32Array(outSize);
-  const w = new Float64Array(outSize * stride);
-  const invs = antialias && scale > 1 ? 1 / scale : 1;
-  for (let o = 0; o < outSize; o++) {
-    const center = (o + 0.5) * scale;
-    let lo: number, hi: number;
-    if (antialias && scale > 1) {
-      lo = Math.max(0, Math.trunc(center - support + 0.5));
-      hi = Math.min(inSize, Math.trunc(center + support + 0.5));
-    } else {
-      // plain bilinear: the two nearest pixel centres, clamped at the borders
-      const src = Math.max(center - 0.5, 0);
-      lo = Math.min(Math.floor(src), inSize - 1);
-      hi = Math.min(lo + 2, inSize);
-    }
-    let total = 0;
-    const n = hi - lo;
-    for (let k = 0; k < n; k++) {
-      let wt: number;
-      if (antialias && scale > 1) {
-        const d = (lo + k - center + 0.5) * invs;
-        wt = Math.max(0, 1 - Math.abs(d));
-      } else {
-        const src = Math.max(center - 0.5, 0);
-        wt = Math.max(0, 1 - Math.abs(lo + k - src));
-      }
-      w[o * stride + k] = wt;
-      total += wt;
-    }
-    for (let k = 0; k < n; k++) w[o * stride + k] = total > 0 ? w[o * stride + k]! / total : 0;
-    // drop zero-weight taps at both ends (e.g. the second tap when a sample falls on a pixel centre)
-    let first = 0,
-      last = n - 1;
-    while (first < last && w[o * stride + first] === 0) first++;
-    while (last > first && w[o * stride + last] === 0) last--;
-    if (first > 0) for (let k = first; k <= last; k++) w[o * stride + k - first] = w[o * stride + k]!;
-    start[o] = lo + first;
-    count[o] = last - first + 1;
-  }
-  return { start, count, w, stride };
+  return resampleWindow(img, top, left, h, w, outHeight, outWidth, antialias);
 }

@@ -1,0 +1,58 @@
+// ops.resize / ops.resizedCrop at ImageNet sizes against torchvision 0.14 (BILINEAR, antialias=True, uint8 tensors;
+// fixtures from scripts/fixtures/resize224.py): shrinking (widened filter), enlarging (two taps), gray, crops.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { inflateSync } from 'node:zlib';
+import { ops, type Image } from '../../src/augment/index.js';
+import { fixturePath } from '../helpers/paths.js';
+
+interface ResizeCase {
+  input: [number, number, 1 | 3];
+  crop: [number, number, number, number] | null;
+  size: [number, number];
+  output: string;
+}
+const fixture = JSON.parse(readFileSync(fixturePath('augment', 'resize224.json'), 'utf8')) as { cases: ResizeCase[] };
+
+/** The script's `pattern`: the same integer formula, so the inputs need not be stored. */
+function pattern(h: number, w: number, c: 1 | 3): Image {
+  const data = new Uint8Array(h * w * c);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      for (let k = 0; k < c; k++) {
+        const stripe = (x + 2 * y) % 40 < 9 ? 60 : 0;
+        data[(y * w + x) * c + k] = (Math.floor((x * y) / 64) + 2 * x + 3 * y + 91 * k + stripe) % 256;
+      }
+  return { data, height: h, width: w, channels: c };
+}
+
+/** Undoes the script's per-channel difference to the previous pixel. */
+function decodeOutput(b64: string, c: number): Uint8Array {
+  const d = new Uint8Array(inflateSync(Buffer.from(b64, 'base64')));
+  for (let i = c; i < d.length; i++) d[i] = (d[i]! + d[i - c]!) & 255;
+  return d;
+}
+
+test('resize and resizedCrop to 224x224 are within ±1 of torchvision on every pixel', () => {
+  assert.equal(fixture.cases.length, 5);
+  for (const cs of fixture.cases) {
+    const [h, w, c] = cs.input;
+    const img = pattern(h, w, c);
+    const [oh, ow] = cs.size;
+    const got = cs.crop ? ops.resizedCrop(img, ...cs.crop, oh, ow) : ops.resize(img, oh, ow);
+    const want = decodeOutput(cs.output, c);
+    assert.equal(got.data.length, want.length);
+    let worst = 0,
+      differing = 0;
+    for (let i = 0; i < want.length; i++) {
+      const e = Math.abs(got.data[i]! - want[i]!);
+      if (e > 0) differing++;
+      worst = Math.max(worst, e);
+    }
+    const label = `${h}x${w}x${c}${cs.crop ? ` crop ${cs.crop.join(',')}` : ''} -> ${oh}x${ow}`;
+    assert.ok(worst <= 1, `${label}: max |Δ| ${worst}`);
+    // A ±1 is a value within rounding distance of .5; a systematic error would move far more than a few percent.
+    assert.ok(differing / want.length < 0.05, `${label}: ${differing} of ${want.length} values differ`);
+  }
+});
