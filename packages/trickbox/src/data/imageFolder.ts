@@ -22,30 +22,44 @@ export interface ImageFolderOptions {
   log?: (message: string) => void;
 }
 
+/** What decoding one file produces: height×width×channels uint8 pixels (HWC). */
+export interface DecodeOptions {
+  height: number;
+  width: number;
+  channels: 1 | 3;
+  limitInputPixels: number;
+}
+
+/** Decodes and resizes one image file as `imageFolder` does; throws an Error saying why a file is unusable. */
+export async function decodeImageFile(file: string, o: DecodeOptions): Promise<Uint8Array> {
+  // a FIFO, socket or device would block readFileSync forever (or never end): regular files only
+  if (!statSync(file).isFile()) throw new Error('not a regular file');
+  const buf = readFileSync(file);
+  if (buf.length === 0) throw new Error('empty file');
+  let img = sharp(buf, { limitInputPixels: o.limitInputPixels, failOn: 'error' }).rotate(); // honour EXIF orientation
+  img = o.channels === 1 ? img.grayscale() : img.removeAlpha().toColourspace('srgb');
+  const { data, info } = await img
+    .resize(o.width, o.height, { fit: 'fill' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== o.channels || data.length !== o.height * o.width * o.channels)
+    throw new Error(
+      `decoded to ${info.width}×${info.height}×${info.channels}, expected ${o.width}×${o.height}×${o.channels}`,
+    );
+  return new Uint8Array(data.buffer, data.byteOffset, data.length);
+}
+
 /** True when `child` is `root` or inside it (both real paths). */
 function inside(root: string, child: string): boolean {
   const rel = relative(root, child);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
-/**
- * Loads `dir/<class>/<image>`; classes are the sub-folder names in sorted order. Hidden entries are ignored.
- * Symbolic links are followed only when their target stays inside `dir`; others are skipped and logged.
- */
-export async function imageFolder(opts: ImageFolderOptions): Promise<Dataset> {
-  const {
-    dir,
-    height = 32,
-    width = 32,
-    channels = 3,
-    skipBadImages = false,
-    limitInputPixels = 268402689,
-    concurrency = 4,
-    log = (m: string) => console.warn(m),
-  } = opts;
-  if (!Number.isInteger(height) || height < 1) throw dataArgError('imageFolder', 'height', 'an integer >= 1', height);
-  if (!Number.isInteger(width) || width < 1) throw dataArgError('imageFolder', 'width', 'an integer >= 1', width);
-  if (channels !== 1 && channels !== 3) throw dataArgError('imageFolder', 'channels', '1 or 3', channels);
+/** The files of `dir/<class>/<image>` with their labels; classes are the sorted sub-folder names (see imageFolder). */
+export function listImageFolder(
+  dir: string,
+  log: (message: string) => void,
+): { classNames: string[]; files: { path: string; label: number }[] } {
   let root: string;
   try {
     root = realpathSync(dir);
@@ -90,26 +104,34 @@ export async function imageFolder(opts: ImageFolderOptions): Promise<Dataset> {
   }
   if (classNames.length === 0)
     throw new DataFileError(dir, 'no class sub-folders found (expected dir/<class>/<image>)');
+  return { classNames, files };
+}
+
+/**
+ * Loads `dir/<class>/<image>`; classes are the sub-folder names in sorted order. Hidden entries are ignored.
+ * Symbolic links are followed only when their target stays inside `dir`; others are skipped and logged.
+ */
+export async function imageFolder(opts: ImageFolderOptions): Promise<Dataset> {
+  const {
+    dir,
+    height = 32,
+    width = 32,
+    channels = 3,
+    skipBadImages = false,
+    limitInputPixels = 268402689,
+    concurrency = 4,
+    log = (m: string) => console.warn(m),
+  } = opts;
+  if (!Number.isInteger(height) || height < 1) throw dataArgError('imageFolder', 'height', 'an integer >= 1', height);
+  if (!Number.isInteger(width) || width < 1) throw dataArgError('imageFolder', 'width', 'an integer >= 1', width);
+  if (channels !== 1 && channels !== 3) throw dataArgError('imageFolder', 'channels', '1 or 3', channels);
+  const { classNames, files } = listImageFolder(dir, log);
   const per = height * width * channels;
   const decoded: (Uint8Array | undefined)[] = new Array(files.length);
   const decode = async (i: number): Promise<void> => {
     const file = files[i].path;
     try {
-      // a FIFO, socket or device would block readFileSync forever (or never end): regular files only
-      if (!statSync(file).isFile()) throw new Error('not a regular file');
-      const buf = readFileSync(file);
-      if (buf.length === 0) throw new Error('empty file');
-      let img = sharp(buf, { limitInputPixels, failOn: 'error' }).rotate(); // rotate(): honour EXIF orientation
-      img = channels === 1 ? img.grayscale() : img.removeAlpha().toColourspace('srgb');
-      const { data, info } = await img
-        .resize(width, height, { fit: 'fill' })
-        .raw()
-        .toBuffer({ resolveWithObject: true });
-      if (info.channels !== channels || data.length !== per)
-        throw new Error(
-          `decoded to ${info.width}×${info.height}×${info.channels}, expected ${width}×${height}×${channels}`,
-        );
-      decoded[i] = new Uint8Array(data.buffer, data.byteOffset, data.length);
+      decoded[i] = await decodeImageFile(file, { height, width, channels, limitInputPixels });
     } catch (e) {
       const msg = (e as Error).message.split('\n')[0];
       if (!skipBadImages)

@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { Dataset } from './dataset.js';
 import { dataArgError } from './dataset.js';
 import { buildTransform, epochOrder, produceBatch, type SampleTransform, type TransformSpec } from './transforms.js';
+import { decodeBatch, isFileDataset, type FileDataset } from './streamingFolder.js';
 
 export interface LoaderOptions {
   batchSize: number;
@@ -64,7 +65,7 @@ export class DataLoader {
   private failure: Error | undefined;
 
   constructor(
-    private readonly ds: Dataset,
+    private readonly ds: Dataset | FileDataset,
     options: LoaderOptions,
   ) {
     const { batchSize, mean, std } = options;
@@ -109,12 +110,18 @@ export class DataLoader {
   }
 
   private startWorkers(): void {
-    const shared = new SharedArrayBuffer(this.ds.images.length);
-    new Uint8Array(shared).set(this.ds.images);
     const { height, width, channels } = this.ds;
     const { transforms: specs, mean, std, seed } = this.opts;
+    // In memory: one shared copy of the pixels for all workers; streaming: the file list (each worker decodes).
+    let source: { images: SharedArrayBuffer } | { files: string[]; limitInputPixels: number };
+    if (isFileDataset(this.ds)) source = { files: this.ds.files, limitInputPixels: this.ds.limitInputPixels };
+    else {
+      const shared = new SharedArrayBuffer(this.ds.images.length);
+      new Uint8Array(shared).set(this.ds.images);
+      source = { images: shared };
+    }
     for (let w = 0; w < this.opts.workers; w++) {
-      const worker = startWorker({ images: shared, height, width, channels, specs, mean, std, seed });
+      const worker = startWorker({ ...source, height, width, channels, specs, mean, std, seed });
       worker.on('message', (m: { id: number; error?: string; x: Float32Array; height: number; width: number }) => {
         const p = this.pending.get(m.id);
         if (!p) return;
@@ -141,9 +148,15 @@ export class DataLoader {
     if (this.opts.workers > 0 && this.workers.length === 0 && !this.closing) this.startWorkers();
     if (this.workers.length === 0) {
       const { height, width, channels } = this.ds;
+      const { seed, mean, std } = this.opts;
+      const ds = this.ds;
+      if (isFileDataset(ds))
+        return decodeBatch(ds, indices).then((imgs) =>
+          produceBatch(imgs, ds, indices, epoch, seed, this.localTransform, mean, std),
+        );
       try {
         const out = produceBatch(
-          this.ds.images,
+          ds.images,
           { height, width, channels },
           indices,
           epoch,

@@ -84,11 +84,12 @@ export function epochOrder(n: number, seed: number, epoch: number, shuffle: bool
 }
 
 /**
- * Augments `indices` of a dataset and writes them normalised, `(p/255 − mean[c]) / std[c]` (torchvision
+ * Augments `indices` of a dataset (`images`: the whole in-memory set, or the batch's images already decoded, one per
+ * index, as the streaming loader passes them) and writes them normalised, `(p/255 − mean[c]) / std[c]` (torchvision
  * ToTensor + Normalize convention: mean/std on the [0, 1] scale), into a Float32Array [B, H', W', C].
  */
 export function produceBatch(
-  images: Uint8Array,
+  images: Uint8Array | readonly Image[],
   shape: { height: number; width: number; channels: 1 | 3 },
   indices: ArrayLike<number>,
   epoch: number,
@@ -106,7 +107,10 @@ export function produceBatch(
   const shift = Array.from({ length: channels }, (_, c) => mean[c] / std[c]);
   for (let b = 0; b < indices.length; b++) {
     const j = indices[b];
-    let img: Image = { data: images.subarray(j * per, (j + 1) * per), height, width, channels };
+    let img: Image =
+      images instanceof Uint8Array
+        ? { data: images.subarray(j * per, (j + 1) * per), height, width, channels }
+        : images[b]!;
     if (transform) img = transform(img, sampleRng(seed, epoch, j));
     if (!x) {
       oh = img.height;
