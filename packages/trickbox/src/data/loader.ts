@@ -4,7 +4,8 @@ import { Worker } from 'node:worker_threads';
 import type { Dataset } from './dataset.js';
 import { dataArgError } from './dataset.js';
 import { buildTransform, epochOrder, produceBatch, type SampleTransform, type TransformSpec } from './transforms.js';
-import { decodeBatch, isFileDataset, type FileDataset } from './streamingFolder.js';
+import { decodeBatch, isFileDataset, streamingPrefetch, type FileDataset } from './streamingFolder.js';
+import { Rng } from '../rng/index.js';
 
 export interface LoaderOptions {
   batchSize: number;
@@ -96,7 +97,20 @@ export class DataLoader {
     };
     // Validate the transform specs on this thread, so a bad recipe fails here with a clear message.
     this.localTransform = this.opts.transforms.length ? buildTransform(this.opts.transforms) : undefined;
+    if (isFileDataset(ds) && options.prefetch === undefined) {
+      // Streaming: a prefetch depth within the dataset's memory budget, from the augmented size of one image.
+      const { height, width, channels } = ds;
+      const blank = { data: new Uint8Array(height * width * channels), height, width, channels };
+      const out = this.localTransform ? this.localTransform(blank, new Rng(0)) : blank;
+      const o = { batchSize, workers, outHeight: out.height, outWidth: out.width };
+      this.opts.prefetch = streamingPrefetch(ds, o);
+    }
     // Workers start with the first epoch, so a loader that is never iterated holds no threads.
+  }
+
+  /** Batches requested ahead of the one being consumed. */
+  get prefetchDepth(): number {
+    return this.opts.prefetch;
   }
 
   get batchesPerEpoch(): number {

@@ -18,6 +18,8 @@ export interface FileDataset {
   channels: 1 | 3;
   classNames: string[];
   limitInputPixels: number;
+  /** Bytes the loader's pixel buffers may take (see `streamingMemoryBound`); it sets the default prefetch depth. */
+  memoryBudget: number;
 }
 
 export interface OpenImageFolderOptions extends ImageFolderOptions {
@@ -106,7 +108,10 @@ export async function openImageFolder(opts: OpenImageFolderOptions): Promise<Dat
   );
   const kept = files.filter((_, i) => ok[i]);
   if (kept.length === 0) throw new DataFileError(dir, 'no decodable images found');
+  // libvips' operation cache (50 MB by default) only holds images no later batch reads again.
+  sharp.cache(false);
   return {
+    memoryBudget,
     kind: 'files',
     files: kept.map((f) => f.path),
     labels: Int32Array.from(kept, (f) => f.label),
@@ -165,4 +170,18 @@ export function streamingMemoryBound(o: {
   const decoded = o.batchSize * o.height * o.width * o.channels;
   const batch = o.batchSize * (o.outHeight ?? o.height) * (o.outWidth ?? o.width) * o.channels * 4;
   return (o.prefetch + 1) * batch + Math.max(1, o.workers) * (decoded + batch);
+}
+
+/**
+ * The prefetch depth of a streaming loader: the loader's default (2 per worker, at least 2) reduced until
+ * `streamingMemoryBound` fits the dataset's memory budget, but at least 1.
+ */
+export function streamingPrefetch(
+  ds: FileDataset,
+  o: { batchSize: number; workers: number; outHeight: number; outWidth: number },
+): number {
+  const shape = { ...o, height: ds.height, width: ds.width, channels: ds.channels };
+  let prefetch = Math.max(2, 2 * o.workers);
+  while (prefetch > 1 && streamingMemoryBound({ ...shape, prefetch }) > ds.memoryBudget) prefetch--;
+  return prefetch;
 }

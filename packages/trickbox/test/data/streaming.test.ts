@@ -10,6 +10,7 @@ import {
   imageFolder,
   isFileDataset,
   openImageFolder,
+  streamingMemoryBound,
   type Batch,
   type Dataset,
   type FileDataset,
@@ -71,6 +72,32 @@ test("openImageFolder streams when the decoded set exceeds the memory budget ('a
   await assert.rejects(
     openImageFolder({ dir, streaming: 'yes' as unknown as boolean }),
     /data\.openImageFolder: streaming must be true, false or 'auto', got "yes"/,
+  );
+});
+
+test('a streaming loader prefetches within the memory budget (streamingMemoryBound)', async () => {
+  const dir = tempDir();
+  await writeTexturedFolder(dir, ['a'], 3);
+  const opts = { batchSize: 2, mean: [0, 0, 0], std: [1, 1, 1], workers: 2 };
+  const transforms = [{ name: 'randomResizedCrop', options: { size: 8 } }];
+  const roomy = await openImageFolder({ dir, height: 16, width: 18, streaming: true });
+  assert.equal(new DataLoader(roomy, { ...opts, transforms }).prefetchDepth, 4, 'the default, 2 per worker');
+  // bound = (prefetch + 1)·batch + workers·(decoded + batch), batch = 2·8·8·3·4 B, decoded = 2·16·18·3 B
+  const batch = 2 * 8 * 8 * 3 * 4,
+    decoded = 2 * 16 * 18 * 3;
+  const bound = (p: number) => (p + 1) * batch + 2 * (decoded + batch);
+  assert.equal(
+    streamingMemoryBound({ ...opts, prefetch: 3, height: 16, width: 18, channels: 3, outHeight: 8, outWidth: 8 }),
+    bound(3),
+  );
+  const tight = await openImageFolder({ dir, height: 16, width: 18, streaming: true, memoryBudget: bound(2) });
+  assert.equal(new DataLoader(tight, { ...opts, transforms }).prefetchDepth, 2);
+  const tiny = await openImageFolder({ dir, height: 16, width: 18, streaming: true, memoryBudget: 1 });
+  assert.equal(new DataLoader(tiny, { ...opts, transforms }).prefetchDepth, 1, 'never below 1');
+  assert.equal(
+    new DataLoader(tiny, { ...opts, transforms, prefetch: 5 }).prefetchDepth,
+    5,
+    'an explicit prefetch wins',
   );
 });
 
