@@ -22,8 +22,9 @@ namespace {
 // current x86 cores, and few enough to stay in registers (16 ymm on AVX2, 32 zmm on AVX-512).
 constexpr int kAvx2Chains = 12;
 constexpr int kAvx512Chains = 24;
-// Iterations of the inner loop per timed call: ~10-40 ms per thread at a few GHz.
-constexpr int64_t kIterations = 4 << 20;
+// Iterations of the inner loop per timed call: ~2-4 ms per thread at a few GHz, short enough that on a shared
+// machine some of the repeats find the cores free (the best repeat is the figure).
+constexpr int64_t kIterations = 1 << 20;
 
 #if defined(__x86_64__)
 // Returns a value depending on every accumulator, so the compiler cannot drop the loop.
