@@ -1,9 +1,12 @@
 // Separable bilinear resampling of a window of an Image (the work behind ops.resize / ops.resizedCrop): PIL's
 // triangle filter, widened when shrinking with antialias (torchvision's `antialias=True`), in fixed point.
+// The passes run as WebAssembly SIMD kernels (native-wasm/resample.c, the same integer arithmetic, identical results)
+// where WebAssembly is available, else as the TypeScript loops below.
 // Taps are integers summing to 2^WEIGHT_BITS; the intermediate pass keeps EXTRA_BITS fraction bits, so the result
 // is within ~0.01 of the exact float filter before rounding: ±1 of torchvision's float result at worst, where a
 // value sits on .5. Integer math is what makes it fast in JavaScript (no float→uint8 rounding calls per sample).
 import { makeImage, type Image } from './image.js';
+import { RESAMPLE_WASM_BASE64 } from './resample_wasm.js';
 
 const WEIGHT_BITS = 14;
 const EXTRA_BITS = 7;
@@ -277,15 +280,35 @@ export function resampleWindow(
   width: number,
   antialias: boolean,
 ): Image {
+  return wasm
+    ? resampleWindowWasm(img, top, left, ih, iw, height, width, antialias)
+    : resampleWindowJs(img, top, left, ih, iw, height, width, antialias);
+}
+
+function rowsFirst(ih: number, iw: number, height: number, width: number, tx: Taps, ty: Taps): boolean {
+  return (
+    height * iw * ty.maxCount + height * width * tx.maxCount <= ih * width * tx.maxCount + height * width * ty.maxCount
+  );
+}
+
+/** The TypeScript passes (also the reference the WebAssembly kernels are tested against). */
+export function resampleWindowJs(
+  img: Image,
+  top: number,
+  left: number,
+  ih: number,
+  iw: number,
+  height: number,
+  width: number,
+  antialias: boolean,
+): Image {
   const ch = img.channels;
   const tx = taps(iw, width, antialias);
   const ty = taps(ih, height, antialias);
   const srcStride = img.width * ch;
   const srcOff = top * srcStride + left * ch;
   const out = makeImage(height, width, ch);
-  const rowsFirst = height * iw * ty.maxCount + height * width * tx.maxCount;
-  const colsFirst = ih * width * tx.maxCount + height * width * ty.maxCount;
-  if (rowsFirst <= colsFirst) {
+  if (rowsFirst(ih, iw, height, width, tx, ty)) {
     const tmp = mid(height * iw * ch);
     rowsPass(img.data, srcOff, srcStride, iw * ch, ty, height, tmp, false);
     colsPass(tmp, 0, iw * ch, height, ch, tx, width, out.data, true);
@@ -294,5 +317,112 @@ export function resampleWindow(
     colsPass(img.data, srcOff, srcStride, ih, ch, tx, width, tmp, false);
     rowsPass(tmp, 0, width * ch, width * ch, ty, height, out.data, true);
   }
+  return out;
+}
+
+/** The part of the WebAssembly JS API used here (this package compiles without the DOM library's types). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Memory: new (d: { initial: number }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+
+interface WasmKernels {
+  memory: WasmMemory;
+  rowsFirst(...args: number[]): void;
+  rowsFinal(...args: number[]): void;
+  colsFirst(...args: number[]): void;
+  colsFinal(...args: number[]): void;
+}
+
+/** Compiled once, synchronously (the module is 7 KB); undefined where WebAssembly or SIMD128 is missing. */
+const wasm: WasmKernels | undefined = (() => {
+  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (!api) return undefined;
+  try {
+    const bytes = Uint8Array.from(atob(RESAMPLE_WASM_BASE64), (c) => c.charCodeAt(0));
+    const memory = new api.Memory({ initial: 16 });
+    const instance = new api.Instance(new api.Module(bytes), { env: { memory } });
+    const e = instance.exports as Record<string, (...args: number[]) => void>;
+    return {
+      memory,
+      rowsFirst: e.rows_first!,
+      rowsFinal: e.rows_final!,
+      colsFirst: e.cols_first!,
+      colsFinal: e.cols_final!,
+    };
+  } catch {
+    return undefined;
+  }
+})();
+
+/** Whether resizing runs the WebAssembly kernels here. */
+export function resampleUsesWasm(): boolean {
+  return wasm !== undefined;
+}
+
+// Buffers start above the module's stack (the first 64 KB of linear memory, plus its static data).
+const WASM_BASE = 2 << 16;
+
+/** Lays the buffers out in linear memory (growing it when needed) and runs the two passes there. */
+export function resampleWindowWasm(
+  img: Image,
+  top: number,
+  left: number,
+  ih: number,
+  iw: number,
+  height: number,
+  width: number,
+  antialias: boolean,
+): Image {
+  const k = wasm!;
+  const ch = img.channels;
+  const tx = taps(iw, width, antialias);
+  const ty = taps(ih, height, antialias);
+  const byRows = rowsFirst(ih, iw, height, width, tx, ty);
+  const midLen = byRows ? height * iw * ch : ih * width * ch;
+  const rowLen = iw * ch;
+  let at = WASM_BASE;
+  const place = (bytes: number): number => {
+    const p = at;
+    at += (bytes + 15) & ~15;
+    return p;
+  };
+  const txAt = [place(tx.start.byteLength), place(tx.count.byteLength), place(tx.w.byteLength)];
+  const tyAt = [place(ty.start.byteLength), place(ty.count.byteLength), place(ty.w.byteLength)];
+  const srcAt = place(ih * rowLen);
+  const midAt = place(midLen * 4);
+  const accAt = place(width * ch * 4);
+  const outAt = place(height * width * ch);
+  const pages = Math.ceil(at / 65536) - k.memory.buffer.byteLength / 65536;
+  if (pages > 0) k.memory.grow(pages);
+  const heap = new Uint8Array(k.memory.buffer);
+  const i32 = new Int32Array(k.memory.buffer);
+  for (const [t, [s, c, w]] of [
+    [tx, txAt],
+    [ty, tyAt],
+  ] as const) {
+    i32.set(t.start, s! >> 2);
+    i32.set(t.count, c! >> 2);
+    i32.set(t.w, w! >> 2);
+  }
+  const srcStride = img.width * ch;
+  for (let y = 0; y < ih; y++) {
+    const from = (top + y) * srcStride + left * ch;
+    heap.set(img.data.subarray(from, from + rowLen), srcAt + y * rowLen);
+  }
+  if (byRows) {
+    k.rowsFirst(srcAt, rowLen, rowLen, tyAt[0]!, tyAt[1]!, tyAt[2]!, ty.stride, height, midAt);
+    k.colsFinal(midAt, rowLen, height, ch, txAt[0]!, txAt[1]!, txAt[2]!, tx.stride, width, outAt);
+  } else {
+    k.colsFirst(srcAt, rowLen, ih, ch, txAt[0]!, txAt[1]!, txAt[2]!, tx.stride, width, midAt);
+    k.rowsFinal(midAt, width * ch, width * ch, tyAt[0]!, tyAt[1]!, tyAt[2]!, ty.stride, height, outAt, accAt);
+  }
+  const out = makeImage(height, width, ch);
+  out.data.set(heap.subarray(outAt, outAt + out.data.length));
   return out;
 }

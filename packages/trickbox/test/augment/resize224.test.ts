@@ -1,11 +1,14 @@
 // ops.resize / ops.resizedCrop at ImageNet sizes against torchvision 0.14 (BILINEAR, antialias=True, uint8 tensors;
-// fixtures from scripts/fixtures/resize224.py): shrinking (widened filter), enlarging (two taps), gray, crops.
+// fixtures from scripts/fixtures/resize224.py): shrinking (widened filter), enlarging (two taps), gray, crops; and
+// the WebAssembly kernels (native-wasm/resample.c) against the TypeScript passes they replace.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import { ops, type Image } from '../../src/augment/index.js';
 import { fixturePath } from '../helpers/paths.js';
+import { resampleUsesWasm, resampleWindowJs, resampleWindowWasm } from '../../src/augment/resample.js';
+import { Rng } from '../../src/rng/index.js';
 
 interface ResizeCase {
   input: [number, number, 1 | 3];
@@ -54,5 +57,31 @@ test('resize and resizedCrop to 224x224 are within ±1 of torchvision on every p
     assert.ok(worst <= 1, `${label}: max |Δ| ${worst}`);
     // A ±1 is a value within rounding distance of .5; a systematic error would move far more than a few percent.
     assert.ok(differing / want.length < 0.05, `${label}: ${differing} of ${want.length} values differ`);
+  }
+});
+
+test('the WebAssembly resampler gives exactly the TypeScript passes on random windows, sizes and channels', () => {
+  assert.ok(resampleUsesWasm(), 'WebAssembly runs in Node, so the kernels are in use');
+  const rng = new Rng(5);
+  for (let t = 0; t < 150; t++) {
+    const h = 1 + rng.int(200),
+      w = 1 + rng.int(200),
+      c = rng.bernoulli(0.3) ? 1 : 3;
+    const img: Image = {
+      data: Uint8Array.from({ length: h * w * c }, () => rng.int(256)),
+      height: h,
+      width: w,
+      channels: c,
+    };
+    const top = rng.int(h),
+      left = rng.int(w),
+      ih = 1 + rng.int(h - top),
+      iw = 1 + rng.int(w - left);
+    const oh = 1 + rng.int(240),
+      ow = 1 + rng.int(240),
+      aa = rng.bernoulli(0.8);
+    const js = resampleWindowJs(img, top, left, ih, iw, oh, ow, aa);
+    const wasm = resampleWindowWasm(img, top, left, ih, iw, oh, ow, aa);
+    assert.deepEqual(wasm.data, js.data, `${h}x${w}x${c} window ${top},${left},${ih},${iw} -> ${oh}x${ow} aa ${aa}`);
   }
 });
