@@ -1,6 +1,6 @@
 // WebAssembly (SIMD128) passes of the fixed-point bilinear resampler of src/augment/resample.ts: the same integer
 // arithmetic (taps summing to 2^14, 7 fraction bits between the passes), so the results are identical to the
-// TypeScript loops, which stay as the fallback. Built by scripts/build-wasm.sh into src/augment/resample_wasm.ts.
+// TypeScript loops, which stay as the fallback. Built by scripts/build-wasm.sh into src/augment/kernels_wasm.ts.
 // No libc: the caller lays out every buffer in linear memory and passes byte offsets.
 #include <stdint.h>
 

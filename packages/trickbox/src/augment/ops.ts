@@ -4,6 +4,7 @@
 // Every op returns a new image; none allocates per pixel.
 import { type Fill, type Image, argError, checkImage, checkInt, checkNumber, makeImage, resolveFill } from './image.js';
 import { resampleWindow } from './resample.js';
+import { wasmKernels, wasmLayout } from './wasm.js';
 
 const f32 = Math.fround;
 
@@ -68,6 +69,7 @@ function clampTrunc(v: number): number {
 }
 
 function mapLut(img: Image, lut: Uint8Array): Image {
+  if (wasmKernels()) return mapLutWasm(img, [lut, lut, lut]);
   const out = makeImage(img.height, img.width, img.channels);
   const src = img.data,
     dst = out.data;
@@ -78,6 +80,7 @@ function mapLut(img: Image, lut: Uint8Array): Image {
 /** Per-channel LUTs (`luts[c]` has 256 entries). */
 function mapLutPerChannel(img: Image, luts: Uint8Array[]): Image {
   if (img.channels === 1) return mapLut(img, luts[0]!);
+  if (wasmKernels()) return mapLutWasm(img, luts);
   const out = makeImage(img.height, img.width, img.channels);
   const src = img.data,
     dst = out.data;
@@ -89,6 +92,19 @@ function mapLutPerChannel(img: Image, luts: Uint8Array[]): Image {
     dst[i + 1] = l1[src[i + 1]!]!;
     dst[i + 2] = l2[src[i + 2]!]!;
   }
+  return out;
+}
+
+/** mapLut / mapLutPerChannel as the WebAssembly kernel (native-wasm/pixels.c). */
+function mapLutWasm(img: Image, luts: readonly Uint8Array[]): Image {
+  const len = img.data.length;
+  const { at, heap } = wasmLayout([len, 768, len]);
+  const [src, tables, dst] = at as [number, number, number];
+  heap.set(img.data, src);
+  for (let c = 0; c < img.channels; c++) heap.set(luts[c]!.subarray(0, 256), tables + 256 * c);
+  wasmKernels()!.lutMap(src, img.height * img.width, img.channels, tables, dst);
+  const out = makeImage(img.height, img.width, img.channels);
+  out.data.set(heap.subarray(dst, dst + len));
   return out;
 }
 
@@ -521,6 +537,7 @@ export function warpAffine(img: Image, matrix: readonly number[], fill?: Fill, w
     r21 = f32(t[5]! / hh);
   const sw = f32(w / 2),
     sh = f32(h / 2);
+  if (wasmKernels()) return warpWasm(img, [r00, r10, r20, r01, r11, r21, sw, sh], fillPx);
   const xs = f64Scratch(w * 2);
   for (let j = 0; j < w; j++) {
     const x = f32(-w * 0.5 + 0.5 + j);
@@ -583,6 +600,19 @@ export function warpAffine(img: Image, matrix: readonly number[], fill?: Fill, w
       }
     }
   }
+  return out;
+}
+
+/** warpAffine's sampling as the WebAssembly kernel (native-wasm/pixels.c), from the same float32 coefficients. */
+function warpWasm(img: Image, coefficients: readonly number[], fill: Uint8Array): Image {
+  const len = img.data.length;
+  const { at, heap } = wasmLayout([len, img.channels, len]);
+  const [src, fillAt, dst] = at as [number, number, number];
+  heap.set(img.data, src);
+  heap.set(fill.subarray(0, img.channels), fillAt);
+  wasmKernels()!.warpNearest(src, img.height, img.width, img.channels, ...coefficients, fillAt, dst);
+  const out = makeImage(img.height, img.width, img.channels);
+  out.data.set(heap.subarray(dst, dst + len));
   return out;
 }
 

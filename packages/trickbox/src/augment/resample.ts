@@ -6,7 +6,7 @@
 // is within ~0.01 of the exact float filter before rounding: ±1 of torchvision's float result at worst, where a
 // value sits on .5. Integer math is what makes it fast in JavaScript (no float→uint8 rounding calls per sample).
 import { makeImage, type Image } from './image.js';
-import { RESAMPLE_WASM_BASE64 } from './resample_wasm.js';
+import { wasmKernels, wasmLayout } from './wasm.js';
 
 const WEIGHT_BITS = 14;
 const EXTRA_BITS = 7;
@@ -280,7 +280,7 @@ export function resampleWindow(
   width: number,
   antialias: boolean,
 ): Image {
-  return wasm
+  return wasmKernels()
     ? resampleWindowWasm(img, top, left, ih, iw, height, width, antialias)
     : resampleWindowJs(img, top, left, ih, iw, height, width, antialias);
 }
@@ -320,54 +320,6 @@ export function resampleWindowJs(
   return out;
 }
 
-/** The part of the WebAssembly JS API used here (this package compiles without the DOM library's types). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Memory: new (d: { initial: number }) => WasmMemory;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-
-interface WasmKernels {
-  memory: WasmMemory;
-  rowsFirst(...args: number[]): void;
-  rowsFinal(...args: number[]): void;
-  colsFirst(...args: number[]): void;
-  colsFinal(...args: number[]): void;
-}
-
-/** Compiled once, synchronously (the module is 7 KB); undefined where WebAssembly or SIMD128 is missing. */
-const wasm: WasmKernels | undefined = (() => {
-  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (!api) return undefined;
-  try {
-    const bytes = Uint8Array.from(atob(RESAMPLE_WASM_BASE64), (c) => c.charCodeAt(0));
-    const memory = new api.Memory({ initial: 16 });
-    const instance = new api.Instance(new api.Module(bytes), { env: { memory } });
-    const e = instance.exports as Record<string, (...args: number[]) => void>;
-    return {
-      memory,
-      rowsFirst: e.rows_first!,
-      rowsFinal: e.rows_final!,
-      colsFirst: e.cols_first!,
-      colsFinal: e.cols_final!,
-    };
-  } catch {
-    return undefined;
-  }
-})();
-
-/** Whether resizing runs the WebAssembly kernels here. */
-export function resampleUsesWasm(): boolean {
-  return wasm !== undefined;
-}
-
-// Buffers start above the module's stack (the first 64 KB of linear memory, plus its static data).
-const WASM_BASE = 2 << 16;
-
 /** Lays the buffers out in linear memory (growing it when needed) and runs the two passes there. */
 export function resampleWindowWasm(
   img: Image,
@@ -379,29 +331,28 @@ export function resampleWindowWasm(
   width: number,
   antialias: boolean,
 ): Image {
-  const k = wasm!;
+  const k = wasmKernels()!;
   const ch = img.channels;
   const tx = taps(iw, width, antialias);
   const ty = taps(ih, height, antialias);
   const byRows = rowsFirst(ih, iw, height, width, tx, ty);
   const midLen = byRows ? height * iw * ch : ih * width * ch;
   const rowLen = iw * ch;
-  let at = WASM_BASE;
-  const place = (bytes: number): number => {
-    const p = at;
-    at += (bytes + 15) & ~15;
-    return p;
-  };
-  const txAt = [place(tx.start.byteLength), place(tx.count.byteLength), place(tx.w.byteLength)];
-  const tyAt = [place(ty.start.byteLength), place(ty.count.byteLength), place(ty.w.byteLength)];
-  const srcAt = place(ih * rowLen);
-  const midAt = place(midLen * 4);
-  const accAt = place(width * ch * 4);
-  const outAt = place(height * width * ch);
-  const pages = Math.ceil(at / 65536) - k.memory.buffer.byteLength / 65536;
-  if (pages > 0) k.memory.grow(pages);
-  const heap = new Uint8Array(k.memory.buffer);
-  const i32 = new Int32Array(k.memory.buffer);
+  const { at, heap, i32 } = wasmLayout([
+    tx.start.byteLength,
+    tx.count.byteLength,
+    tx.w.byteLength,
+    ty.start.byteLength,
+    ty.count.byteLength,
+    ty.w.byteLength,
+    ih * rowLen,
+    midLen * 4,
+    width * ch * 4,
+    height * width * ch,
+  ]);
+  const txAt = at.slice(0, 3),
+    tyAt = at.slice(3, 6);
+  const [srcAt, midAt, accAt, outAt] = at.slice(6) as [number, number, number, number];
   for (const [t, [s, c, w]] of [
     [tx, txAt],
     [ty, tyAt],

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import { ops, type Image } from '../../src/augment/index.js';
 import { fixturePath } from '../helpers/paths.js';
-import { resampleUsesWasm, resampleWindowJs, resampleWindowWasm } from '../../src/augment/resample.js';
+import { resampleWindowJs, resampleWindowWasm } from '../../src/augment/resample.js';
+import { useWasmKernels, wasmKernelsAvailable } from '../../src/augment/wasm.js';
 import { Rng } from '../../src/rng/index.js';
 
 interface ResizeCase {
@@ -61,7 +62,7 @@ test('resize and resizedCrop to 224x224 are within ±1 of torchvision on every p
 });
 
 test('the WebAssembly resampler gives exactly the TypeScript passes on random windows, sizes and channels', () => {
-  assert.ok(resampleUsesWasm(), 'WebAssembly runs in Node, so the kernels are in use');
+  assert.ok(wasmKernelsAvailable(), 'WebAssembly runs in Node, so the kernels are in use');
   const rng = new Rng(5);
   for (let t = 0; t < 150; t++) {
     const h = 1 + rng.int(200),
@@ -83,5 +84,43 @@ test('the WebAssembly resampler gives exactly the TypeScript passes on random wi
     const js = resampleWindowJs(img, top, left, ih, iw, oh, ow, aa);
     const wasm = resampleWindowWasm(img, top, left, ih, iw, oh, ow, aa);
     assert.deepEqual(wasm.data, js.data, `${h}x${w}x${c} window ${top},${left},${ih},${iw} -> ${oh}x${ow} aa ${aa}`);
+  }
+});
+
+test('the WebAssembly table and warp kernels give exactly the TypeScript ops (LUT ops, rotate, shear, warp)', () => {
+  const rng = new Rng(9);
+  const cases: [string, (img: Image) => Image][] = [
+    ['invert', (i) => ops.invert(i)],
+    ['posterize 3', (i) => ops.posterize(i, 3)],
+    ['solarize 100', (i) => ops.solarize(i, 100)],
+    ['brightness 1.7', (i) => ops.brightness(i, 1.7)],
+    ['contrast 0.4', (i) => ops.contrast(i, 0.4)],
+    ['autoContrast', (i) => ops.autoContrast(i)],
+    ['equalize', (i) => ops.equalize(i)],
+    ['rotate 23.5', (i) => ops.rotate(i, 23.5, [10, 20, 30].slice(0, i.channels))],
+    ['rotate -90', (i) => ops.rotate(i, -90)],
+    ['shearX 0.27', (i) => ops.shearX(i, 0.27)],
+    ['shearY -0.3', (i) => ops.shearY(i, -0.3, 7)],
+    ['warp', (i) => ops.warpAffine(i, [0.9, 0.2, 3.3, -0.15, 1.1, -2.5], 99)],
+  ];
+  for (let t = 0; t < 12; t++) {
+    const h = 1 + rng.int(230),
+      w = 1 + rng.int(230),
+      c = t % 3 === 0 ? 1 : 3;
+    const img: Image = {
+      data: Uint8Array.from({ length: h * w * c }, () => rng.int(200) + 20),
+      height: h,
+      width: w,
+      channels: c,
+    };
+    for (const [name, op] of cases) {
+      const wasm = op(img);
+      useWasmKernels(false);
+      try {
+        assert.deepEqual(wasm.data, op(img).data, `${name} on ${h}x${w}x${c}`);
+      } finally {
+        useWasmKernels(true);
+      }
+    }
   }
 });
