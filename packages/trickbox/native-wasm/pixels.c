@@ -1,6 +1,6 @@
 // WebAssembly kernels of the per-pixel ops of src/augment/ops.ts, with exactly its results (the TypeScript loops
-// stay as the fallback): table lookups (invert, posterize, solarize, brightness, contrast, autocontrast, equalize)
-// and the nearest-neighbour affine warp (rotate, shear), whose float32 steps are the TypeScript code's, in the same
+// stay as the fallback): table lookups (invert, posterize, solarize, brightness, contrast, autocontrast, equalize),
+// mirroring, gray levels, blends (color, contrast, sharpness), and the nearest-neighbour affine warp (rotate, shear), whose float32 steps are the TypeScript code's, in the same
 // order (built with -ffp-contract=off; round half to even is f32.nearest).
 #include <stdint.h>
 
@@ -36,4 +36,37 @@ void warp_nearest(const uint8_t* src, int h, int w, int ch, float r00, float r10
       for (int c = 0; c < ch; c++) o[j * ch + c] = s[c];
     }
   }
+}
+
+// Mirror left-right: n pixels per row, ch channels.
+void hflip(const uint8_t* src, int h, int w, int ch, uint8_t* dst) {
+  for (int y = 0; y < h; y++) {
+    const uint8_t* s = src + (int64_t)y * w * ch;
+    uint8_t* d = dst + (int64_t)y * w * ch;
+    for (int x = 0; x < w; x++)
+      for (int c = 0; c < ch; c++) d[x * ch + c] = s[(w - 1 - x) * ch + c];
+  }
+}
+
+// Gray level of n RGB pixels: trunc((lr[r] + lg[g]) + lb[b]) in float32, the tables holding coef·v.
+void gray(const uint8_t* src, int n, const float* lr, const float* lg, const float* lb, uint8_t* dst) {
+  for (int i = 0; i < n; i++) dst[i] = (uint8_t)(int)((lr[src[3 * i]] + lg[src[3 * i + 1]]) + lb[src[3 * i + 2]]);
+}
+
+static inline uint8_t clamp_trunc(float v) { return v <= 0.0f ? 0 : v >= 255.0f ? 255 : (uint8_t)(int)v; }
+
+// blend(img, other, ratio) = clamp_trunc(ta[x] + tb[o]) in float32 (ta = ratio·v, tb = (1 − ratio)·v): `other` has one
+// value per element, or with per_pixel one per RGB pixel shared by its three channels.
+void blend(const uint8_t* src, int len, int per_pixel, const uint8_t* other, const float* ta, const float* tb,
+           uint8_t* dst) {
+  if (per_pixel) {
+    for (int i = 0, p = 0; i < len; i += 3, p++) {
+      const float b = tb[other[p]];
+      dst[i] = clamp_trunc(ta[src[i]] + b);
+      dst[i + 1] = clamp_trunc(ta[src[i + 1]] + b);
+      dst[i + 2] = clamp_trunc(ta[src[i + 2]] + b);
+    }
+    return;
+  }
+  for (int i = 0; i < len; i++) dst[i] = clamp_trunc(ta[src[i]] + tb[other[i]]);
 }

@@ -161,6 +161,18 @@ export function grayValues(img: Image): Uint8Array {
 /** Writes the gray values of an RGB image into `out` (length >= H·W). */
 function grayInto(img: Image, out: Uint8Array): Uint8Array {
   const n = img.height * img.width;
+  const k = wasmKernels();
+  if (k) {
+    const { at, heap, f32: f } = wasmLayout([3 * n, 1024, 1024, 1024, n]);
+    const [src, lr, lg, lb, dst] = at as [number, number, number, number, number];
+    heap.set(img.data.subarray(0, 3 * n), src);
+    f.set(GRAY_LUT_R, lr >> 2);
+    f.set(GRAY_LUT_G, lg >> 2);
+    f.set(GRAY_LUT_B, lb >> 2);
+    k.gray(src, n, lr, lg, lb, dst);
+    out.set(heap.subarray(dst, dst + n));
+    return out;
+  }
   const lr = GRAY_LUT_R,
     lg = GRAY_LUT_G,
     lb = GRAY_LUT_B;
@@ -235,7 +247,21 @@ function blendPerPixel(img: Image, ratio: number, other: Uint8Array, otherPerPix
   const src = img.data,
     dst = out.data;
   const ch = img.channels;
-  if (otherPerPixel === 3 && ch === 3) {
+  const perPixel = otherPerPixel === 3 && ch === 3;
+  const k = wasmKernels();
+  if (k) {
+    const len = src.length;
+    const { at, heap, f32: f } = wasmLayout([len, perPixel ? len / 3 : len, 1024, 1024, len]);
+    const [s, o, a, b, d] = at as [number, number, number, number, number];
+    heap.set(src, s);
+    heap.set(other.subarray(0, perPixel ? len / 3 : len), o);
+    f.set(ta, a >> 2);
+    f.set(tb, b >> 2);
+    k.blend(s, len, perPixel ? 1 : 0, o, a, b, d);
+    dst.set(heap.subarray(d, d + len));
+    return out;
+  }
+  if (perPixel) {
     for (let i = 0, p = 0, n = img.height * img.width; p < n; p++, i += 3) {
       const b = tb[other[p]!]!;
       dst[i] = clampTrunc(f32(ta[src[i]!]! + b));
@@ -455,6 +481,14 @@ export function hflip(img: Image): Image {
   const out = makeImage(h, w, ch);
   const src = img.data,
     dst = out.data;
+  const k = wasmKernels();
+  if (k) {
+    const { at, heap } = wasmLayout([src.length, src.length]);
+    heap.set(src, at[0]!);
+    k.hflip(at[0]!, h, w, ch, at[1]!);
+    dst.set(heap.subarray(at[1]!, at[1]! + src.length));
+    return out;
+  }
   if (ch === 1) {
     for (let y = 0; y < h; y++) {
       const o = y * w;

@@ -22,6 +22,9 @@ export interface WasmKernels {
   colsFinal: Kernel;
   lutMap: Kernel;
   warpNearest: Kernel;
+  hflip: Kernel;
+  gray: Kernel;
+  blend: Kernel;
 }
 
 let memory: WasmMemory | undefined;
@@ -41,6 +44,9 @@ const compiled: WasmKernels | undefined = (() => {
       colsFinal: e.cols_final!,
       lutMap: e.lut_map!,
       warpNearest: e.warp_nearest!,
+      hflip: e.hflip!,
+      gray: e.gray!,
+      blend: e.blend!,
     };
   } catch {
     return undefined;
@@ -74,7 +80,12 @@ const BASE = 2 << 16;
  * Byte offsets of consecutive buffers of the given sizes (16-byte aligned) in the kernels' linear memory, grown when
  * needed, and views of that memory. Every call reuses the same region: a kernel call's buffers live until the next.
  */
-export function wasmLayout(sizes: readonly number[]): { at: number[]; heap: Uint8Array; i32: Int32Array } {
+export function wasmLayout(sizes: readonly number[]): {
+  at: number[];
+  heap: Uint8Array;
+  i32: Int32Array;
+  f32: Float32Array;
+} {
   const at: number[] = [];
   let end = BASE;
   for (const s of sizes) {
@@ -83,5 +94,6 @@ export function wasmLayout(sizes: readonly number[]): { at: number[]; heap: Uint
   }
   const pages = Math.ceil(end / 65536) - memory!.buffer.byteLength / 65536;
   if (pages > 0) memory!.grow(pages);
-  return { at, heap: new Uint8Array(memory!.buffer), i32: new Int32Array(memory!.buffer) };
+  const buffer = memory!.buffer;
+  return { at, heap: new Uint8Array(buffer), i32: new Int32Array(buffer), f32: new Float32Array(buffer) };
 }

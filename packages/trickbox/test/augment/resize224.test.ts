@@ -87,7 +87,7 @@ test('the WebAssembly resampler gives exactly the TypeScript passes on random wi
   }
 });
 
-test('the WebAssembly table and warp kernels give exactly the TypeScript ops (LUT ops, rotate, shear, warp)', () => {
+test('the WebAssembly pixel kernels give exactly the TypeScript ops (tables, warps, flip, gray, blends)', () => {
   const rng = new Rng(9);
   const cases: [string, (img: Image) => Image][] = [
     ['invert', (i) => ops.invert(i)],
@@ -102,6 +102,13 @@ test('the WebAssembly table and warp kernels give exactly the TypeScript ops (LU
     ['shearX 0.27', (i) => ops.shearX(i, 0.27)],
     ['shearY -0.3', (i) => ops.shearY(i, -0.3, 7)],
     ['warp', (i) => ops.warpAffine(i, [0.9, 0.2, 3.3, -0.15, 1.1, -2.5], 99)],
+    ['hflip', (i) => ops.hflip(i)],
+    ['color 1.6', (i) => ops.color(i, 1.6)],
+    ['color 0.1', (i) => ops.color(i, 0.1)],
+    ['contrast 1.9', (i) => ops.contrast(i, 1.9)],
+    ['sharpness 1.8', (i) => ops.sharpness(i, 1.8)],
+    ['sharpness 0.2', (i) => ops.sharpness(i, 0.2)],
+    ['grayscale', (i) => ops.grayscale(i)],
   ];
   for (let t = 0; t < 12; t++) {
     const h = 1 + rng.int(230),
