@@ -50,6 +50,7 @@ interface EpochResult {
   streaming?: boolean;
   decodedBytes?: number;
   boundBytes?: number;
+  prefetch?: number;
 }
 
 /** One epoch of trickbox's loader, in this process (run as a child of the parent, so each epoch starts fresh). */
@@ -94,10 +95,11 @@ async function oursEpoch(): Promise<EpochResult> {
     rssBeforeBytes: rssBefore,
     streaming,
     decodedBytes: data.decodedBytes(ds.labels.length, size, size, 3),
+    prefetch: loader.prefetchDepth,
     boundBytes: data.streamingMemoryBound({
       batchSize: batch,
       workers,
-      prefetch: Math.max(2, 2 * workers),
+      prefetch: loader.prefetchDepth,
       height: size,
       width: size,
       channels: 3,
@@ -178,7 +180,8 @@ async function main(): Promise<void> {
   );
   console.log(
     `trickbox memory: ${o0.streaming ? 'streaming' : 'in memory'} (decoded set ${(o0.decodedBytes! / 2 ** 20).toFixed(0)} MB, ` +
-      `budget ${(budget / 2 ** 20).toFixed(0)} MB; pixel bound of the streaming loader ${(o0.boundBytes! / 2 ** 20).toFixed(0)} MB); ` +
+      `budget ${(budget / 2 ** 20).toFixed(0)} MB; prefetch ${o0.prefetch}, pixel bound of the streaming loader ` +
+      `${(o0.boundBytes! / 2 ** 20).toFixed(0)} MB); ` +
       `RSS before the epoch ${(med(ours, (e) => e.rssBeforeBytes!) / 2 ** 20).toFixed(0)} MB, peak ` +
       `${(med(ours, (e) => e.peakRssBytes) / 2 ** 20).toFixed(0)} MB (median); torchvision peak (main + workers) ` +
       `${(med(theirs, (e) => e.peakRssBytes) / 2 ** 20).toFixed(0)} MB`,
