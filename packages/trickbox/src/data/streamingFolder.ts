@@ -6,7 +6,14 @@ import sharp from 'sharp';
 import type { Image } from '../augment/image.js';
 import { dataArgError, type Dataset } from './dataset.js';
 import { DataFileError } from './idx.js';
-import { decodeImageFile, imageFolder, listImageFolder, type ImageFolderOptions } from './imageFolder.js';
+import {
+  decodeImageFile,
+  eachImageFile,
+  imageFolder,
+  imageFolderDefaults,
+  listImageFolder,
+  type ImageFolderOptions,
+} from './imageFolder.js';
 
 /** A dataset whose images stay on disk: `files[i]` has label `labels[i]` and decodes to height×width×channels. */
 export interface FileDataset {
@@ -57,57 +64,30 @@ export function isFileDataset(ds: Dataset | FileDataset): ds is FileDataset {
  * Bad files follow `skipBadImages` as in `imageFolder`: named in an error, or skipped and logged.
  */
 export async function openImageFolder(opts: OpenImageFolderOptions): Promise<Dataset | FileDataset> {
-  const {
-    dir,
-    height = 32,
-    width = 32,
-    channels = 3,
-    skipBadImages = false,
-    limitInputPixels = 268402689,
-    concurrency = 4,
-    log = (m: string) => console.warn(m),
-    streaming = 'auto',
-    memoryBudget = defaultMemoryBudget(),
-    validate = 'header',
-  } = opts;
+  const { streaming = 'auto', memoryBudget = defaultMemoryBudget(), validate = 'header', ...folder } = opts;
   if (streaming !== true && streaming !== false && streaming !== 'auto')
     throw dataArgError('openImageFolder', 'streaming', "true, false or 'auto'", streaming);
   if (!(memoryBudget > 0)) throw dataArgError('openImageFolder', 'memoryBudget', 'a number of bytes > 0', memoryBudget);
   if (validate !== 'header' && validate !== 'decode')
     throw dataArgError('openImageFolder', 'validate', "'header' or 'decode'", validate);
-  const { classNames, files } = listImageFolder(dir, log);
+  const o = imageFolderDefaults(folder);
+  const { height, width, channels, limitInputPixels } = o;
+  const { classNames, files } = listImageFolder(o.dir, o.log);
   const stream =
     streaming === true || (streaming === 'auto' && decodedBytes(files.length, height, width, channels) > memoryBudget);
-  if (!stream) return imageFolder(opts);
-  if (!Number.isInteger(height) || height < 1) throw dataArgError('imageFolder', 'height', 'an integer >= 1', height);
-  if (!Number.isInteger(width) || width < 1) throw dataArgError('imageFolder', 'width', 'an integer >= 1', width);
-  if (channels !== 1 && channels !== 3) throw dataArgError('imageFolder', 'channels', '1 or 3', channels);
-
-  const ok = new Array<boolean>(files.length).fill(false);
-  const check = async (i: number): Promise<void> => {
-    const file = files[i]!.path;
-    try {
-      if (validate === 'decode') await decodeImageFile(file, { height, width, channels, limitInputPixels });
-      else await checkHeader(file, limitInputPixels);
-      ok[i] = true;
-    } catch (e) {
-      const msg = (e as Error).message.split('\n')[0];
-      if (!skipBadImages)
-        throw new DataFileError(
-          file,
-          `cannot decode image (${msg}); use skipBadImages / --skip-bad-images to skip such files`,
-        );
-      log(`imageFolder: skipping ${file}: ${msg}`);
-    }
-  };
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.max(1, concurrency) }, async () => {
-      while (next < files.length) await check(next++);
-    }),
+  if (!stream) return imageFolder(folder);
+  const check = (file: string): Promise<unknown> =>
+    validate === 'decode' ? decodeImageFile(file, o) : checkHeader(file, limitInputPixels);
+  const checked = await eachImageFile(
+    files.map((f) => f.path),
+    o,
+    async (file) => {
+      await check(file);
+      return true;
+    },
   );
-  const kept = files.filter((_, i) => ok[i]);
-  if (kept.length === 0) throw new DataFileError(dir, 'no decodable images found');
+  const kept = files.filter((_, i) => checked[i]);
+  if (kept.length === 0) throw new DataFileError(o.dir, 'no decodable images found');
   // libvips' operation cache (50 MB by default) only holds images no later batch reads again.
   sharp.cache(false);
   return {
