@@ -266,9 +266,24 @@ function colsPass2Taps(
   }
 }
 
+/** One resampling job: the ih×iw window at (top, left) of `img` to height×width, its taps and pass order. */
+interface Plan {
+  img: Image;
+  top: number;
+  left: number;
+  ih: number;
+  iw: number;
+  height: number;
+  width: number;
+  tx: Taps;
+  ty: Taps;
+  /** Rows pass first (when that costs fewer multiply-adds: shrinking vertically), else columns first. */
+  byRows: boolean;
+}
+
 /**
- * Resample the ih×iw window at (top, left) of `img` to height×width. The two passes run in the order that costs
- * fewer multiply-adds (rows first when shrinking vertically, columns first when the window is short).
+ * Resample the ih×iw window at (top, left) of `img` to height×width, with the WebAssembly kernels where they run,
+ * else with the TypeScript passes (identical results).
  */
 export function resampleWindow(
   img: Image,
@@ -280,35 +295,20 @@ export function resampleWindow(
   width: number,
   antialias: boolean,
 ): Image {
-  return wasmKernels()
-    ? resampleWindowWasm(img, top, left, ih, iw, height, width, antialias)
-    : resampleWindowJs(img, top, left, ih, iw, height, width, antialias);
-}
-
-function rowsFirst(ih: number, iw: number, height: number, width: number, tx: Taps, ty: Taps): boolean {
-  return (
-    height * iw * ty.maxCount + height * width * tx.maxCount <= ih * width * tx.maxCount + height * width * ty.maxCount
-  );
-}
-
-/** The TypeScript passes (also the reference the WebAssembly kernels are tested against). */
-export function resampleWindowJs(
-  img: Image,
-  top: number,
-  left: number,
-  ih: number,
-  iw: number,
-  height: number,
-  width: number,
-  antialias: boolean,
-): Image {
-  const ch = img.channels;
   const tx = taps(iw, width, antialias);
   const ty = taps(ih, height, antialias);
+  const byRows =
+    height * iw * ty.maxCount + height * width * tx.maxCount <= ih * width * tx.maxCount + height * width * ty.maxCount;
+  const plan: Plan = { img, top, left, ih, iw, height, width, tx, ty, byRows };
+  return wasmKernels() ? resampleWasm(plan) : resampleJs(plan);
+}
+
+function resampleJs({ img, top, left, ih, iw, height, width, tx, ty, byRows }: Plan): Image {
+  const ch = img.channels;
   const srcStride = img.width * ch;
   const srcOff = top * srcStride + left * ch;
   const out = makeImage(height, width, ch);
-  if (rowsFirst(ih, iw, height, width, tx, ty)) {
+  if (byRows) {
     const tmp = mid(height * iw * ch);
     rowsPass(img.data, srcOff, srcStride, iw * ch, ty, height, tmp, false);
     colsPass(tmp, 0, iw * ch, height, ch, tx, width, out.data, true);
@@ -320,22 +320,10 @@ export function resampleWindowJs(
   return out;
 }
 
-/** Lays the buffers out in linear memory (growing it when needed) and runs the two passes there. */
-export function resampleWindowWasm(
-  img: Image,
-  top: number,
-  left: number,
-  ih: number,
-  iw: number,
-  height: number,
-  width: number,
-  antialias: boolean,
-): Image {
+/** Lays the buffers out in the kernels' linear memory and runs the two passes there. */
+function resampleWasm({ img, top, left, ih, iw, height, width, tx, ty, byRows }: Plan): Image {
   const k = wasmKernels()!;
   const ch = img.channels;
-  const tx = taps(iw, width, antialias);
-  const ty = taps(ih, height, antialias);
-  const byRows = rowsFirst(ih, iw, height, width, tx, ty);
   const midLen = byRows ? height * iw * ch : ih * width * ch;
   const rowLen = iw * ch;
   const { at, heap, i32 } = wasmLayout([
