@@ -14,52 +14,40 @@
 
 static inline uint8_t to_u8(int32_t v) { return v <= 0 ? 0 : v >= OUT_MAX ? 255 : (uint8_t)(v >> OUT_SHIFT); }
 
-// Rows pass, uint8 source → intermediate: dst row y = Σ_k w·src row (start + k).
-void rows_first(const uint8_t* src, int src_stride, int row_len, const int32_t* start, const int32_t* count,
-                const int32_t* w, int stride, int out_rows, int32_t* dst) {
-  for (int y = 0; y < out_rows; y++) {
-    const int n = count[y];
-    const int32_t* wy = w + y * stride;
-    const uint8_t* s = src + start[y] * src_stride;
-    int32_t* d = dst + y * row_len;
-    if (n == 2) {
-      const int32_t w0 = wy[0], w1 = wy[1];
-      const uint8_t* s1 = s + src_stride;
-      for (int i = 0; i < row_len; i++) d[i] = (w0 * s[i] + w1 * s1[i] + MID_ROUND) >> MID_SHIFT;
-    } else {
-      for (int i = 0; i < row_len; i++) d[i] = MID_ROUND;
-      for (int k = 0; k < n; k++) {
-        const int32_t wk = wy[k];
-        const uint8_t* sk = s + k * src_stride;
-        for (int i = 0; i < row_len; i++) d[i] += wk * sk[i];
-      }
-      for (int i = 0; i < row_len; i++) d[i] >>= MID_SHIFT;
-    }
+// Rows pass: dst row y = Σ_k w·src row (start + k); `acc` holds one row of sums for filters of more than two taps.
+#define ROWS_BODY(SRC_T, DST_T, ROUND, STORE)                                           \
+  for (int y = 0; y < out_rows; y++) {                                                  \
+    const int n = count[y];                                                             \
+    const int32_t* wy = w + y * stride;                                                 \
+    const SRC_T* s = src + start[y] * src_stride;                                       \
+    DST_T* d = dst + y * row_len;                                                       \
+    if (n == 2) {                                                                       \
+      const int32_t w0 = wy[0], w1 = wy[1];                                             \
+      const SRC_T* s1 = s + src_stride;                                                 \
+      for (int i = 0; i < row_len; i++) d[i] = STORE(w0 * s[i] + w1 * s1[i] + ROUND);   \
+      continue;                                                                         \
+    }                                                                                   \
+    for (int i = 0; i < row_len; i++) acc[i] = ROUND;                                   \
+    for (int k = 0; k < n; k++) {                                                       \
+      const int32_t wk = wy[k];                                                         \
+      const SRC_T* sk = s + k * src_stride;                                             \
+      for (int i = 0; i < row_len; i++) acc[i] += wk * sk[i];                           \
+    }                                                                                   \
+    for (int i = 0; i < row_len; i++) d[i] = STORE(acc[i]);                             \
   }
+
+#define MID_STORE(a) ((a) >> MID_SHIFT)
+
+// uint8 source → intermediate.
+void rows_first(const uint8_t* src, int src_stride, int row_len, const int32_t* start, const int32_t* count,
+                const int32_t* w, int stride, int out_rows, int32_t* dst, int32_t* acc) {
+  ROWS_BODY(uint8_t, int32_t, MID_ROUND, MID_STORE)
 }
 
-// Rows pass, intermediate → uint8. `acc` holds one row of sums.
+// Intermediate → uint8.
 void rows_final(const int32_t* src, int src_stride, int row_len, const int32_t* start, const int32_t* count,
                 const int32_t* w, int stride, int out_rows, uint8_t* dst, int32_t* acc) {
-  for (int y = 0; y < out_rows; y++) {
-    const int n = count[y];
-    const int32_t* wy = w + y * stride;
-    const int32_t* s = src + start[y] * src_stride;
-    uint8_t* d = dst + y * row_len;
-    if (n == 2) {
-      const int32_t w0 = wy[0], w1 = wy[1];
-      const int32_t* s1 = s + src_stride;
-      for (int i = 0; i < row_len; i++) d[i] = to_u8(w0 * s[i] + w1 * s1[i] + OUT_ROUND);
-    } else {
-      for (int i = 0; i < row_len; i++) acc[i] = OUT_ROUND;
-      for (int k = 0; k < n; k++) {
-        const int32_t wk = wy[k];
-        const int32_t* sk = s + k * src_stride;
-        for (int i = 0; i < row_len; i++) acc[i] += wk * sk[i];
-      }
-      for (int i = 0; i < row_len; i++) d[i] = to_u8(acc[i]);
-    }
-  }
+  ROWS_BODY(int32_t, uint8_t, OUT_ROUND, to_u8)
 }
 
 // Columns pass over `rows` rows of `ch` interleaved channels; `final` selects the output form.
@@ -98,8 +86,6 @@ void rows_final(const int32_t* src, int src_stride, int row_len, const int32_t* 
       }                                                                                 \
     }                                                                                   \
   }
-
-#define MID_STORE(a) ((a) >> MID_SHIFT)
 
 void cols_first(const uint8_t* src, int src_stride, int rows, int ch, const int32_t* start, const int32_t* count,
                 const int32_t* w, int stride, int out_cols, int32_t* dst) {

@@ -335,7 +335,7 @@ function resampleWasm({ img, top, left, ih, iw, height, width, tx, ty, byRows }:
     ty.w.byteLength,
     ih * rowLen,
     midLen * 4,
-    width * ch * 4,
+    Math.max(width, iw) * ch * 4,
     height * width * ch,
   ]);
   const txAt = at.slice(0, 3),
@@ -355,7 +355,7 @@ function resampleWasm({ img, top, left, ih, iw, height, width, tx, ty, byRows }:
     heap.set(img.data.subarray(from, from + rowLen), srcAt + y * rowLen);
   }
   if (byRows) {
-    k.rowsFirst(srcAt, rowLen, rowLen, tyAt[0]!, tyAt[1]!, tyAt[2]!, ty.stride, height, midAt);
+    k.rowsFirst(srcAt, rowLen, rowLen, tyAt[0]!, tyAt[1]!, tyAt[2]!, ty.stride, height, midAt, accAt);
     k.colsFinal(midAt, rowLen, height, ch, txAt[0]!, txAt[1]!, txAt[2]!, tx.stride, width, outAt);
   } else {
     k.colsFirst(srcAt, rowLen, ih, ch, txAt[0]!, txAt[1]!, txAt[2]!, tx.stride, width, midAt);
