@@ -157,10 +157,10 @@ async function main(): Promise<void> {
       t = theirs[theirs.length - 1];
     console.log(
       `round ${r + 1}: trickbox ${o.imagesPerSec.toFixed(1)} img/s (${o.cpuSeconds.toFixed(1)} CPU-s, peak RSS ` +
-        `${(o.peakRssBytes / 2 ** 20).toFixed(0)} MB)` +
+        `${(o.peakRssBytes / 2 ** 20).toFixed(0)} MiB)` +
         (t
           ? `, torchvision ${t.imagesPerSec.toFixed(1)} img/s (${t.cpuSeconds.toFixed(1)} CPU-s, peak RSS ` +
-            `${(t.peakRssBytes / 2 ** 20).toFixed(0)} MB), ratio ${(o.imagesPerSec / t.imagesPerSec).toFixed(2)}×`
+            `${(t.peakRssBytes / 2 ** 20).toFixed(0)} MiB), ratio ${(o.imagesPerSec / t.imagesPerSec).toFixed(2)}×`
           : ''),
     );
     load.push(
@@ -179,12 +179,12 @@ async function main(): Promise<void> {
       `${((1000 * med(theirs, (e) => e.cpuSeconds)) / o0.images).toFixed(2)}`,
   );
   console.log(
-    `trickbox memory: ${o0.streaming ? 'streaming' : 'in memory'} (decoded set ${(o0.decodedBytes! / 2 ** 20).toFixed(0)} MB, ` +
-      `budget ${(budget / 2 ** 20).toFixed(0)} MB; prefetch ${o0.prefetch}, pixel bound of the streaming loader ` +
-      `${(o0.boundBytes! / 2 ** 20).toFixed(0)} MB); ` +
-      `RSS before the epoch ${(med(ours, (e) => e.rssBeforeBytes!) / 2 ** 20).toFixed(0)} MB, peak ` +
-      `${(med(ours, (e) => e.peakRssBytes) / 2 ** 20).toFixed(0)} MB (median); torchvision peak (main + workers) ` +
-      `${(med(theirs, (e) => e.peakRssBytes) / 2 ** 20).toFixed(0)} MB`,
+    `trickbox memory: ${o0.streaming ? 'streaming' : 'in memory'} (decoded set ${(o0.decodedBytes! / 2 ** 20).toFixed(0)} MiB, ` +
+      `budget ${(budget / 2 ** 20).toFixed(0)} MiB; prefetch ${o0.prefetch}, pixel bound of the streaming loader ` +
+      `${(o0.boundBytes! / 2 ** 20).toFixed(0)} MiB); ` +
+      `RSS before the epoch ${(med(ours, (e) => e.rssBeforeBytes!) / 2 ** 20).toFixed(0)} MiB, peak ` +
+      `${(med(ours, (e) => e.peakRssBytes) / 2 ** 20).toFixed(0)} MiB (median); torchvision peak (main + workers) ` +
+      `${(med(theirs, (e) => e.peakRssBytes) / 2 ** 20).toFixed(0)} MiB`,
   );
   console.log(`load average before and after each round: ${load.join(' | ')}`);
   const out = {
