@@ -8,7 +8,10 @@
 //
 // Usage: node --import tsx bench/backend.ts [--steps N] [--warmup N] [--shapes 1x28x28,3x32x32] [--profile]
 //        [--skip-wasm] [--skip-torch] [--json out.json] [--batch 128] [--shortcut A|B] [--only trickbox,layers,wasm]
-//        [--wasm-steps 2] [--budget 120] [--turn-warmup 1]
+//        [--wasm-steps 2] [--budget 120] [--turn-warmup 1] [--no-avx2-pass]
+// It also reports the CPU, the ISA oneDNN dispatches, the FMA peak per thread count (native/fma_peak.cc), each
+// contender's fraction of it (FLOPs from bench/flops.ts), and where oneDNN dispatches AVX-512 runs itself again with
+// ONEDNN_MAX_CPU_ISA=AVX2 (--no-avx2-pass skips that second pass).
 //
 // Each tfjs contender runs in its own child process (this script with `--child`), so tensor counts, RSS, the buffer
 // pool and GC of one contender do not leak into another's numbers.
@@ -1087,7 +1090,7 @@ async function main(): Promise<void> {
     console.log(
       readFileSync(fileURLToPath(import.meta.url), 'utf8')
         .split('\n')
-        .slice(0, 12)
+        .slice(0, 15)
         .join('\n'),
     );
     return;
