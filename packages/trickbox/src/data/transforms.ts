@@ -103,8 +103,12 @@ export function produceBatch(
   let x: Float32Array | undefined;
   let oh = 0;
   let ow = 0;
-  const scale = Array.from({ length: channels }, (_, c) => 1 / (255 * std[c]));
-  const shift = Array.from({ length: channels }, (_, c) => mean[c] / std[c]);
+  // One float32 table per channel: the same values as computing p·scale − shift per pixel, without the arithmetic.
+  const luts = Array.from({ length: channels }, (_, c) => {
+    const scale = 1 / (255 * std[c]),
+      shift = mean[c] / std[c];
+    return Float32Array.from({ length: 256 }, (_, p) => p * scale - shift);
+  });
   for (let b = 0; b < indices.length; b++) {
     const j = indices[b];
     let img: Image =
@@ -126,8 +130,17 @@ export function produceBatch(
       throw new RangeError(`data loader: a transform changed channels ${channels} → ${img.channels}`);
     const d = img.data;
     const base = b * oh * ow * channels;
-    for (let p = 0; p < d.length; p += channels)
-      for (let c = 0; c < channels; c++) x[base + p + c] = d[p + c] * scale[c] - shift[c];
+    if (channels === 3) {
+      const [l0, l1, l2] = luts as [Float32Array, Float32Array, Float32Array];
+      for (let p = 0; p < d.length; p += 3) {
+        x[base + p] = l0[d[p]!]!;
+        x[base + p + 1] = l1[d[p + 1]!]!;
+        x[base + p + 2] = l2[d[p + 2]!]!;
+      }
+    } else {
+      const l0 = luts[0]!;
+      for (let p = 0; p < d.length; p++) x[base + p] = l0[d[p]!]!;
+    }
   }
   return { x: x ?? new Float32Array(0), height: oh || height, width: ow || width };
 }
