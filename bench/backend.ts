@@ -8,13 +8,16 @@
 //
 // Usage: node --import tsx bench/backend.ts [--steps N] [--warmup N] [--shapes 1x28x28,3x32x32] [--profile]
 //        [--skip-wasm] [--skip-torch] [--json out.json] [--batch 128] [--shortcut A|B] [--only trickbox,layers,wasm]
-//        [--wasm-steps 2] [--budget 120] [--turn-warmup 1]
+//        [--wasm-steps 2] [--budget 120] [--turn-warmup 1] [--no-avx2-pass]
+// It also reports the CPU, the ISA oneDNN dispatches, the FMA peak per thread count (native/fma_peak.cc), each
+// contender's fraction of it (FLOPs from bench/flops.ts), and where oneDNN dispatches AVX-512 runs itself again with
+// ONEDNN_MAX_CPU_ISA=AVX2 (--no-avx2-pass skips that second pass).
 //
 // Each tfjs contender runs in its own child process (this script with `--child`), so tensor counts, RSS, the buffer
 // pool and GC of one contender do not leak into another's numbers.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +26,7 @@ import { createInterface } from 'node:readline';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { PYTHON, pythonCannotImport } from './python.js';
 import { median } from './stats.js';
+import { stepFlops, type StepFlops } from './flops.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
@@ -140,6 +144,10 @@ interface TfjsResult {
   threads?: number;
   /** oneDNN library version and the kernels that ran natively ('onednn' contenders). */
   onednnVersion?: string;
+  /** The ISA oneDNN generates its kernels for in this process (`dnnl_get_effective_cpu_isa`). */
+  isa?: string;
+  /** FLOPs of one image's training and inference step, counted from the model's layers (bench/flops.ts). */
+  flops?: Omit<StepFlops, 'layers'>;
   nativeKernels?: string[];
   model?: string;
   optimizer?: string;
@@ -474,7 +482,13 @@ async function build(
  * package (and `tfjs-backend-onednn/ops`) to its TypeScript sources: the benchmark never measures a stale dist/.
  */
 interface OneDnnModule {
-  native: { getNumThreads(): number; onednnVersion?(): string };
+  native: {
+    getNumThreads(): number;
+    onednnVersion?(): string;
+    effectiveIsa(): string;
+    fmaPeak(threads: number, variant?: string, repeats?: number): { variant: string; flops: number };
+    fmaVariants(): string[];
+  };
   nativeKernelNames?(): string[];
   addonStatus(): { loaded: true } | { loaded: false; reason: string };
 }
@@ -527,6 +541,7 @@ async function openSession(job: Job) {
     await tf.setBackend('onednn');
     result.threads = onednn.native.getNumThreads();
     result.onednnVersion = onednn.native.onednnVersion?.();
+    result.isa = onednn.native.effectiveIsa();
     result.nativeKernels = onednn.nativeKernelNames?.();
   }
   await tf.ready();
@@ -549,6 +564,8 @@ async function openSession(job: Job) {
       return { skipped: built };
     }
     result.params = trainableParams(built.model);
+    const { trainPerImage, inferPerImage } = stepFlops(built.model);
+    result.flops = { trainPerImage, inferPerImage };
     result.model = built.modelDesc;
     result.optimizer = built.optimizerDesc;
     result.inference = built.inferenceDesc;
@@ -700,6 +717,37 @@ async function serveChild(job: Job): Promise<void> {
     if (cmd === 'finish') break;
   }
   rl.close();
+}
+
+/** The ISA oneDNN dispatches and the FMA peak per variant and thread count (1..threads), on stdout as one MARK line. */
+interface PeakReport {
+  isa: string;
+  /** FLOP/s of the native FMA loop (native/fma_peak.cc), best of 30, by variant, index = threads - 1. */
+  peaks: Record<string, number[]>;
+}
+async function servePeak(threads: number): Promise<void> {
+  const onednn = await importOneDnn([]);
+  const peaks: Record<string, number[]> = {};
+  for (const variant of onednn.native.fmaVariants())
+    peaks[variant] = Array.from({ length: threads }, (_, i) => onednn.native.fmaPeak(i + 1, variant, 30).flops);
+  const report: PeakReport = { isa: onednn.native.effectiveIsa(), peaks };
+  process.stdout.write(MARK + JSON.stringify(report) + '\n');
+}
+
+function measurePeak(threads: number): PeakReport | string {
+  const r = spawnSync(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url), '--fma-peak', String(threads)],
+    { encoding: 'utf8', env: { ...process.env, TSX_TSCONFIG_PATH: join(HERE, 'tsconfig.json') } },
+  );
+  const line = r.stdout?.split('\n').find((l) => l.startsWith(MARK));
+  if (!line) return `FMA peak not measured: ${r.stderr?.trim().split('\n').pop() ?? r.error?.message ?? 'no output'}`;
+  return JSON.parse(line.slice(MARK.length)) as PeakReport;
+}
+
+/** The FMA loop that matches a oneDNN ISA: its AVX-512 kernels are bounded by the AVX-512 peak, the others by AVX2's. */
+function peakVariantFor(isa: string): string {
+  return isa.startsWith('avx512') ? 'avx512' : 'avx2';
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -863,6 +911,145 @@ async function interleave(lanes: Lane[], cmd: 'train' | 'infer', cfg: Config): P
   process.stderr.write('\n');
 }
 
+interface Ratio {
+  contender: Contender;
+  shape: string;
+  vs: string;
+  train?: number;
+  infer?: number;
+  trainPaired?: number;
+  inferPaired?: number;
+}
+
+interface PeakFraction {
+  label: string;
+  shape: string;
+  isa: string;
+  peakVariant: string;
+  peakFlops: number;
+  trainFlopsPerImage: number;
+  trainFlops: number;
+  trainFraction: number;
+  inferFlops: number;
+  inferFraction: number;
+}
+
+function peakFractions(tfjs: TfjsResult[], torch: TorchOut, peak: PeakReport | string, threads: number) {
+  const out: PeakFraction[] = [];
+  if (typeof peak === 'string') return out;
+  const add = (label: string, shape: string, isa: string, trainImgPerSec = NaN, inferImgPerSec = NaN) => {
+    const flops = tfjs.find((r) => r.shape === shape && r.flops)?.flops;
+    const peakVariant = peakVariantFor(isa);
+    const peakFlops = peak.peaks[peakVariant]?.[threads - 1];
+    if (!flops || !peakFlops) return;
+    const trainFlops = flops.trainPerImage * trainImgPerSec;
+    const inferFlops = flops.inferPerImage * inferImgPerSec;
+    out.push({
+      label,
+      shape,
+      isa,
+      peakVariant,
+      peakFlops,
+      trainFlopsPerImage: flops.trainPerImage,
+      trainFlops,
+      trainFraction: trainFlops / peakFlops,
+      inferFlops,
+      inferFraction: inferFlops / peakFlops,
+    });
+  };
+  for (const r of tfjs)
+    if (r.backend === 'onednn' && !r.skipped)
+      add(r.label, r.shape, r.isa ?? peak.isa, r.trainImgPerSec, r.inferImgPerSec);
+  for (const t of torch.results ?? [])
+    add(
+      `PyTorch ${t.layout === 'nchw' ? 'NCHW' : 'channels_last'}`,
+      t.shape,
+      peak.isa,
+      t.trainImgPerSec,
+      t.inferImgPerSec,
+    );
+  return out;
+}
+
+interface PassSummary {
+  ratios: Ratio[];
+  fractions: PeakFraction[];
+  machine: { loadavgBefore: number[]; loadavgAfter: number[] };
+}
+
+/** The command-line arguments without `--json <path>` (the second pass writes its own file). */
+function argsWithoutJson(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--json') i++;
+    else if (!args[i].startsWith('--json=')) out.push(args[i]);
+  }
+  return out;
+}
+
+/** Runs this benchmark again with the same options under ONEDNN_MAX_CPU_ISA=AVX2; returns its JSON (or why not). */
+function runAvx2Pass(): PassSummary | string {
+  const jsonPath = join(tmpdir(), `trickbox-bench-avx2-${process.pid}.json`);
+  console.log('\n=== second pass: every contender with ONEDNN_MAX_CPU_ISA=AVX2 (child processes) ===\n');
+  const r = spawnSync(
+    process.execPath,
+    [
+      ...process.execArgv,
+      fileURLToPath(import.meta.url),
+      ...argsWithoutJson(process.argv.slice(2)),
+      '--isa-pass',
+      'avx2',
+      '--json',
+      jsonPath,
+    ],
+    { stdio: 'inherit', env: { ...process.env, ONEDNN_MAX_CPU_ISA: 'AVX2' } },
+  );
+  if (r.status !== 0) return `the AVX2 pass failed (exit ${r.status ?? r.signal})`;
+  const pass = JSON.parse(readFileSync(jsonPath, 'utf8')) as PassSummary;
+  rmSync(jsonPath);
+  return pass;
+}
+
+/** Both ISAs side by side: paired ratios to PyTorch and fractions of peak. */
+function printIsaSummary(ratios: Ratio[], fractions: PeakFraction[], avx2: PassSummary, isa: string): void {
+  const x = (v: number | undefined) => `${fmt(v, 2)}×`;
+  const pct = (v: number | undefined) => `${fmt(v === undefined ? undefined : 100 * v)}%`;
+  const head = (what: string) => [what, 'input', `train ${isa}`, 'train avx2', `infer ${isa}`, 'infer avx2'];
+  if (ratios.length) {
+    const rows = [head('both ISAs (paired ratios)')];
+    for (const q of ratios) {
+      const a = avx2.ratios.find((o) => o.contender === q.contender && o.shape === q.shape && o.vs === q.vs);
+      const vs = q.vs === 'nchw' ? 'NCHW' : 'channels_last';
+      rows.push([
+        `${LABEL[q.contender]} / PyTorch ${vs}`,
+        q.shape,
+        x(q.trainPaired),
+        x(a?.trainPaired),
+        x(q.inferPaired),
+        x(a?.inferPaired),
+      ]);
+    }
+    console.log('\n' + table(rows));
+  }
+  const fr = [head('both ISAs (% of FMA peak)')];
+  for (const f of fractions) {
+    const a = avx2.fractions.find((o) => o.label === f.label && o.shape === f.shape);
+    fr.push([
+      f.label,
+      f.shape,
+      pct(f.trainFraction),
+      pct(a?.trainFraction),
+      pct(f.inferFraction),
+      pct(a?.inferFraction),
+    ]);
+  }
+  console.log('\n' + table(fr));
+  console.log(
+    `(avx2 pass: load average ${avx2.machine.loadavgBefore.join(', ')} before, ${avx2.machine.loadavgAfter.join(', ')} after; ` +
+      `PyTorch's own ATen kernels ignore ONEDNN_MAX_CPU_ISA, only its oneDNN convolutions run AVX2 there)`,
+  );
+}
+
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]) =>
@@ -888,6 +1075,9 @@ async function main(): Promise<void> {
       'skip-wasm': { type: 'boolean', default: false },
       'skip-torch': { type: 'boolean', default: false },
       json: { type: 'string' },
+      'no-avx2-pass': { type: 'boolean', default: false },
+      'isa-pass': { type: 'string' },
+      'fma-peak': { type: 'string' },
       child: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -897,11 +1087,15 @@ async function main(): Promise<void> {
     await serveChild(JSON.parse(values.child) as Job);
     return;
   }
+  if (values['fma-peak']) {
+    await servePeak(positiveInt('fma-peak', values['fma-peak'], 1));
+    return;
+  }
   if (values.help) {
     console.log(
       readFileSync(fileURLToPath(import.meta.url), 'utf8')
         .split('\n')
-        .slice(0, 12)
+        .slice(0, 15)
         .join('\n'),
     );
     return;
@@ -951,6 +1145,18 @@ async function main(): Promise<void> {
       `median of ${cfg.steps} timed steps after ${cfg.warmup} warm-up (wasm: ${Math.min(cfg.steps, cfg.wasmSteps)} after 1), ` +
       `each timed step after ${cfg.turnWarmup} untimed step(s) of the same contender`,
   );
+  // Measured before any contender starts, so nothing of this run competes with the FMA loop.
+  const peak = measurePeak(cfg.threads);
+  const forcedIsa = process.env.ONEDNN_MAX_CPU_ISA;
+  if (typeof peak === 'string') console.log(`- ${peak}`);
+  else {
+    console.log(`oneDNN ISA: ${peak.isa}${forcedIsa ? ` (ONEDNN_MAX_CPU_ISA=${forcedIsa})` : ''}`);
+    for (const [variant, flops] of Object.entries(peak.peaks))
+      console.log(
+        `FMA peak, ${variant} loop (native/fma_peak.cc, float32, best of 30, at the start): ` +
+          flops.map((f, i) => `${i + 1} thread(s) ${fmt(f / 1e9)} GFLOP/s`).join(', '),
+      );
+  }
 
   // Set up every contender in turn (build + warm-up, one at a time), then interleave their timed steps.
   const jobs: Job[] = [];
@@ -1035,6 +1241,11 @@ async function main(): Promise<void> {
   }
   machine.loadavgBefore = machine.loadavgBefore.map((v) => Math.round(v * 100) / 100);
   const loadAfter = loadavg().map((v) => Math.round(v * 100) / 100);
+  // The peak again now that the contenders are idle: the best of both measurements is the machine's peak.
+  const peakEnd = measurePeak(cfg.threads);
+  if (typeof peak !== 'string' && typeof peakEnd !== 'string')
+    for (const [variant, flops] of Object.entries(peak.peaks))
+      peak.peaks[variant] = flops.map((f, i) => Math.max(f, peakEnd.peaks[variant]?.[i] ?? 0));
 
   // Throughput table.
   // Best step (minimum time) next to the median: on a shared machine it shows how much load slowed a contender.
@@ -1113,15 +1324,7 @@ async function main(): Promise<void> {
     const n = Math.min(ours?.length ?? 0, theirs?.length ?? 0);
     return n ? median(Array.from({ length: n }, (_, i) => theirs![i] / ours![i])) : undefined;
   };
-  const ratios: {
-    contender: Contender;
-    shape: string;
-    vs: string;
-    train?: number;
-    infer?: number;
-    trainPaired?: number;
-    inferPaired?: number;
-  }[] = [];
+  const ratios: Ratio[] = [];
   for (const r of tfjs) {
     for (const t of torch.results ?? []) {
       if (t.shape !== r.shape || r.contender === 'wasm') continue;
@@ -1149,6 +1352,43 @@ async function main(): Promise<void> {
       ]);
     console.log('\n' + table(rr));
     console.log('(ratio of medians; paired = median over rounds of the ratio of the two step times in the same round)');
+  }
+
+  // Fraction of peak: the step's FLOPs (counted from the model's layers) × img/s over the FMA peak of the variant the
+  // dispatched ISA runs, at the same thread count. PyTorch runs the same network (same FLOPs).
+  const fractions = peakFractions(tfjs, torch, peak, cfg.threads);
+  if (typeof peak !== 'string')
+    for (const [variant, flops] of Object.entries(peak.peaks))
+      console.log(
+        `\nFMA peak, ${variant} loop (best of the start and end measurements): ` +
+          flops.map((f, i) => `${i + 1} thread(s) ${fmt(f / 1e9)} GFLOP/s`).join(', '),
+      );
+  if (fractions.length) {
+    const fr: string[][] = [
+      ['fraction of FMA peak', 'input', 'ISA', 'MFLOP/img train', 'train GFLOP/s', '% peak', 'infer GFLOP/s', '% peak'],
+    ];
+    for (const f of fractions)
+      fr.push([
+        f.label,
+        f.shape,
+        f.isa,
+        fmt(f.trainFlopsPerImage / 1e6),
+        fmt(f.trainFlops / 1e9),
+        `${fmt(100 * f.trainFraction)}%`,
+        fmt(f.inferFlops / 1e9),
+        `${fmt(100 * f.inferFraction)}%`,
+      ]);
+    console.log('\n' + table(fr));
+    const p = fractions[0];
+    console.log(
+      `(peak: the ${p.peakVariant} FMA loop on ${cfg.threads} thread(s), ${fmt(p.peakFlops / 1e9)} GFLOP/s; FLOPs: ` +
+        `convolutions and the dense layer, forward + backward-data + backward-weights for training, bench/flops.ts)`,
+    );
+    if (torch.results && forcedIsa)
+      console.log(
+        `(PyTorch under ONEDNN_MAX_CPU_ISA=${forcedIsa}: its oneDNN convolutions obey it; its own ATen kernels — batch ` +
+          `norm, ReLU, add, pooling, the SGD update — ignore it and keep the CPU's best vector ISA)`,
+      );
   }
 
   // Memory.
@@ -1196,14 +1436,28 @@ async function main(): Promise<void> {
   }
   console.log(`\nload average after the run: ${loadAfter.join(', ')}`);
 
+  // On a machine whose oneDNN dispatches AVX-512, the AVX2 path is measured too: this script again, every contender
+  // (tfjs children and PyTorch) started with ONEDNN_MAX_CPU_ISA=AVX2.
+  let avx2Pass: unknown;
+  if (typeof peak !== 'string' && peak.isa.startsWith('avx512') && !values['isa-pass'] && !values['no-avx2-pass']) {
+    avx2Pass = runAvx2Pass();
+    if (typeof avx2Pass !== 'string') printIsaSummary(ratios, fractions, avx2Pass as PassSummary, peak.isa);
+    else console.log(`- ${avx2Pass}`);
+  }
+
   const out = {
     date: new Date().toISOString(),
     command,
     machine: { ...machine, loadavgAfter: loadAfter },
     config: cfg,
+    isa: typeof peak === 'string' ? undefined : peak.isa,
+    onednnMaxCpuIsa: forcedIsa,
+    fmaPeak: peak,
     tfjs,
     torch,
     ratios,
+    fractions,
+    avx2Pass,
   };
   const jsonPath = values.json ?? join(HERE, 'results', `backend-${out.date.slice(0, 10)}.json`);
   mkdirSync(dirname(resolve(jsonPath)), { recursive: true });

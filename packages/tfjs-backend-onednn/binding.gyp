@@ -13,6 +13,7 @@
         "native/pool.cc",
         "native/batchnorm.cc",
         "native/batchnorm_simd.cc",
+        "native/fma_peak.cc",
         "native/optimizer.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -13,6 +13,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitPool(env, exports);
   InitBatchNorm(env, exports);
   InitOptimizer(env, exports);
+  InitFmaPeak(env, exports);
   return exports;
 }
 

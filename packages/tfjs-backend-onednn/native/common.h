@@ -80,5 +80,6 @@ void InitMatMul(Napi::Env env, Napi::Object exports);
 void InitPool(Napi::Env env, Napi::Object exports);
 void InitBatchNorm(Napi::Env env, Napi::Object exports);
 void InitOptimizer(Napi::Env env, Napi::Object exports);
+void InitFmaPeak(Napi::Env env, Napi::Object exports);
 
 }  // namespace onednn_addon

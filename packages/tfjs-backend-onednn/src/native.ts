@@ -14,6 +14,17 @@ export interface NativeAddon {
    * the CPU's best unless `ONEDNN_MAX_CPU_ISA` lowers it.
    */
   effectiveIsa(): string;
+  /**
+   * The measured float32 FMA peak of `threads` threads (native/fma_peak.cc): the best of `repeats` runs of a register
+   * FMA loop, in FLOP/s. `variant` 'auto' takes the widest the CPU has ('avx512', else 'avx2').
+   */
+  fmaPeak(
+    threads: number,
+    variant?: 'auto' | 'avx2' | 'avx512',
+    repeats?: number,
+  ): { variant: 'avx2' | 'avx512'; threads: number; flops: number };
+  /** The FMA loop variants this CPU can run. */
+  fmaVariants(): Array<'avx2' | 'avx512'>;
   conv2d(
     x: Float32Array,
     w: Float32Array,

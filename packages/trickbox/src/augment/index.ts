@@ -3,6 +3,7 @@
 // Plain TypeScript: no Node built-ins, no tfjs — runs in worker threads and browsers unchanged.
 export type { Image, Transform, Fill } from './image.js';
 export { checkImage, makeImage, cloneImage, release } from './image.js';
+export { useWasmKernels, wasmKernelsAvailable } from './wasm.js';
 export * as ops from './ops.js';
 export {
   type RandomTransform,

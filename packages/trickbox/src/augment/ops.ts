@@ -3,6 +3,8 @@
 // too (Math.fround after every operation), so results are bit-exact where torchvision's are well defined.
 // Every op returns a new image; none allocates per pixel.
 import { type Fill, type Image, argError, checkImage, checkInt, checkNumber, makeImage, resolveFill } from './image.js';
+import { resampleWindow } from './resample.js';
+import { wasmKernels, wasmLayout } from './wasm.js';
 
 const f32 = Math.fround;
 
@@ -14,7 +16,6 @@ const TB = new Float64Array(256);
 const HIST = new Int32Array(768);
 let scratchU8 = new Uint8Array(4096);
 let scratchF64 = new Float64Array(1024);
-let scratchF32 = new Float64Array(4096);
 let scratchI32 = new Int32Array(256);
 function i32Scratch(n: number): Int32Array {
   if (scratchI32.length < n) scratchI32 = new Int32Array(Math.max(n, scratchI32.length * 2));
@@ -34,10 +35,6 @@ function u8Scratch(n: number): Uint8Array {
 function f64Scratch(n: number): Float64Array {
   if (scratchF64.length < n) scratchF64 = new Float64Array(Math.max(n, scratchF64.length * 2));
   return scratchF64;
-}
-function f32Scratch(n: number): Float64Array {
-  if (scratchF32.length < n) scratchF32 = new Float64Array(Math.max(n, scratchF32.length * 2));
-  return scratchF32;
 }
 
 /** Small bounded cache of LUTs whose contents depend only on the op's argument (AutoAugment reuses a few). */
@@ -72,6 +69,7 @@ function clampTrunc(v: number): number {
 }
 
 function mapLut(img: Image, lut: Uint8Array): Image {
+  if (wasmKernels()) return mapLutWasm(img, [lut, lut, lut]);
   const out = makeImage(img.height, img.width, img.channels);
   const src = img.data,
     dst = out.data;
@@ -82,6 +80,7 @@ function mapLut(img: Image, lut: Uint8Array): Image {
 /** Per-channel LUTs (`luts[c]` has 256 entries). */
 function mapLutPerChannel(img: Image, luts: Uint8Array[]): Image {
   if (img.channels === 1) return mapLut(img, luts[0]!);
+  if (wasmKernels()) return mapLutWasm(img, luts);
   const out = makeImage(img.height, img.width, img.channels);
   const src = img.data,
     dst = out.data;
@@ -93,6 +92,19 @@ function mapLutPerChannel(img: Image, luts: Uint8Array[]): Image {
     dst[i + 1] = l1[src[i + 1]!]!;
     dst[i + 2] = l2[src[i + 2]!]!;
   }
+  return out;
+}
+
+/** mapLut / mapLutPerChannel as the WebAssembly kernel (native-wasm/pixels.c). */
+function mapLutWasm(img: Image, luts: readonly Uint8Array[]): Image {
+  const len = img.data.length;
+  const { at, heap } = wasmLayout([len, 768, len]);
+  const [src, tables, dst] = at as [number, number, number];
+  heap.set(img.data, src);
+  for (let c = 0; c < img.channels; c++) heap.set(luts[c]!.subarray(0, 256), tables + 256 * c);
+  wasmKernels()!.lutMap(src, img.height * img.width, img.channels, tables, dst);
+  const out = makeImage(img.height, img.width, img.channels);
+  out.data.set(heap.subarray(dst, dst + len));
   return out;
 }
 
@@ -149,6 +161,18 @@ export function grayValues(img: Image): Uint8Array {
 /** Writes the gray values of an RGB image into `out` (length >= H·W). */
 function grayInto(img: Image, out: Uint8Array): Uint8Array {
   const n = img.height * img.width;
+  const k = wasmKernels();
+  if (k) {
+    const { at, heap, f32: f } = wasmLayout([3 * n, 1024, 1024, 1024, n]);
+    const [src, lr, lg, lb, dst] = at as [number, number, number, number, number];
+    heap.set(img.data.subarray(0, 3 * n), src);
+    f.set(GRAY_LUT_R, lr >> 2);
+    f.set(GRAY_LUT_G, lg >> 2);
+    f.set(GRAY_LUT_B, lb >> 2);
+    k.gray(src, n, lr, lg, lb, dst);
+    out.set(heap.subarray(dst, dst + n));
+    return out;
+  }
   const lr = GRAY_LUT_R,
     lg = GRAY_LUT_G,
     lb = GRAY_LUT_B;
@@ -223,7 +247,21 @@ function blendPerPixel(img: Image, ratio: number, other: Uint8Array, otherPerPix
   const src = img.data,
     dst = out.data;
   const ch = img.channels;
-  if (otherPerPixel === 3 && ch === 3) {
+  const perPixel = otherPerPixel === 3 && ch === 3;
+  const k = wasmKernels();
+  if (k) {
+    const len = src.length;
+    const { at, heap, f32: f } = wasmLayout([len, perPixel ? len / 3 : len, 1024, 1024, len]);
+    const [s, o, a, b, d] = at as [number, number, number, number, number];
+    heap.set(src, s);
+    heap.set(other.subarray(0, perPixel ? len / 3 : len), o);
+    f.set(ta, a >> 2);
+    f.set(tb, b >> 2);
+    k.blend(s, len, perPixel ? 1 : 0, o, a, b, d);
+    dst.set(heap.subarray(d, d + len));
+    return out;
+  }
+  if (perPixel) {
     for (let i = 0, p = 0, n = img.height * img.width; p < n; p++, i += 3) {
       const b = tb[other[p]!]!;
       dst[i] = clampTrunc(f32(ta[src[i]!]! + b));
@@ -443,6 +481,14 @@ export function hflip(img: Image): Image {
   const out = makeImage(h, w, ch);
   const src = img.data,
     dst = out.data;
+  const k = wasmKernels();
+  if (k) {
+    const { at, heap } = wasmLayout([src.length, src.length]);
+    heap.set(src, at[0]!);
+    k.hflip(at[0]!, h, w, ch, at[1]!);
+    dst.set(heap.subarray(at[1]!, at[1]! + src.length));
+    return out;
+  }
   if (ch === 1) {
     for (let y = 0; y < h; y++) {
       const o = y * w;
@@ -525,6 +571,7 @@ export function warpAffine(img: Image, matrix: readonly number[], fill?: Fill, w
     r21 = f32(t[5]! / hh);
   const sw = f32(w / 2),
     sh = f32(h / 2);
+  if (wasmKernels()) return warpWasm(img, [r00, r10, r20, r01, r11, r21, sw, sh], fillPx);
   const xs = f64Scratch(w * 2);
   for (let j = 0; j < w; j++) {
     const x = f32(-w * 0.5 + 0.5 + j);
@@ -587,6 +634,19 @@ export function warpAffine(img: Image, matrix: readonly number[], fill?: Fill, w
       }
     }
   }
+  return out;
+}
+
+/** warpAffine's sampling as the WebAssembly kernel (native-wasm/pixels.c), from the same float32 coefficients. */
+function warpWasm(img: Image, coefficients: readonly number[], fill: Uint8Array): Image {
+  const len = img.data.length;
+  const { at, heap } = wasmLayout([len, img.channels, len]);
+  const [src, fillAt, dst] = at as [number, number, number];
+  heap.set(img.data, src);
+  heap.set(fill.subarray(0, img.channels), fillAt);
+  wasmKernels()!.warpNearest(src, img.height, img.width, img.channels, ...coefficients, fillAt, dst);
+  const out = makeImage(img.height, img.width, img.channels);
+  out.data.set(heap.subarray(dst, dst + len));
   return out;
 }
 
@@ -740,7 +800,7 @@ export function resize(img: Image, height: number, width: number, antialias = tr
   checkInt('ops.resize', 'height', height, 1);
   checkInt('ops.resize', 'width', width, 1);
   if (height === img.height && width === img.width) return { ...img, data: img.data.slice() };
-  return resizeWindow(img, 0, 0, img.height, img.width, height, width, antialias);
+  return resampleWindow(img, 0, 0, img.height, img.width, height, width, antialias);
 }
 
 /**
@@ -765,138 +825,5 @@ export function resizedCrop(
   checkInt('ops.resizedCrop', 'outHeight', outHeight, 1);
   checkInt('ops.resizedCrop', 'outWidth', outWidth, 1);
   if (h === outHeight && w === outWidth) return crop(img, top, left, h, w);
-  return resizeWindow(img, top, left, h, w, outHeight, outWidth, antialias);
-}
-
-function resizeWindow(
-  img: Image,
-  top: number,
-  left: number,
-  ih: number,
-  iw: number,
-  height: number,
-  width: number,
-  antialias: boolean,
-): Image {
-  const ch = img.channels;
-  const wx = resampleWeights(iw, width, antialias);
-  const wy = resampleWeights(ih, height, antialias);
-  // Vertical pass first, only over the source rows some output row needs, into float rows; then horizontal.
-  const inRow = iw * ch;
-  const srcRow = img.width * ch;
-  const srcOff = top * srcRow + left * ch;
-  const tmp = f32Scratch(height * inRow);
-  const src = img.data;
-  for (let y = 0; y < height; y++) {
-    const start = wy.start[y]!,
-      n = wy.count[y]!,
-      wo = y * wy.stride,
-      to = y * inRow;
-    for (let k = 0; k < n; k++) {
-      const wk = wy.w[wo + k]!;
-      const so = srcOff + (start + k) * srcRow;
-      if (k === 0) for (let i = 0; i < inRow; i++) tmp[to + i] = wk * src[so + i]!;
-      else for (let i = 0; i < inRow; i++) tmp[to + i] += wk * src[so + i]!;
-    }
-  }
-  const out = makeImage(height, width, ch);
-  const dst = out.data;
-  const wxs = wx.w,
-    stride = wx.stride;
-  for (let y = 0; y < height; y++) {
-    const ri = y * inRow,
-      ro = y * width * ch;
-    for (let x = 0; x < width; x++) {
-      const start = wx.start[x]!,
-        n = wx.count[x]!,
-        wo = x * stride;
-      if (ch === 3) {
-        let a0 = 0,
-          a1 = 0,
-          a2 = 0;
-        for (let k = 0, si = ri + start * 3; k < n; k++, si += 3) {
-          const wk = wxs[wo + k]!;
-          a0 += wk * tmp[si]!;
-          a1 += wk * tmp[si + 1]!;
-          a2 += wk * tmp[si + 2]!;
-        }
-        const o = ro + x * 3;
-        dst[o] = a0 <= 0 ? 0 : a0 >= 255 ? 255 : roundEven(a0);
-        dst[o + 1] = a1 <= 0 ? 0 : a1 >= 255 ? 255 : roundEven(a1);
-        dst[o + 2] = a2 <= 0 ? 0 : a2 >= 255 ? 255 : roundEven(a2);
-      } else {
-        let a0 = 0;
-        for (let k = 0; k < n; k++) a0 += wxs[wo + k]! * tmp[ri + start + k]!;
-        dst[ro + x] = a0 <= 0 ? 0 : a0 >= 255 ? 255 : roundEven(a0);
-      }
-    }
-  }
-  return out;
-}
-
-interface Weights {
-  start: Int32Array;
-  count: Int32Array;
-  w: Float64Array;
-  stride: number;
-}
-
-/** Separable bilinear (triangle) filter taps for in → out samples (the scheme of PIL's ImagingResample). */
-const weightCache = new Map<string, Weights>();
-function resampleWeights(inSize: number, outSize: number, antialias: boolean): Weights {
-  const key = `${inSize}/${outSize}/${antialias ? 1 : 0}`;
-  let wts = weightCache.get(key);
-  if (!wts) {
-    if (weightCache.size >= 512) weightCache.clear();
-    wts = makeResampleWeights(inSize, outSize, antialias);
-    weightCache.set(key, wts);
-  }
-  return wts;
-}
-
-function makeResampleWeights(inSize: number, outSize: number, antialias: boolean): Weights {
-  const scale = inSize / outSize;
-  const support = antialias && scale > 1 ? scale : 1;
-  const stride = Math.ceil(support) * 2 + 1;
-  const start = new Int32Array(outSize),
-    count = new Int32Array(outSize);
-  const w = new Float64Array(outSize * stride);
-  const invs = antialias && scale > 1 ? 1 / scale : 1;
-  for (let o = 0; o < outSize; o++) {
-    const center = (o + 0.5) * scale;
-    let lo: number, hi: number;
-    if (antialias && scale > 1) {
-      lo = Math.max(0, Math.trunc(center - support + 0.5));
-      hi = Math.min(inSize, Math.trunc(center + support + 0.5));
-    } else {
-      // plain bilinear: the two nearest pixel centres, clamped at the borders
-      const src = Math.max(center - 0.5, 0);
-      lo = Math.min(Math.floor(src), inSize - 1);
-      hi = Math.min(lo + 2, inSize);
-    }
-    let total = 0;
-    const n = hi - lo;
-    for (let k = 0; k < n; k++) {
-      let wt: number;
-      if (antialias && scale > 1) {
-        const d = (lo + k - center + 0.5) * invs;
-        wt = Math.max(0, 1 - Math.abs(d));
-      } else {
-        const src = Math.max(center - 0.5, 0);
-        wt = Math.max(0, 1 - Math.abs(lo + k - src));
-      }
-      w[o * stride + k] = wt;
-      total += wt;
-    }
-    for (let k = 0; k < n; k++) w[o * stride + k] = total > 0 ? w[o * stride + k]! / total : 0;
-    // drop zero-weight taps at both ends (e.g. the second tap when a sample falls on a pixel centre)
-    let first = 0,
-      last = n - 1;
-    while (first < last && w[o * stride + first] === 0) first++;
-    while (last > first && w[o * stride + last] === 0) last--;
-    if (first > 0) for (let k = first; k <= last; k++) w[o * stride + k - first] = w[o * stride + k]!;
-    start[o] = lo + first;
-    count[o] = last - first + 1;
-  }
-  return { start, count, w, stride };
+  return resampleWindow(img, top, left, h, w, outHeight, outWidth, antialias);
 }

@@ -37,19 +37,18 @@ function badImagesError(dir: string, bad: { file: string; reason: string }[]): D
   );
 }
 
+export { decodeImageFile, type DecodeOptions } from './decodeImage.js';
+
 /** True when `child` is `root` or inside it (both real paths). */
 function inside(root: string, child: string): boolean {
   const rel = relative(root, child);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
-/**
- * The classes (sorted sub-folder names) and files of an image folder, without reading any image. Hidden entries are
- * ignored; symbolic links are followed only when their target stays inside `dir` (others are logged).
- */
+/** The files of `dir/<class>/<image>` with their labels; classes are the sorted sub-folder names (see imageFolder). */
 export function listImageFolder(
   dir: string,
-  log: (message: string) => void = (m) => console.warn(m),
+  log: (message: string) => void,
 ): { classNames: string[]; files: { path: string; label: number }[] } {
   let root: string;
   try {
@@ -103,42 +102,17 @@ export function listImageFolder(
  * Symbolic links are followed only when their target stays inside `dir`; others are skipped and logged.
  */
 export async function imageFolder(opts: ImageFolderOptions): Promise<Dataset> {
-  const {
-    dir,
-    height = 32,
-    width = 32,
-    channels = 3,
-    skipBadImages = false,
-    limitInputPixels = 268402689,
-    concurrency = 4,
-    log = (m: string) => console.warn(m),
-  } = opts;
-  if (!Number.isInteger(height) || height < 1) throw dataArgError('imageFolder', 'height', 'an integer >= 1', height);
-  if (!Number.isInteger(width) || width < 1) throw dataArgError('imageFolder', 'width', 'an integer >= 1', width);
-  if (channels !== 1 && channels !== 3) throw dataArgError('imageFolder', 'channels', '1 or 3', channels);
-  const { classNames, files } = listImageFolder(dir, log);
+  const o = imageFolderDefaults(opts);
+  const { height, width, channels } = o;
+  const { classNames, files } = listImageFolder(o.dir, o.log);
   const per = height * width * channels;
-  const decoded: (Uint8Array | undefined)[] = new Array(files.length);
-  const bad: { file: string; reason: string }[] = [];
-  const decode = async (i: number): Promise<void> => {
-    const file = files[i].path;
-    try {
-      decoded[i] = await decodeImageFile(file, { height, width, channels, limitInputPixels });
-    } catch (e) {
-      const reason = (e as Error).message.split('\n')[0];
-      bad.push({ file, reason });
-      if (skipBadImages) log(`imageFolder: skipping ${file}: ${reason}`);
-    }
-  };
-  let next = 0;
-  const workers = Array.from({ length: Math.max(1, concurrency) }, async () => {
-    while (next < files.length) await decode(next++);
-  });
-  await Promise.all(workers);
-  // every file is checked first, so one run names all the bad ones
-  if (bad.length > 0 && !skipBadImages) throw badImagesError(dir, bad);
+  const decoded = await eachImageFile(
+    files.map((f) => f.path),
+    o,
+    (file) => decodeImageFile(file, o),
+  );
   const kept = decoded.flatMap((d, i) => (d ? [i] : []));
-  if (kept.length === 0) throw new DataFileError(dir, 'no decodable images found');
+  if (kept.length === 0) throw new DataFileError(o.dir, 'no decodable images found');
   const images = new Uint8Array(kept.length * per);
   const labels = new Int32Array(kept.length);
   kept.forEach((i, k) => {
@@ -146,4 +120,54 @@ export async function imageFolder(opts: ImageFolderOptions): Promise<Dataset> {
     labels[k] = files[i].label;
   });
   return { images, labels, height, width, channels, classNames };
+}
+
+/** The options with their defaults, checked. */
+export function imageFolderDefaults(opts: ImageFolderOptions): Required<ImageFolderOptions> {
+  const o: Required<ImageFolderOptions> = {
+    dir: opts.dir,
+    height: opts.height ?? 32,
+    width: opts.width ?? 32,
+    channels: opts.channels ?? 3,
+    skipBadImages: opts.skipBadImages ?? false,
+    limitInputPixels: opts.limitInputPixels ?? 268402689,
+    concurrency: opts.concurrency ?? 4,
+    log: opts.log ?? ((m: string) => console.warn(m)),
+  };
+  if (!Number.isInteger(o.height) || o.height < 1)
+    throw dataArgError('imageFolder', 'height', 'an integer >= 1', o.height);
+  if (!Number.isInteger(o.width) || o.width < 1) throw dataArgError('imageFolder', 'width', 'an integer >= 1', o.width);
+  if (o.channels !== 1 && o.channels !== 3) throw dataArgError('imageFolder', 'channels', '1 or 3', o.channels);
+  return o;
+}
+
+/**
+ * Runs `read` on every file, `concurrency` at a time; a file it throws on is a bad file: an error naming it, or with
+ * `skipBadImages` a logged skip (undefined in the result).
+ */
+export async function eachImageFile<T>(
+  files: readonly string[],
+  o: Pick<Required<ImageFolderOptions>, 'dir' | 'skipBadImages' | 'concurrency' | 'log'>,
+  read: (file: string) => Promise<T>,
+): Promise<(T | undefined)[]> {
+  const out: (T | undefined)[] = new Array(files.length);
+  const bad: { file: string; reason: string }[] = [];
+  const one = async (i: number): Promise<void> => {
+    const file = files[i];
+    try {
+      out[i] = await read(file);
+    } catch (e) {
+      const reason = (e as Error).message.split('\n')[0];
+      bad.push({ file, reason });
+      if (o.skipBadImages) o.log(`imageFolder: skipping ${file}: ${reason}`);
+    }
+  };
+  let next = 0;
+  const workers = Array.from({ length: Math.max(1, o.concurrency) }, async () => {
+    while (next < files.length) await one(next++);
+  });
+  await Promise.all(workers);
+  // every file is checked first, so one run names all the bad ones
+  if (bad.length > 0 && !o.skipBadImages) throw badImagesError(o.dir, bad);
+  return out;
 }

@@ -10,6 +10,15 @@ export {
 } from './idx.js';
 export { cifar10, cifar100, CIFAR10_CLASSES } from './cifar.js';
 export { imageFolder, listImageFolder, type ImageFolderOptions } from './imageFolder.js';
+export {
+  openImageFolder,
+  streamingMemoryBound,
+  decodedBytes,
+  defaultMemoryBudget,
+  isFileDataset,
+  type FileDataset,
+  type OpenImageFolderOptions,
+} from './streamingFolder.js';
 export { DataLoader, type LoaderOptions, type Batch } from './loader.js';
 export {
   buildTransform,

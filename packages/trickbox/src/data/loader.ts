@@ -4,6 +4,8 @@ import { Worker } from 'node:worker_threads';
 import type { Dataset } from './dataset.js';
 import { dataArgError } from './dataset.js';
 import { buildTransform, epochOrder, produceBatch, type SampleTransform, type TransformSpec } from './transforms.js';
+import { decodeBatch, isFileDataset, streamingPrefetch, type FileDataset } from './streamingFolder.js';
+import { Rng } from '../rng/index.js';
 
 export interface LoaderOptions {
   batchSize: number;
@@ -64,7 +66,7 @@ export class DataLoader {
   private failure: Error | undefined;
 
   constructor(
-    private readonly ds: Dataset,
+    private readonly ds: Dataset | FileDataset,
     options: LoaderOptions,
   ) {
     const { batchSize, mean, std } = options;
@@ -95,7 +97,20 @@ export class DataLoader {
     };
     // Validate the transform specs on this thread, so a bad recipe fails here with a clear message.
     this.localTransform = this.opts.transforms.length ? buildTransform(this.opts.transforms) : undefined;
+    if (isFileDataset(ds) && options.prefetch === undefined) {
+      // Streaming: a prefetch depth within the dataset's memory budget, from the augmented size of one image.
+      const { height, width, channels } = ds;
+      const blank = { data: new Uint8Array(height * width * channels), height, width, channels };
+      const out = this.localTransform ? this.localTransform(blank, new Rng(0)) : blank;
+      const o = { batchSize, workers, outHeight: out.height, outWidth: out.width };
+      this.opts.prefetch = streamingPrefetch(ds, o);
+    }
     // Workers start with the first epoch, so a loader that is never iterated holds no threads.
+  }
+
+  /** Batches requested ahead of the one being consumed. */
+  get prefetchDepth(): number {
+    return this.opts.prefetch;
   }
 
   get batchesPerEpoch(): number {
@@ -109,12 +124,18 @@ export class DataLoader {
   }
 
   private startWorkers(): void {
-    const shared = new SharedArrayBuffer(this.ds.images.length);
-    new Uint8Array(shared).set(this.ds.images);
     const { height, width, channels } = this.ds;
     const { transforms: specs, mean, std, seed } = this.opts;
+    // In memory: one shared copy of the pixels for all workers; streaming: the file list (each worker decodes).
+    let source: { images: SharedArrayBuffer } | { files: string[]; limitInputPixels: number };
+    if (isFileDataset(this.ds)) source = { files: this.ds.files, limitInputPixels: this.ds.limitInputPixels };
+    else {
+      const shared = new SharedArrayBuffer(this.ds.images.length);
+      new Uint8Array(shared).set(this.ds.images);
+      source = { images: shared };
+    }
     for (let w = 0; w < this.opts.workers; w++) {
-      const worker = startWorker({ images: shared, height, width, channels, specs, mean, std, seed });
+      const worker = startWorker({ ...source, height, width, channels, specs, mean, std, seed });
       worker.on('message', (m: { id: number; error?: string; x: Float32Array; height: number; width: number }) => {
         const p = this.pending.get(m.id);
         if (!p) return;
@@ -141,9 +162,15 @@ export class DataLoader {
     if (this.opts.workers > 0 && this.workers.length === 0 && !this.closing) this.startWorkers();
     if (this.workers.length === 0) {
       const { height, width, channels } = this.ds;
+      const { seed, mean, std } = this.opts;
+      const ds = this.ds;
+      if (isFileDataset(ds))
+        return decodeBatch(ds, indices).then((imgs) =>
+          produceBatch(imgs, ds, indices, epoch, seed, this.localTransform, mean, std),
+        );
       try {
         const out = produceBatch(
-          this.ds.images,
+          ds.images,
           { height, width, channels },
           indices,
           epoch,

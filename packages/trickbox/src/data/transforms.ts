@@ -84,11 +84,12 @@ export function epochOrder(n: number, seed: number, epoch: number, shuffle: bool
 }
 
 /**
- * Augments `indices` of a dataset and writes them normalised, `(p/255 − mean[c]) / std[c]` (torchvision
+ * Augments `indices` of a dataset (`images`: the whole in-memory set, or the batch's images already decoded, one per
+ * index, as the streaming loader passes them) and writes them normalised, `(p/255 − mean[c]) / std[c]` (torchvision
  * ToTensor + Normalize convention: mean/std on the [0, 1] scale), into a Float32Array [B, H', W', C].
  */
 export function produceBatch(
-  images: Uint8Array,
+  images: Uint8Array | readonly Image[],
   shape: { height: number; width: number; channels: 1 | 3 },
   indices: ArrayLike<number>,
   epoch: number,
@@ -102,11 +103,18 @@ export function produceBatch(
   let x: Float32Array | undefined;
   let oh = 0;
   let ow = 0;
-  const scale = Array.from({ length: channels }, (_, c) => 1 / (255 * std[c]));
-  const shift = Array.from({ length: channels }, (_, c) => mean[c] / std[c]);
+  // One float32 table per channel: the same values as computing p·scale − shift per pixel, without the arithmetic.
+  const luts = Array.from({ length: channels }, (_, c) => {
+    const scale = 1 / (255 * std[c]),
+      shift = mean[c] / std[c];
+    return Float32Array.from({ length: 256 }, (_, p) => p * scale - shift);
+  });
   for (let b = 0; b < indices.length; b++) {
     const j = indices[b];
-    let img: Image = { data: images.subarray(j * per, (j + 1) * per), height, width, channels };
+    let img: Image =
+      images instanceof Uint8Array
+        ? { data: images.subarray(j * per, (j + 1) * per), height, width, channels }
+        : images[b]!;
     if (transform) img = transform(img, sampleRng(seed, epoch, j));
     if (!x) {
       oh = img.height;
@@ -122,8 +130,17 @@ export function produceBatch(
       throw new RangeError(`data loader: a transform changed channels ${channels} → ${img.channels}`);
     const d = img.data;
     const base = b * oh * ow * channels;
-    for (let p = 0; p < d.length; p += channels)
-      for (let c = 0; c < channels; c++) x[base + p + c] = d[p + c] * scale[c] - shift[c];
+    if (channels === 3) {
+      const [l0, l1, l2] = luts as [Float32Array, Float32Array, Float32Array];
+      for (let p = 0; p < d.length; p += 3) {
+        x[base + p] = l0[d[p]!]!;
+        x[base + p + 1] = l1[d[p + 1]!]!;
+        x[base + p + 2] = l2[d[p + 2]!]!;
+      }
+    } else {
+      const l0 = luts[0]!;
+      for (let p = 0; p < d.length; p++) x[base + p] = l0[d[p]!]!;
+    }
   }
   return { x: x ?? new Float32Array(0), height: oh || height, width: ow || width };
 }

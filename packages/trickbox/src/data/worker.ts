@@ -1,9 +1,13 @@
 // Worker thread of the data loader: augments and normalises the batches the main thread asks for.
 import { parentPort, workerData } from 'node:worker_threads';
 import { buildTransform, produceBatch, type TransformSpec } from './transforms.js';
+import { decodeBatch } from './streamingFolder.js';
 
 interface Init {
-  images: SharedArrayBuffer;
+  /** In memory: every image; streaming: `files` instead, decoded per batch. */
+  images?: SharedArrayBuffer;
+  files?: string[];
+  limitInputPixels?: number;
   height: number;
   width: number;
   channels: 1 | 3;
@@ -19,13 +23,23 @@ interface Request {
 }
 
 const init = workerData as Init;
-const images = new Uint8Array(init.images);
+const images = init.images ? new Uint8Array(init.images) : undefined;
+const files = init.files;
 const transform = init.specs.length ? buildTransform(init.specs) : undefined;
+const produce = async (req: Request) => {
+  const source =
+    images ?? (await decodeBatch({ ...init, files: files!, limitInputPixels: init.limitInputPixels! }, req.indices));
+  return produceBatch(source, init, req.indices, req.epoch, init.seed, transform, init.mean, init.std);
+};
+// One request at a time, in arrival order: a streaming worker holds one batch of decoded images at most.
+let queue: Promise<void> = Promise.resolve();
 parentPort!.on('message', (req: Request) => {
-  try {
-    const out = produceBatch(images, init, req.indices, req.epoch, init.seed, transform, init.mean, init.std);
-    parentPort!.postMessage({ id: req.id, ...out }, [out.x.buffer as ArrayBuffer]);
-  } catch (e) {
-    parentPort!.postMessage({ id: req.id, error: (e as Error).message });
-  }
+  queue = queue.then(async () => {
+    try {
+      const out = await produce(req);
+      parentPort!.postMessage({ id: req.id, ...out }, [out.x.buffer as ArrayBuffer]);
+    } catch (e) {
+      parentPort!.postMessage({ id: req.id, error: (e as Error).message });
+    }
+  });
 });
