@@ -9,6 +9,7 @@ import * as augment from '../augment/index.js';
 import * as losses from '../losses/index.js';
 import * as mix from '../mix/index.js';
 import { simpleCnn } from '../models/simple_cnn.js';
+import { reseedDropout } from '../models/seeding.js';
 import { sgd } from '../optim/sgd.js';
 import { Rng } from '../rng/index.js';
 import { cosine } from '../schedules/cosine.js';
@@ -96,20 +97,10 @@ export function holdOutAccuracy(
   return correct / n;
 }
 
-/** Runs `fn` with Math.random drawn from `rng`: tfjs takes its unseeded randoms (initial weights, dropout masks) from it. */
-function withMathRandomFrom<T>(rng: Rng, fn: () => T): T {
-  const saved = Math.random;
-  Math.random = () => rng.next();
-  try {
-    return fn();
-  } finally {
-    Math.random = saved;
-  }
-}
-
 /** Builds the small CNN for a slice (exported so a page can show its size before training). */
-export function inTabModel(slice: TrainingSlice, filters: [number, number] = [8, 16]): tf.LayersModel {
+export function inTabModel(slice: TrainingSlice, filters: [number, number] = [8, 16], seed?: number): tf.LayersModel {
   return simpleCnn({
+    seed,
     inputShape: [slice.height, slice.width, slice.channels],
     numClasses: slice.classNames.length,
     filters,
@@ -133,7 +124,8 @@ export async function trainInTab(
   const rng = new Rng(options.seed ?? 0);
   const weightsRng = rng.split();
   const dropoutRng = rng.split();
-  const net = model ?? withMathRandomFrom(weightsRng, () => inTabModel(slice, options.filters));
+  // seeds reach the initialisers and dropout explicitly (models/seeding.ts); Math.random is never replaced
+  const net = model ?? inTabModel(slice, options.filters, Math.floor(weightsRng.next() * 2 ** 31));
   try {
     return await trainSteps(slice, options, net, rng, dropoutRng);
   } finally {
@@ -187,20 +179,18 @@ async function trainSteps(
     const x = augment.normalize(images, slice.mean, slice.std);
     images.forEach((img) => augment.release(img));
     optimizer.setLearningRate(schedule(step));
-    const loss = withMathRandomFrom(dropoutRng, () =>
-      tf.tidy(() => {
-        const batch = tf.tensor4d(x, [batchSize, ...shape]);
-        const onehot = tf.oneHot(tf.tensor1d(labels, 'int32'), K).toFloat();
-        const mixed = mixupAlpha > 0 ? mix.mixup(batch, onehot, { alpha: mixupAlpha, rng }) : { x: batch, y: onehot };
-        const { value, grads } = tf.variableGrads(
-          () =>
-            losses.crossEntropy(mixed.y, model.apply(mixed.x, { training: true }) as tf.Tensor2D, { labelSmoothing }),
-          trainable,
-        );
-        optimizer.applyGradients(grads);
-        return value;
-      }),
-    );
+    reseedDropout(model, () => dropoutRng.next());
+    const loss = tf.tidy(() => {
+      const batch = tf.tensor4d(x, [batchSize, ...shape]);
+      const onehot = tf.oneHot(tf.tensor1d(labels, 'int32'), K).toFloat();
+      const mixed = mixupAlpha > 0 ? mix.mixup(batch, onehot, { alpha: mixupAlpha, rng }) : { x: batch, y: onehot };
+      const { value, grads } = tf.variableGrads(
+        () => losses.crossEntropy(mixed.y, model.apply(mixed.x, { training: true }) as tf.Tensor2D, { labelSmoothing }),
+        trainable,
+      );
+      optimizer.applyGradients(grads);
+      return value;
+    });
     const lossValue = (await loss.data())[0]!;
     loss.dispose();
     trainMs += performance.now() - started;
