@@ -83,11 +83,17 @@ async function packagesImportedBy(subpath: string): Promise<string[]> {
   return [...new Set(imports)].sort();
 }
 
-test('trickbox/augment, /schedules and /rng import nothing; /losses, /mix, /optim, /models only tfjs', async () => {
-  for (const subpath of ['./augment', './schedules', './rng']) assert.deepEqual(await packagesImportedBy(subpath), []);
+test('trickbox/augment, /schedules and /rng import nothing but TypeBox; /losses, /mix, /optim, /models only tfjs and TypeBox', async () => {
+  // TypeBox (pure JavaScript, no Node built-ins) describes the registries' recipe fields
+  for (const subpath of ['./augment', './schedules', './rng'])
+    assert.deepEqual(
+      (await packagesImportedBy(subpath)).filter((p) => p !== '@sinclair/typebox'),
+      [],
+      subpath,
+    );
   for (const subpath of ['./losses', './mix', './optim', './models']) {
     const imported = await packagesImportedBy(subpath);
-    const allowed = ['@tensorflow/tfjs', 'tfjs-backend-onednn/ops'];
+    const allowed = ['@tensorflow/tfjs', 'tfjs-backend-onednn/ops', '@sinclair/typebox'];
     assert.deepEqual(
       imported.filter((p) => !allowed.includes(p)),
       [],
