@@ -19,21 +19,22 @@ test('median pruning: worse than the median of at least two others; for losses h
 test('a study with prune stops a trial below the median and leaves it out of the statistics', () => {
   const dir = tempDir();
   const file = writeStudy(dir, {
-    set: [...TINY, 'training.epochs=3', 'data.valSplit=0.2'],
+    set: [...TINY, 'training.epochs=6', 'data.valSplit=0.2'],
     seeds: [0],
     configs: { a: [], b: ['optimizer.lr=0.05'], starved: ['optimizer.lr=0.00001'] },
     prune: { rule: 'median', afterEpochs: 1 },
   });
   const out = join(dir, 'out');
-  // one trial at a time: a and b finish first, then starved meets their epoch-1 median
+  // one trial at a time: a and b finish first, then starved meets their median at the first epoch the study reads
+  // (it polls the trial's metrics, so on a fast machine that can be epoch 2 or later; never the last)
   const r = cli(['study', file, '--out', out, '--workers', '1', '--threads', '1']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /study: pruned starved\/seed-0 after epoch 1: valTop1 [\d.]+ < median [\d.]+/);
+  assert.match(r.stderr, /study: pruned starved\/seed-0 after epoch [1-5]: valTop1 [\d.]+ < median [\d.]+/);
   const sj = JSON.parse(readFileSync(join(out, 'study.json'), 'utf8'));
   assert.equal(sj.configs.starved.n, 0);
   assert.equal(sj.configs.starved.mean, null);
   assert.equal(sj.configs.starved.trials[0].status, 'pruned');
-  assert.match(sj.configs.starved.trials[0].note, /^pruned after epoch 1: valTop1/);
+  assert.match(sj.configs.starved.trials[0].note, /^pruned after epoch [1-5]: valTop1/);
   assert.ok(!existsSync(join(out, 'trials', 'starved', 'seed-0', 'summary.json')));
   assert.equal(sj.configs.a.trials[0].status, 'finished');
   assert.match(readFileSync(join(out, 'study.md'), 'utf8'), /\| starved \| 0 \(1 pruned\) \|/);
