@@ -33,7 +33,15 @@ test('the trickbox tarball is under 1 MB, without tests, fixtures or source maps
     paths.filter((p) => TEST_FILES.test(p)),
     [],
   );
-  for (const required of ['README.md', 'LICENSE', 'package.json']) assert.ok(paths.includes(required), required);
+  for (const required of [
+    'README.md',
+    'LICENSE',
+    'package.json',
+    'dist/web/index.html',
+    'dist/web/train.html',
+    'dist/web/train.js',
+  ])
+    assert.ok(paths.includes(required), required);
   const { exports, bin } = manifest(packageRoot);
   for (const target of [...Object.values<string>(exports), ...Object.values<string>(bin)]) {
     assert.ok(paths.includes(target.replace(/^\.\//, '')), `${target} is packed`);
