@@ -1,7 +1,10 @@
 import { argError, checkNumber } from '../check/index.js';
 
+/** The one default patience, for the library and recipes (`regularization.earlyStopping.patience`). */
+export const EARLY_STOPPING_DEFAULT_PATIENCE = 5;
+
 export interface EarlyStoppingOptions {
-  /** Epochs without improvement before stopping (Keras `patience`, default 10 here; Prechelt 1998 "GL/PQ/UP" rules). */
+  /** Epochs without improvement before stopping (Keras `patience`; default 5, as the recipes; Prechelt 1998). */
   patience?: number;
   /** Minimum change that counts as an improvement (Keras `min_delta`, default 0). */
   minDelta?: number;
@@ -42,7 +45,10 @@ export interface ResolvedEarlyStopping {
 
 export function resolveEarlyStopping(opts: EarlyStoppingOptions = {}): ResolvedEarlyStopping {
   const fn = 'regularizers.earlyStopping';
-  const patience = checkNumber(fn, 'patience', opts.patience ?? 10, { min: 1, integer: true });
+  const patience = checkNumber(fn, 'patience', opts.patience ?? EARLY_STOPPING_DEFAULT_PATIENCE, {
+    min: 1,
+    integer: true,
+  });
   const minDelta = checkNumber(fn, 'minDelta', opts.minDelta ?? 0, { min: 0 });
   const mode = opts.mode ?? 'min';
   if (mode !== 'min' && mode !== 'max') throw argError(fn, 'mode', "'min' or 'max'", mode);

@@ -3,6 +3,7 @@
 export { penalty, l1, l2, type PenaltyOptions } from './penalty.js';
 export {
   EarlyStopping,
+  EARLY_STOPPING_DEFAULT_PATIENCE,
   earlyStoppingStep,
   initialEarlyStoppingState,
   resolveEarlyStopping,
@@ -10,4 +11,4 @@ export {
   type EarlyStoppingState,
   type EarlyStoppingDecision,
 } from './early_stopping.js';
-export { WeightEma, type EmaOptions } from './ema.js';
+export { WeightEma, EMA_DEFAULT_DECAY, type EmaOptions } from './ema.js';

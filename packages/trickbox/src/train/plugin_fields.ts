@@ -2,6 +2,8 @@
 // recipe schema takes the distillation, regularization and evaluation sections from here (plus the fields of
 // plug-ins a user registers).
 import { Type, type TProperties } from '@sinclair/typebox';
+import { EARLY_STOPPING_DEFAULT_PATIENCE } from '../regularizers/early_stopping.js';
+import { EMA_DEFAULT_DECAY } from '../regularizers/ema.js';
 import { nullableObject, registryChanged } from '../registry/index.js';
 
 export const pluginFieldsBySection = {
@@ -29,7 +31,7 @@ export const pluginFieldsBySection = {
         decay: Type.Number({
           exclusiveMinimum: 0,
           exclusiveMaximum: 1,
-          default: 0.999,
+          default: EMA_DEFAULT_DECAY,
           description:
             'decay d of θ̄ ← d·θ̄ + (1−d)·θ per step (0.999 suits runs of thousands of steps; timm uses 0.9998 on ImageNet)',
         }),
@@ -38,7 +40,11 @@ export const pluginFieldsBySection = {
     ),
     earlyStopping: nullableObject(
       {
-        patience: Type.Integer({ minimum: 1, default: 5, description: 'epochs without improvement before stopping' }),
+        patience: Type.Integer({
+          minimum: 1,
+          default: EARLY_STOPPING_DEFAULT_PATIENCE,
+          description: 'epochs without improvement before stopping',
+        }),
         minDelta: Type.Number({
           minimum: 0,
           default: 0,
