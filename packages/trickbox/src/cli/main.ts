@@ -87,16 +87,10 @@ async function loadRecipeFrom(recipePath: string | undefined, sets: string[]) {
 }
 
 /** "completed, 10 epochs, test top-1 91.21 %" for a finished run directory, else undefined (nothing is written). */
-function finishedSummary(runDir: string): string | undefined {
-  const file = join(runDir, 'summary.json');
-  if (!existsSync(file)) return undefined;
-  const s = JSON.parse(readFileSync(file, 'utf8')) as {
-    status: string;
-    epochs: number;
-    selected?: { metrics?: { testTop1: number } };
-    final?: { testTop1: number };
-  };
-  if (s.status === 'interrupted') return undefined;
+async function finishedSummary(runDir: string): Promise<string | undefined> {
+  const { finishedRun } = await import('../train/trainer.js');
+  const s = finishedRun(runDir);
+  if (!s) return undefined;
   const top1 = s.selected?.metrics?.testTop1 ?? s.final?.testTop1;
   return `${s.status}, ${s.epochs} epochs${top1 === undefined ? '' : `, test top-1 ${(100 * top1).toFixed(2)} %`}`;
 }
@@ -148,7 +142,7 @@ async function trainCommand(recipePath: string | undefined, o: TrainCliOptions) 
   const changes = options.map(([, typed]) => typed);
   if (o.resume) {
     refuseRecipeChanges(o.resume, recipePath, changes);
-    const done = finishedSummary(o.resume);
+    const done = await finishedSummary(o.resume);
     if (done) {
       io.out(`${o.resume}: finished (${done}); nothing to resume\n`);
       return;
@@ -401,7 +395,7 @@ async function cmdAblate(items: string[], o: { out?: string; set: string[]; epoc
         throw new UsageError(
           `ablate: ${runDir} holds a run of another recipe (${differ.slice(0, 5).join(', ')}${differ.length > 5 ? ', …' : ''} differ); choose another --out`,
         );
-      if (finishedSummary(runDir)) io.err(`ablate: ${runDir} is finished with the same recipe, reusing it\n`);
+      if (await finishedSummary(runDir)) io.err(`ablate: ${runDir} is finished with the same recipe, reusing it\n`);
       else await cmdTrain(undefined, { set: [], resume: runDir, report: true });
     } else await cmdTrain(item, { set: o.set, epochs: o.epochs, out: runDir, report: true });
     if (process.exitCode === 130 || process.exitCode === 143) return;

@@ -1,8 +1,9 @@
 // What a trial ran on: the commit of the code, the instruction set oneDNN generated its kernels for, the backend
 // and the thread count. Trials of one study must agree on all of them (docs/studies.md, "Provenance").
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gitHead } from '../train/provenance.js';
 
 export interface Provenance {
   commit: string;
@@ -16,15 +17,13 @@ let commit: string | undefined;
 /** HEAD of the checkout this code runs from ('+dirty' when tracked files differ), or 'unknown' outside git. */
 export function codeCommit(): string {
   if (commit !== undefined) return commit;
-  const cwd = dirname(fileURLToPath(import.meta.url));
-  const git = (args: string[]): string =>
-    execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  try {
-    const head = git(['rev-parse', 'HEAD']);
-    commit = git(['status', '--porcelain', '--untracked-files=no']) ? `${head}+dirty` : head;
-  } catch {
-    commit = 'unknown';
-  }
+  const head = gitHead();
+  if (!head) return (commit = 'unknown');
+  const status = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+    cwd: dirname(fileURLToPath(import.meta.url)),
+    encoding: 'utf8',
+  });
+  commit = status.status === 0 && status.stdout.trim() ? `${head}+dirty` : head;
   return commit;
 }
 

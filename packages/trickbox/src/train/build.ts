@@ -12,13 +12,6 @@ export type ModelFactory = (opts: {
   seed: number;
 }) => tf.LayersModel;
 
-export function functionsOf(ns: object): string[] {
-  return Object.entries(ns)
-    .filter(([k, v]) => typeof v === 'function' && /^[a-z]/.test(k))
-    .map(([k]) => k)
-    .sort();
-}
-
 /** Model constructors a recipe may name directly (options as in docs/architecture.md, "Public API"), besides the registry's names. */
 const MODEL_CONSTRUCTORS = ['resnet', 'wideResnet', 'simpleCnn'];
 

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/index.js';
 import { DataLoader } from '../data/index.js';
+import { flipTtaPlugin } from '../tta/index.js';
 
 export interface EvalResult {
   loss: number;
@@ -20,11 +21,8 @@ export function predictBatch(model: tf.LayersModel, x: tf.Tensor4D): tf.Tensor2D
 /** Class probabilities of a normalised batch; with `flipTta` the mean of the image's and its mirror's softmax. */
 export function predictProbs(model: tf.LayersModel, x: tf.Tensor4D, flipTta: boolean): tf.Tensor2D {
   return tf.tidy(() => {
-    const p = tf.softmax(predictBatch(model, x));
-    if (!flipTta) return p;
-    // horizontal flip = reverse the width axis of NHWC (test-time augmentation, Krizhevsky et al. 2012 §4.1)
-    const pf = tf.softmax(predictBatch(model, tf.reverse(x, 2)));
-    return tf.mul(tf.add(p, pf), 0.5) as tf.Tensor2D;
+    const softmax = (v: tf.Tensor4D) => tf.softmax(predictBatch(model, v)) as tf.Tensor2D;
+    return flipTta ? flipTtaPlugin().inference!(x, softmax) : softmax(x);
   });
 }
 

@@ -3,6 +3,7 @@ export * from './recipe.js';
 export { mergeRecipes, readRecipeFile } from './recipe_file.js';
 export {
   train,
+  finishedRun,
   TrainingError,
   type TrainOptions,
   type TrainResult,

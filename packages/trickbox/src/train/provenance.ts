@@ -2,10 +2,10 @@
 // trickbox sources when they are a checkout. Stored in summary.json; studies refuse to mix trials of different kinds.
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { VERSION } from '../version.js';
 
 export interface Provenance {
   trickbox: string;
@@ -21,22 +21,8 @@ export interface Provenance {
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-function packageVersion(): string {
-  for (const up of ['../..', '../../..']) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(here, up, 'package.json'), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === 'trickbox' && pkg.version) return pkg.version;
-    } catch {
-      /* try the next level: dist/src/train or src/train */
-    }
-  }
-  return 'unknown';
-}
-
-function gitCommit(): string | undefined {
+/** HEAD of the git checkout the trickbox sources run from, or undefined outside one. */
+export function gitHead(): string | undefined {
   const r = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: here, encoding: 'utf8', timeout: 5000 });
   const sha = r.status === 0 ? r.stdout.trim() : '';
   return /^[0-9a-f]{40}$/.test(sha) ? sha : undefined;
@@ -45,7 +31,7 @@ function gitCommit(): string | undefined {
 export async function provenance(): Promise<Provenance> {
   const backend = tf.getBackend();
   const out: Provenance = {
-    trickbox: packageVersion(),
+    trickbox: VERSION,
     tfjs: tf.version.tfjs,
     backend,
     cpu: cpus()[0]?.model.trim() ?? 'unknown',
@@ -56,7 +42,7 @@ export async function provenance(): Promise<Provenance> {
     out.threads = native.getNumThreads();
     out.isa = native.effectiveIsa();
   }
-  const sha = gitCommit();
+  const sha = gitHead();
   if (sha) out.gitCommit = sha;
   return out;
 }

@@ -104,7 +104,7 @@ interface Run extends RunSetup, Omit<RunParts, 'optimizer'> {
 }
 
 /** The summary of a finished run, or undefined (a resume of a finished run changes nothing). */
-function finishedRun(runDir: string): TrainResult | undefined {
+export function finishedRun(runDir: string): TrainResult | undefined {
   const file = join(runDir, 'summary.json');
   if (!existsSync(file)) return undefined;
   const s = JSON.parse(readFileSync(file, 'utf8')) as TrainResult;
