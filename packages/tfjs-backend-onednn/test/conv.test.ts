@@ -26,6 +26,20 @@ function randomConvCase() {
   return { b: pick([1, 2, 3]), h, w, cin: pick([1, 3, 8, 64]), cout: pick([1, 3, 16]), k, stride, dilation, pad };
 }
 
+/** tf.fused.conv2d (conv + bias + activation) as a function of (x, filter, bias). */
+function fusedConv(stride: number, pad: Pad, activation: 'linear' | 'relu' | 'elu', dilation = 1) {
+  return (x: tf.Tensor, f: tf.Tensor, b: tf.Tensor) =>
+    tf.fused.conv2d({
+      x: x as tf.Tensor4D,
+      filter: f as tf.Tensor4D,
+      bias: b,
+      strides: stride,
+      pad,
+      dilations: dilation,
+      activation,
+    });
+}
+
 test('Conv2D and its gradients match the cpu backend on random shapes', () => {
   for (let i = 0; i < 40; i++) {
     const c = randomConvCase();
@@ -46,16 +60,7 @@ test('FusedConv2D with bias and relu matches the cpu backend, and its gradients 
     const activation = pick(['linear', 'relu', 'elu'] as const);
     const label = `fused conv case ${i} ${activation} ${JSON.stringify(c)}`;
     const specs = [{ shape: [c.b, c.h, c.w, c.cin] }, { shape: [c.k, c.k, c.cin, c.cout] }, { shape: [c.cout] }];
-    const fused = (x: tf.Tensor, f: tf.Tensor, b: tf.Tensor) =>
-      tf.fused.conv2d({
-        x: x as tf.Tensor4D,
-        filter: f as tf.Tensor4D,
-        bias: b,
-        strides: c.stride,
-        pad: c.pad,
-        dilations: c.dilation,
-        activation,
-      });
+    const fused = fusedConv(c.stride, c.pad, activation, c.dilation);
     assertParity(label, fused, specs);
     if (c.dilation > 1) continue;
     const grads = tf.grads((x: tf.Tensor, f: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(fused(x, f, b))));
@@ -271,15 +276,7 @@ test(`1x1 and 3x3 convolutions, strides 1 and 2, 1-8 and 16 channels: every pass
     ];
     // The weighted sum makes dy the random fourth input, so each backward pass sees a general upstream gradient.
     const conv = (x: tf.Tensor, f: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.stride, c.pad);
-    const fused = (x: tf.Tensor, f: tf.Tensor, b: tf.Tensor) =>
-      tf.fused.conv2d({
-        x: x as tf.Tensor4D,
-        filter: f as tf.Tensor4D,
-        bias: b,
-        strides: c.stride,
-        pad: c.pad,
-        activation: 'relu',
-      });
+    const fused = fusedConv(c.stride, c.pad, 'relu');
     const plainGrads = tf.grads((x: tf.Tensor, f: tf.Tensor, dy: tf.Tensor) => tf.sum(tf.mul(conv(x, f), dy)));
     const fusedGrads = tf.grads((x: tf.Tensor, f: tf.Tensor, b: tf.Tensor, dy: tf.Tensor) =>
       tf.sum(tf.mul(fused(x, f, b), dy)),
