@@ -1,7 +1,7 @@
 // Recipe transform specs (plain JSON, so they can cross into worker threads) → augment transforms, and the
 // per-sample seeding that makes a batch independent of how many workers produced it.
 import * as augment from '../augment/index.js';
-import type { Image } from '../augment/image.js';
+import type { Image, SampleInfo } from '../augment/image.js';
 import { Rng } from '../rng/index.js';
 
 /** One augmentation step of a recipe: the factory name in `augment` and its options. */
@@ -10,13 +10,14 @@ export interface TransformSpec {
   options?: Record<string, unknown>;
 }
 
-export type SampleTransform = (img: Image, rng: Rng) => Image;
+export type SampleTransform = (img: Image, rng: Rng, sample?: SampleInfo) => Image;
 
 /** The random transforms of `augment` a recipe may name (docs/architecture.md, "Public API"), in the order of the docs. */
 const TRANSFORM_NAMES = [
   'randomCrop',
   'randomResizedCrop',
   'randomHorizontalFlip',
+  'alternatingFlip',
   'randomVerticalFlip',
   'randomRotation',
   'colorJitter',
@@ -51,7 +52,7 @@ export function buildTransform(specs: readonly TransformSpec[]): SampleTransform
       throw new RangeError(`augment[${i}]: augment.${s.name}(options) did not return a transform`);
     return t as SampleTransform;
   });
-  return (img, rng) => fns.reduce((im, f) => f(im, rng), img);
+  return (img, rng, sample) => fns.reduce((im, f) => f(im, rng, sample), img);
 }
 
 /** 32-bit finaliser of MurmurHash3 (Appleby), used to mix (seed, epoch, index) into independent seeds. */
@@ -75,6 +76,14 @@ export function derivedSeed(seed: number, epoch: number, index: number): number 
 /** The Rng that augments sample `index` in `epoch`. */
 export function sampleRng(seed: number, epoch: number, index: number): Rng {
   return new Rng(derivedSeed(seed, epoch, index));
+}
+
+/** The stream id, in `derivedSeed`'s epoch slot, of the seeds that stay with an image across epochs (above any epoch). */
+const IMAGE_STREAM = 0x494d4147;
+
+/** What a transform may know of sample `index` in `epoch` (augment's SampleInfo), from the run's seed alone. */
+export function sampleInfo(seed: number, epoch: number, index: number): SampleInfo {
+  return { epoch, index, imageSeed: derivedSeed(seed, IMAGE_STREAM, index) };
 }
 
 /** The order in which `epoch` visits the N samples (shuffled) — the same for every worker count. */
@@ -115,7 +124,7 @@ export function produceBatch(
       images instanceof Uint8Array
         ? { data: images.subarray(j * per, (j + 1) * per), height, width, channels }
         : images[b]!;
-    if (transform) img = transform(img, sampleRng(seed, epoch, j));
+    if (transform) img = transform(img, sampleRng(seed, epoch, j), sampleInfo(seed, epoch, j));
     if (!x) {
       oh = img.height;
       ow = img.width;
