@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DataLoader, type Dataset } from '../data/index.js';
 import type { TrainPlugin } from '../plugin/index.js';
 import { Rng } from '../rng/index.js';
-import { buildOptimizer, buildSchedule, modelFactory, type ModelFactory, type ScheduleSteps } from './build.js';
+import { baseLr, buildOptimizer, buildSchedule, modelFactory, type ModelFactory, type ScheduleSteps } from './build.js';
 import { loadDatasets, prepareData, type RunData } from './data.js';
 import { loadModel } from './modelio.js';
 import { recipePlugins } from './plugins.js';
@@ -92,7 +92,8 @@ export async function setupRun(
     schedule,
     steps,
     model,
-    optimizer: buildOptimizer(recipe, schedule(0)),
+    // built at the base rate, not schedule(0): AdaBound scales its bounds by lr / initial lr, and a warmup may start at 0
+    optimizer: buildOptimizer(recipe, baseLr(recipe)),
     trainable: model.trainableWeights.map((w) => w.read() as tf.Variable),
     plugins,
     rng: new Rng(seed).split(),

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { train, readJsonl, buildSchedule, loadModel, type EpochRecord, type StepInfo } from '../../src/train/index.js';
 import { barDataset, tempRunDir, tinyCnn, tinyRecipe } from './helpers.js';
+import { setupRun } from '../../src/train/setup.js';
 
 await tf.setBackend('cpu');
 const datasets = { train: barDataset(96), test: barDataset(30, 3, 99) };
@@ -174,4 +175,19 @@ test('early stopping stops when the monitored metric stops improving', async () 
   });
   assert.equal(res.status, 'early-stopped');
   assert.equal(res.epochs, 3);
+});
+
+test('AdaBound and AMSBound train under a warmup from 0, their bounds scaled from the base rate', async () => {
+  for (const name of ['adabound', 'amsbound']) {
+    const recipe = tinyRecipe({
+      optimizer: { name, lr: 0.001, nesterov: false },
+      schedule: { name: 'cosine', warmupEpochs: 1, warmupInit: 0 },
+    });
+    // η* = finalLr · lr / initialLr: the initial rate must be the recipe's, not the warmup's first value (0 here)
+    const setup = await setupRun(recipe, { model: tinyCnn, datasets, log: quiet });
+    assert.equal((setup.optimizer as unknown as { initialLr: number }).initialLr, 0.001, name);
+    setup.model.dispose();
+    const res = await train({ recipe, runDir: tempRunDir(), model: tinyCnn, datasets, log: quiet });
+    assert.equal(res.status, 'completed', name);
+  }
 });
