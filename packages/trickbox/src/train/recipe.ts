@@ -1,6 +1,7 @@
 // Training recipes: a JSON schema (validated by ajv, defaults filled in), `--set key=value` overrides, and
 // errors that name the field (or the --set that made it), the value and what is accepted. The resolved recipe is what a run directory stores.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { selfWarmingSchedules } from '../schedules/registry.js';
 import { currentRecipeSchema, type Recipe } from './recipe_schema.js';
 import { RecipeError } from './errors.js';
 import { readRecipeFile } from './recipe_file.js';
@@ -143,6 +144,12 @@ function checkConsistency(r: Recipe): void {
   };
   if (r.schedule.warmupEpochs >= r.training.epochs && r.schedule.warmupEpochs > 0)
     err('schedule.warmupEpochs', r.schedule.warmupEpochs, `less than training.epochs (${r.training.epochs})`);
+  if (r.schedule.warmupEpochs > 0 && selfWarmingSchedules.includes(r.schedule.name))
+    err(
+      'schedule.warmupEpochs',
+      r.schedule.warmupEpochs,
+      `0 with schedule.name '${r.schedule.name}': its rising first phase is the warmup`,
+    );
   if (r.schedule.minLr > r.optimizer.lr)
     err('schedule.minLr', r.schedule.minLr, `at most optimizer.lr (${r.optimizer.lr})`);
   const ms = r.schedule.milestones;

@@ -74,7 +74,7 @@ export async function setupRun(
         workers: recipe.data.workers,
       }),
   );
-  const { schedule, steps } = buildSchedule(recipe, loader.batchesPerEpoch);
+  const { schedule, steps } = recipeField('schedule', () => buildSchedule(recipe, loader.batchesPerEpoch));
   const factory = opts.model ?? modelFactory(recipe);
   const build = () => factory({ inputShape, numClasses, seed });
   const model = opts.model ? build() : recipeField('model.options', build);
