@@ -1,6 +1,7 @@
 // Training recipes: a JSON schema (validated by ajv, defaults filled in), `--set key=value` overrides, and
 // errors that name the field (or the --set that made it), the value and what is accepted. The resolved recipe is what a run directory stores.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { selectorProblem } from '../optim/param_groups.js';
 import { selfWarmingSchedules } from '../schedules/registry.js';
 import { currentRecipeSchema, type Recipe } from './recipe_schema.js';
 import { RecipeError } from './errors.js';
@@ -176,6 +177,16 @@ function checkConsistency(r: Recipe): void {
     );
   if (r.optimizer.nesterov && (r.optimizer.name !== 'sgd' || r.optimizer.momentum === 0))
     err('optimizer.nesterov', true, "true only with optimizer.name 'sgd' and momentum > 0 (torch.optim.SGD rule)");
+  r.optimizer.paramGroups.forEach((g, i) => {
+    const problem = selectorProblem(g.params);
+    if (problem !== undefined) err(`optimizer.paramGroups[${i}].params`, g.params, problem);
+    if (g.frozen === true && (g.lrMultiplier !== undefined || g.weightDecay !== undefined))
+      err(
+        `optimizer.paramGroups[${i}].frozen`,
+        true,
+        'false or absent when the group sets lrMultiplier or weightDecay',
+      );
+  });
   if (r.distillation.teacher === '') err('distillation.teacher', '', 'a run directory or model.json path, or null');
 }
 
