@@ -185,6 +185,25 @@ describe('optimizer.paramGroups on the recipe path', () => {
     );
     model.dispose();
   });
+  it('an interrupted run with groups resumes to the same weights as an uninterrupted one', async () => {
+    const recipe = tinyRecipe({
+      training: { epochs: 2 },
+      optimizer: {
+        paramGroups: [
+          { params: 'bias', lrMultiplier: 3, weightDecay: 0 },
+          { params: 'bn.gamma', frozen: true },
+        ],
+      },
+    });
+    const full = tempRunDir();
+    await train({ recipe, runDir: full, model: tinyCnn, datasets, log: () => undefined });
+    const cut = tempRunDir();
+    const part = await train({ recipe, runDir: cut, model: tinyCnn, datasets, log: () => undefined, stopAtStep: 4 });
+    assert.equal(part.status, 'interrupted');
+    await train({ recipe, runDir: cut, model: tinyCnn, datasets, log: () => undefined, resume: true });
+    const weights = (dir: string) => readFileSync(join(dir, 'model', 'weights.bin'));
+    assert.ok(weights(cut).equals(weights(full)), 'resumed weights differ');
+  });
   it('refuses a bad selector and a group that selects no variable, naming the field', async () => {
     assert.throws(
       () => tinyRecipe({ optimizer: { paramGroups: [{ params: 'biases' }] } }),
