@@ -63,14 +63,18 @@ export class AdaBoundOptimizer extends TrickboxOptimizer {
     return this.amsbound ? ['m', 'v', 'vmax'] : ['m', 'v'];
   }
 
-  /** The current bounds [η_l, η_u] for update number t (1-based), for inspection and tests. */
-  bounds(t: number): [number, number] {
-    const final = (this.finalLr * this.lr) / this.initialLr;
+  /**
+   * The current bounds [η_l, η_u] for update number t (1-based), for inspection and tests. A parameter group's
+   * multiplier k scales its final lr as it scales its lr (a torch group with lr·k and final_lr·k).
+   */
+  bounds(t: number, lrMultiplier = 1): [number, number] {
+    const final = (this.finalLr * lrMultiplier * this.lr) / this.initialLr;
     return [final * (1 - 1 / (this.gamma * t + 1)), final * (1 + 1 / (this.gamma * t))];
   }
 
   protected updateVariable(name: string, p: tf.Variable, grad: tf.Tensor, state: VariableState): void {
     const wd = this.decayFor(name, p);
+    const { lrMultiplier } = this.settingsFor(name, p);
     const t = state.step + 1;
     const { m, v, vmax } = state.slots as { m: tf.Variable; v: tf.Variable; vmax?: tf.Variable };
     const g = wd !== 0 && !this.decoupled ? tf.add(grad, tf.mul(p, wd)) : grad;
@@ -81,8 +85,8 @@ export class AdaBoundOptimizer extends TrickboxOptimizer {
       vmax.assign(tf.maximum(vmax, v));
       second = vmax;
     }
-    const stepSize = (this.lr * Math.sqrt(1 - Math.pow(this.beta2, t))) / (1 - Math.pow(this.beta1, t));
-    const [lower, upper] = this.bounds(t);
+    const stepSize = (this.lrFor(name, p) * Math.sqrt(1 - Math.pow(this.beta2, t))) / (1 - Math.pow(this.beta1, t));
+    const [lower, upper] = this.bounds(t, lrMultiplier);
     const rate = tf.clipByValue(tf.div(stepSize, tf.add(tf.sqrt(second), this.eps)), lower, upper);
     let next = tf.sub(p, tf.mul(rate, m));
     if (wd !== 0 && this.decoupled) next = tf.sub(next, tf.mul(p, wd));
@@ -100,6 +104,7 @@ export class AdaBoundOptimizer extends TrickboxOptimizer {
       weightDecay: this.weightDecay,
       amsbound: this.amsbound,
       noBiasDecay: this.noBiasDecay,
+      paramGroups: this.paramGroups.specs() as unknown as tf.serialization.ConfigDictValue,
       decoupled: this.decoupled,
     };
   }

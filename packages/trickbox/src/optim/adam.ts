@@ -46,16 +46,17 @@ export class AdamOptimizer extends TrickboxOptimizer {
 
   protected updateVariable(name: string, p: tf.Variable, grad: tf.Tensor, state: VariableState): void {
     const wd = this.decayFor(name, p);
+    const lr = this.lrFor(name, p);
     const t = state.step + 1;
     const { m, v } = state.slots as { m: tf.Variable; v: tf.Variable };
     const g = wd !== 0 && !this.decoupled ? tf.add(grad, tf.mul(p, wd)) : grad;
-    const p0 = wd !== 0 && this.decoupled ? tf.mul(p, 1 - this.lr * wd) : p;
+    const p0 = wd !== 0 && this.decoupled ? tf.mul(p, 1 - lr * wd) : p;
     m.assign(tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1)));
     v.assign(tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2)));
     const bc1 = 1 - Math.pow(this.beta1, t);
     const bc2 = 1 - Math.pow(this.beta2, t);
     const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), this.eps);
-    p.assign(tf.sub(p0, tf.mul(tf.div(m, denom), this.lr / bc1)));
+    p.assign(tf.sub(p0, tf.mul(tf.div(m, denom), lr / bc1)));
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -65,6 +66,7 @@ export class AdamOptimizer extends TrickboxOptimizer {
       eps: this.eps,
       weightDecay: this.weightDecay,
       noBiasDecay: this.noBiasDecay,
+      paramGroups: this.paramGroups.specs() as unknown as tf.serialization.ConfigDictValue,
       decoupled: this.decoupled,
     };
   }

@@ -6,7 +6,8 @@ export interface NamedTensor {
   tensor: tf.Tensor;
 }
 import { argError, checkNumber } from '../check/index.js';
-import { isNoDecayVariable, type WeightDecayFilter } from './weight_decay.js';
+import { ParamGroups, type ParamGroupSpec, type VariableSettings } from './param_groups.js';
+import type { WeightDecayFilter } from './weight_decay.js';
 
 /** Per-variable optimizer state: slot variables (momentum, moments) and the count of updates applied (`step`). */
 export interface VariableState {
@@ -23,7 +24,16 @@ export interface BaseOptions {
   noBiasDecay?: boolean;
   /** Custom rule: return true when weight decay applies to a variable (overrides `noBiasDecay`). */
   weightDecayFilter?: WeightDecayFilter;
+  /**
+   * Ordered parameter groups, first match wins (docs/training-math.md, "Parameter groups"): per-group lr multiplier,
+   * weight decay, or frozen. A group's left-out settings and unmatched variables keep lr, weightDecay (with
+   * `noBiasDecay` / `weightDecayFilter`) and training.
+   */
+  paramGroups?: ParamGroupSpec[];
 }
+
+/** `noBiasDecay` as a parameter group: the variables of its rule get weight decay 0 unless a user group says otherwise. */
+const NO_BIAS_DECAY_GROUP: ParamGroupSpec = { params: 'no-bias-decay', weightDecay: 0 };
 
 /**
  * Base of trickbox's optimizers: a `tf.Optimizer` whose learning rate can be set before every step, with per-variable
@@ -38,6 +48,11 @@ export abstract class TrickboxOptimizer extends tf.Optimizer {
   protected readonly weightDecay: number;
   protected readonly noBiasDecay: boolean;
   protected readonly weightDecayFilter?: WeightDecayFilter;
+  /** The recipe's groups. */
+  protected readonly paramGroups: ParamGroups;
+  /** The groups that give the defaults of the recipe's groups: `noBiasDecay`'s. */
+  private readonly defaultGroups: ParamGroups;
+  private readonly settingsCache = new Map<string, VariableSettings>();
   protected readonly state = new Map<string, VariableState>();
   protected readonly fnName: string;
 
@@ -54,6 +69,8 @@ export abstract class TrickboxOptimizer extends tf.Optimizer {
     if (opts.weightDecayFilter !== undefined && typeof opts.weightDecayFilter !== 'function')
       throw argError(fnName, 'weightDecayFilter', 'a function (name, variable) => boolean', opts.weightDecayFilter);
     this.weightDecayFilter = opts.weightDecayFilter;
+    this.paramGroups = new ParamGroups(fnName, opts.paramGroups);
+    this.defaultGroups = new ParamGroups(fnName, this.noBiasDecay ? [NO_BIAS_DECAY_GROUP] : []);
   }
 
   /** Sets the learning rate used from the next `applyGradients` on (call it with `schedule(step)` before each step). */
@@ -65,12 +82,44 @@ export abstract class TrickboxOptimizer extends tf.Optimizer {
     return this.lr;
   }
 
-  /** Weight decay that applies to this variable (0 when excluded by the no-bias-decay rule or the filter). */
+  /**
+   * The variable's lr multiplier, weight decay and frozen flag: its parameter group's settings over the defaults
+   * (weightDecay, 0 where `weightDecayFilter` or the `noBiasDecay` group exempts the variable). Cached by name.
+   */
+  settingsFor(name: string, variable: tf.Tensor): VariableSettings {
+    let s = this.settingsCache.get(name);
+    if (s === undefined) {
+      const plain: VariableSettings = { lrMultiplier: 1, weightDecay: this.weightDecay, frozen: false };
+      const defaults = this.weightDecayFilter
+        ? { ...plain, weightDecay: this.weightDecayFilter(name, variable as tf.Variable) ? this.weightDecay : 0 }
+        : this.defaultGroups.settings(name, variable, plain);
+      s = this.paramGroups.settings(name, variable, defaults);
+      this.settingsCache.set(name, s);
+    }
+    return s;
+  }
+
+  /** True when a parameter group freezes the variable: it gets no update (callers may skip its gradient). */
+  isFrozen(name: string, variable: tf.Tensor): boolean {
+    return this.settingsFor(name, variable).frozen;
+  }
+
+  /** The recipe's parameter groups that select none of `variables`, as `paramGroups[i] ("selector")`. */
+  unmatchedGroups(variables: readonly tf.Variable[]): string[] {
+    const specs = this.paramGroups.specs();
+    return this.paramGroups
+      .unmatched(variables.map((v) => ({ name: v.name, variable: v })))
+      .map((i) => `paramGroups[${i}] (${JSON.stringify(specs[i]!.params)})`);
+  }
+
+  /** Weight decay that applies to this variable (its group's; 0 when exempt by the no-bias-decay rule or the filter). */
   protected decayFor(name: string, variable: tf.Variable): number {
-    if (this.weightDecay === 0) return 0;
-    if (this.weightDecayFilter) return this.weightDecayFilter(name, variable) ? this.weightDecay : 0;
-    if (this.noBiasDecay && isNoDecayVariable(name, variable)) return 0;
-    return this.weightDecay;
+    return this.settingsFor(name, variable).weightDecay;
+  }
+
+  /** Learning rate of this variable: the scheduled lr times its group's multiplier. */
+  protected lrFor(name: string, variable: tf.Variable): number {
+    return this.lr * this.settingsFor(name, variable).lrMultiplier;
   }
 
   /** Names of the slot variables kept per model variable, e.g. ['m', 'v']. */
@@ -105,6 +154,7 @@ export abstract class TrickboxOptimizer extends tf.Optimizer {
           throw new RangeError(
             `${this.fnName}: gradient of ${name} has shape [${grad.shape}], the variable has [${variable.shape}]`,
           );
+        if (this.isFrozen(name, variable)) continue;
         const state = this.stateFor(name, variable);
         this.updateVariable(name, variable, grad, state);
         state.step += 1;

@@ -18,6 +18,13 @@ export {
 } from './sgd.js';
 export { adam, adamw, AdamOptimizer, type AdamOptions } from './adam.js';
 export { adabound, adaboundw, AdaBoundOptimizer, type AdaBoundOptions } from './adabound.js';
+export {
+  ParamGroups,
+  PARAM_SELECTORS,
+  selectorProblem,
+  type ParamGroupSpec,
+  type VariableSettings,
+} from './param_groups.js';
 export { isNoDecayVariable, NO_DECAY_NAME, type WeightDecayFilter } from './weight_decay.js';
 
 // Registered so that tfjs (de)serialisation of a compiled model's optimizer config finds the classes.

@@ -4,6 +4,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { Registry } from '../registry/index.js';
 import { adabound } from './adabound.js';
 import { adam, adamw } from './adam.js';
+import type { ParamGroupSpec } from './param_groups.js';
 import { sgd } from './sgd.js';
 
 /** What every optimizer gets from the recipe: the learning rate and the weight decay, and its own fields. */
@@ -11,6 +12,8 @@ export interface OptimizerArgs {
   lr: number;
   weightDecay: number;
   noBiasDecay: boolean;
+  /** `optimizer.paramGroups` (param_groups.ts); empty when the recipe has none. */
+  paramGroups: ParamGroupSpec[];
   [field: string]: unknown;
 }
 export type OptimizerBuild = (args: OptimizerArgs) => tf.Optimizer & { setLearningRate(lr: number): void };
@@ -61,6 +64,7 @@ export const optimizers = new Registry<OptimizerBuild>('optimizer', [
         lr: a.lr,
         weightDecay: a.weightDecay,
         noBiasDecay: a.noBiasDecay,
+        paramGroups: a.paramGroups,
         momentum: num(a, 'momentum'),
         nesterov: a.nesterov as boolean,
       }),
@@ -75,6 +79,7 @@ export const optimizers = new Registry<OptimizerBuild>('optimizer', [
         lr: a.lr,
         weightDecay: a.weightDecay,
         noBiasDecay: a.noBiasDecay,
+        paramGroups: a.paramGroups,
         betas: a.betas as [number, number],
         eps: num(a, 'eps'),
       }),
@@ -89,6 +94,7 @@ export const optimizers = new Registry<OptimizerBuild>('optimizer', [
         lr: a.lr,
         weightDecay: a.weightDecay,
         noBiasDecay: a.noBiasDecay,
+        paramGroups: a.paramGroups,
         betas: a.betas as [number, number],
         eps: num(a, 'eps'),
       }),
@@ -106,6 +112,7 @@ export const optimizers = new Registry<OptimizerBuild>('optimizer', [
         lr: a.lr,
         weightDecay: a.weightDecay,
         noBiasDecay: a.noBiasDecay,
+        paramGroups: a.paramGroups,
         finalLr: num(a, 'finalLr'),
         betas: a.betas as [number, number],
         gamma: num(a, 'gamma'),

@@ -134,7 +134,7 @@ export class SgdOptimizer extends TrickboxOptimizer {
       grad,
       { momentumBuffer: state.slots.momentum ?? null, step: state.step },
       {
-        lr: this.lr,
+        lr: this.lrFor(name, variable),
         momentum: this.momentum,
         dampening: this.dampening,
         nesterov: this.nesterov,
@@ -153,6 +153,7 @@ export class SgdOptimizer extends TrickboxOptimizer {
       weightDecay: this.weightDecay,
       decoupledWeightDecay: this.decoupledWeightDecay,
       noBiasDecay: this.noBiasDecay,
+      paramGroups: this.paramGroups.specs() as unknown as tf.serialization.ConfigDictValue,
     };
   }
 

@@ -11,6 +11,9 @@ export {
   type ExponentialOptions,
   type ConstantOptions,
 } from './step.js';
+export { linear, type LinearOptions } from './linear.js';
+export { onecycle, type OneCycleOptions, type OneCycleAnneal } from './onecycle.js';
+export { triangular, type TriangularOptions } from './triangular.js';
 export { gradualWarmup, type GradualWarmupOptions } from './gradual_warmup.js';
 export { fromResolved, type ResolvedScheduleSpec } from './resolved.js';
 export { linearScaledLr, effectiveLr, stepsPerEpoch, epochsToSteps, perIteration, sample } from './scaling.js';

@@ -1,6 +1,8 @@
 // Training recipes: a JSON schema (validated by ajv, defaults filled in), `--set key=value` overrides, and
 // errors that name the field (or the --set that made it), the value and what is accepted. The resolved recipe is what a run directory stores.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { selectorProblem } from '../optim/param_groups.js';
+import { selfWarmingSchedules } from '../schedules/registry.js';
 import { currentRecipeSchema, type Recipe } from './recipe_schema.js';
 import { RecipeError } from './errors.js';
 import { readRecipeFile } from './recipe_file.js';
@@ -143,6 +145,12 @@ function checkConsistency(r: Recipe): void {
   };
   if (r.schedule.warmupEpochs >= r.training.epochs && r.schedule.warmupEpochs > 0)
     err('schedule.warmupEpochs', r.schedule.warmupEpochs, `less than training.epochs (${r.training.epochs})`);
+  if (r.schedule.warmupEpochs > 0 && selfWarmingSchedules.includes(r.schedule.name))
+    err(
+      'schedule.warmupEpochs',
+      r.schedule.warmupEpochs,
+      `0 with schedule.name '${r.schedule.name}': its rising first phase is the warmup`,
+    );
   if (r.schedule.minLr > r.optimizer.lr)
     err('schedule.minLr', r.schedule.minLr, `at most optimizer.lr (${r.optimizer.lr})`);
   const ms = r.schedule.milestones;
@@ -176,6 +184,16 @@ function checkConsistency(r: Recipe): void {
     );
   if (r.optimizer.nesterov && (r.optimizer.name !== 'sgd' || r.optimizer.momentum === 0))
     err('optimizer.nesterov', true, "true only with optimizer.name 'sgd' and momentum > 0 (torch.optim.SGD rule)");
+  r.optimizer.paramGroups.forEach((g, i) => {
+    const problem = selectorProblem(g.params);
+    if (problem !== undefined) err(`optimizer.paramGroups[${i}].params`, g.params, problem);
+    if (g.frozen === true && (g.lrMultiplier !== undefined || g.weightDecay !== undefined))
+      err(
+        `optimizer.paramGroups[${i}].frozen`,
+        true,
+        'false or absent when the group sets lrMultiplier or weightDecay',
+      );
+  });
   if (r.distillation.teacher === '') err('distillation.teacher', '', 'a run directory or model.json path, or null');
 }
 

@@ -4,6 +4,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { mixerFields, mixers } from '../mix/registry.js';
 import { modelNames } from '../models/index.js';
+import { PARAM_SELECTORS } from '../optim/param_groups.js';
 import { optimizerFields, optimizers } from '../optim/registry.js';
 import { oneOfValues, registryVersion, section } from '../registry/index.js';
 import { scheduleFields, scheduleRegistry } from '../schedules/registry.js';
@@ -138,6 +139,25 @@ function optimizerSection() {
       default: false,
       description: 'no weight decay on biases and BN γ/β (Bag of Tricks §3.1)',
     }),
+    paramGroups: Type.Array(
+      Type.Object(
+        {
+          params: Type.String({
+            minLength: 1,
+            description: `${Object.keys(PARAM_SELECTORS).join(', ')}, or re:<regular expression on the variable name>`,
+          }),
+          lrMultiplier: Type.Optional(num({ minimum: 0, description: "the group's lr = scheduled lr × this" })),
+          weightDecay: Type.Optional(num({ minimum: 0, maximum: 1, description: "the group's weight decay" })),
+          frozen: Type.Optional(Type.Boolean({ description: 'not trained: no gradient, no update, no weight decay' })),
+        },
+        { additionalProperties: false },
+      ),
+      {
+        default: [],
+        description:
+          'ordered `{ "params": <selector>, "lrMultiplier"?, "weightDecay"?, "frozen"? }`; first match wins; left-out settings and unmatched variables keep lr, weightDecay (noBiasDecay applied) and training (docs/training-math.md)',
+      },
+    ),
     linearScalingReference: int({
       minimum: 0,
       default: 0,

@@ -2,6 +2,7 @@
 // plug-ins. Errors in a recipe section are recipe errors (exit code 2) naming the field.
 import * as tf from '@tensorflow/tfjs';
 import { DataLoader, type Dataset } from '../data/index.js';
+import { TrickboxOptimizer } from '../optim/base.js';
 import type { TrainPlugin } from '../plugin/index.js';
 import { Rng } from '../rng/index.js';
 import { baseLr, buildOptimizer, buildSchedule, modelFactory, type ModelFactory, type ScheduleSteps } from './build.js';
@@ -53,6 +54,21 @@ async function teacherFor(recipe: Recipe, inputShape: number[], numClasses: numb
   return t.model;
 }
 
+/**
+ * The variables the step differentiates: the model's trainable weights less those a parameter group freezes (they
+ * get no gradient). A group that selects none of them is refused: its selector is likely a typo.
+ */
+function trainableVariables(model: tf.LayersModel, optimizer: tf.Optimizer, recipe: Recipe): tf.Variable[] {
+  const all = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  if (!(optimizer instanceof TrickboxOptimizer)) return all;
+  const unmatched = optimizer.unmatchedGroups(all);
+  if (unmatched.length > 0)
+    throw new RecipeError(
+      `recipe: optimizer.${unmatched[0]} selects none of the trainable variables of model '${recipe.model.name}' (or only ones an earlier group took); variable names look like ${JSON.stringify(all[0]?.name ?? '')}`,
+    );
+  return all.filter((v) => !optimizer.isFrozen(v.name, v));
+}
+
 export async function setupRun(
   recipe: Recipe,
   opts: { model?: ModelFactory; datasets?: { train: Dataset; test: Dataset }; log: (m: string) => void },
@@ -74,7 +90,7 @@ export async function setupRun(
         workers: recipe.data.workers,
       }),
   );
-  const { schedule, steps } = buildSchedule(recipe, loader.batchesPerEpoch);
+  const { schedule, steps } = recipeField('schedule', () => buildSchedule(recipe, loader.batchesPerEpoch));
   const factory = opts.model ?? modelFactory(recipe);
   const build = () => factory({ inputShape, numClasses, seed });
   const model = opts.model ? build() : recipeField('model.options', build);
@@ -83,6 +99,9 @@ export async function setupRun(
     throw new TrainingError(
       `model '${recipe.model.name}' outputs ${outShape[outShape.length - 1]} classes, the dataset has ${numClasses}`,
     );
+  // built at the base rate, not schedule(0): AdaBound scales its bounds by lr / initial lr, and a warmup may start at 0
+  const optimizer = recipeField('optimizer', () => buildOptimizer(recipe, baseLr(recipe)));
+  const trainable = trainableVariables(model, optimizer, recipe);
   const plugins = await recipePlugins(recipe, { loadTeacher: () => teacherFor(recipe, inputShape, numClasses) });
   return {
     data,
@@ -92,9 +111,8 @@ export async function setupRun(
     schedule,
     steps,
     model,
-    // built at the base rate, not schedule(0): AdaBound scales its bounds by lr / initial lr, and a warmup may start at 0
-    optimizer: buildOptimizer(recipe, baseLr(recipe)),
-    trainable: model.trainableWeights.map((w) => w.read() as tf.Variable),
+    optimizer,
+    trainable,
     plugins,
     rng: new Rng(seed).split(),
   };

@@ -158,8 +158,8 @@ const BAD: [string[], RegExp][] = [
   ],
   [['optimizer.gamma=0'], /optimizer\.gamma is 0/],
   [
-    ['schedule.name=onecycle'],
-    /schedule\.name is "onecycle"; accepted: "constant", "cosine", "step", "multistep", "exponential"/,
+    ['schedule.name=sgdr'],
+    /schedule\.name is "sgdr"; accepted: "constant", "cosine", "linear", "onecycle", "triangular", "step", "multistep", "exponential"/,
   ],
   [['schedule.warmupEpochs=20'], /schedule\.warmupEpochs is 20; accepted: less than training\.epochs \(10\)/],
   [['schedule.warmupEpochs=-1'], /schedule\.warmupEpochs is -1/],
