@@ -9,6 +9,7 @@ import { cancelReason, openRelay, pruneTopic } from './prune_relay.js';
 import type { PruneRecord } from './prune.js';
 import { QUEUE_NAME, type QueuedResult, type QueuedTrial } from './queue.js';
 import { assertReachable } from './redis.js';
+import { isPruned } from './run_dir.js';
 
 export interface WorkerOptions {
   threads: number;
@@ -79,7 +80,7 @@ export async function startWorker(url: string, o: WorkerOptions): Promise<TrialW
   });
   worker.on('completed', (job, result) => {
     unlisten(job);
-    o.log(`worker: ${'pruned' in result ? 'pruned' : 'done  '} ${job.data.trial.label}`);
+    o.log(`worker: ${isPruned(result) ? 'pruned' : 'done  '} ${job.data.trial.label}`);
   });
   worker.on('failed', (job, e) => {
     unlisten(job);
