@@ -15,6 +15,7 @@ export const COMMAND_EXAMPLES: Record<string, string[]> = {
   predict: ['trickbox predict runs/try shirt.png boot.jpg --top 3', 'trickbox predict web/model photos/*.jpg --json'],
   ablate: [
     'trickbox ablate recipes/fashion-resnet20-baseline.json recipes/fashion-resnet20-mixup.json --out runs/ablation',
+    'trickbox ablate recipes/fashion-resnet20-baseline.json recipes/fashion-resnet20-label-smoothing.json --seeds 0,1,2 --out runs/abl3',
     'trickbox ablate runs/base runs/mixup --out runs/compare   # finished runs, no training',
   ],
   augment: [

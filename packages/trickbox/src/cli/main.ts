@@ -2,8 +2,8 @@
 // The `trickbox` command line (docs/cli.md). Exit codes: 0 success, 1 runtime failure, 2 usage or recipe error,
 // 130 / 143 stopped by SIGINT (Ctrl-C) / SIGTERM after a checkpoint was written.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { basename, join, resolve, dirname } from 'node:path';
+import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DataFileError } from '../data/index.js';
@@ -93,15 +93,6 @@ async function finishedSummary(runDir: string): Promise<string | undefined> {
   if (!s) return undefined;
   const top1 = s.selected?.metrics?.testTop1 ?? s.final?.testTop1;
   return `${s.status}, ${s.epochs} epochs${top1 === undefined ? '' : `, test top-1 ${(100 * top1).toFixed(2)} %`}`;
-}
-
-/** The dotted paths where two resolved recipes differ. */
-function differingFields(a: unknown, b: unknown, path = ''): string[] {
-  if (JSON.stringify(a) === JSON.stringify(b)) return [];
-  const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-  if (!isObj(a) || !isObj(b)) return [path || '(recipe)'];
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
-  return keys.flatMap((k) => differingFields(a[k], b[k], path ? `${path}.${k}` : k));
 }
 
 /** `--resume` continues a run as it was recorded: options that would change its recipe are refused, naming them. */
@@ -374,38 +365,6 @@ async function cmdPredict(model: string, images: string[], o: { top: number; jso
   if (failed > 0) process.exitCode = 1;
 }
 
-async function cmdAblate(items: string[], o: { out?: string; set: string[]; epochs?: number }) {
-  const outDir = o.out ?? join('runs', `ablation-${timestamp()}`);
-  const dirs: string[] = [];
-  for (const item of items) {
-    if (existsSync(item) && statSync(item).isDirectory()) {
-      dirs.push(item);
-      continue;
-    }
-    const name = basename(item).replace(/\.json$/, '');
-    const runDir = join(outDir, name);
-    const stored = join(runDir, 'recipe.json');
-    if (existsSync(stored)) {
-      // an earlier run in this --out is reused (or resumed) only when it is the very recipe asked for now
-      const sets = o.epochs === undefined ? o.set : [...o.set, `training.epochs=${o.epochs}`];
-      const wanted = await loadRecipeFrom(item, sets);
-      const have = await resumedRecipe(runDir);
-      const differ = differingFields(have, wanted);
-      if (differ.length > 0)
-        throw new UsageError(
-          `ablate: ${runDir} holds a run of another recipe (${differ.slice(0, 5).join(', ')}${differ.length > 5 ? ', …' : ''} differ); choose another --out`,
-        );
-      if (await finishedSummary(runDir)) io.err(`ablate: ${runDir} is finished with the same recipe, reusing it\n`);
-      else await cmdTrain(undefined, { set: [], resume: runDir, report: true });
-    } else await cmdTrain(item, { set: o.set, epochs: o.epochs, out: runDir, report: true });
-    if (process.exitCode === 130 || process.exitCode === 143) return;
-    dirs.push(runDir);
-  }
-  const { writeAblation } = await import('../report/index.js');
-  const { markdown, html } = writeAblation(dirs, outDir);
-  io.out(readFileSync(markdown, 'utf8') + `\nwritten: ${markdown}, ${html}\n`);
-}
-
 async function cmdAugment(recipePath: string, o: { out: string; set: string[]; rows: number; cols: number }) {
   const { rasterFormatOf, encodeRaster, RASTER_EXTENSIONS } = await import('./imageFile.js');
   const format = rasterFormatOf(o.out);
@@ -576,13 +535,20 @@ export function buildProgram(): Command {
     .command('ablate')
     .addHelpText('after', examplesHelp('ablate'))
     .description(
-      'run recipes (or read finished runs) and write a comparison table (Markdown + HTML); the first is the baseline',
+      'compare recipes as a study (one config per recipe, the first the baseline; seeds × recipes trials, statistics), or finished run directories as they are',
     )
-    .argument('<items...>', 'recipe files or run directories')
-    .option('--out <dir>', 'output directory (runs and tables)')
+    .argument('<items...>', 'recipe files, or finished run directories')
+    .option('--out <dir>', 'study directory (trials, study.json/md/html)')
+    .option('--seeds <list>', 'seeds per recipe, comma-separated (default: 0)')
     .option('--epochs <n>', 'override training.epochs of every recipe', int('--epochs'))
     .option('--set <key=value>', 'override a field of every recipe (repeatable)', collect, [])
-    .action((items, o) => cmdAblate(items, o));
+    .option('--workers <n>', 'local trial processes at a time (default: 1)', int('--workers'))
+    .option('--threads <n>', 'native threads per trial process (default: all cores / workers)', int('--threads'))
+    .option('--queue <url>', 'put the trials on a BullMQ queue at this Redis URL (redis://HOST:PORT) and wait')
+    .action(async (items, o) => {
+      const { cmdAblate } = await import('./ablate.js');
+      process.exitCode = await cmdAblate(items, { ...o, out: o.out ?? join('runs', `ablation-${timestamp()}`) }, io);
+    });
   program
     .command('study')
     .description(

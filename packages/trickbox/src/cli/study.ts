@@ -1,7 +1,7 @@
 // `trickbox study` and `trickbox worker` (docs/studies.md).
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { RecipeError } from '../train/recipe.js';
 import type { CliIo } from './main.js';
 
@@ -35,10 +35,8 @@ export async function cmdStudy(
   let executor = null;
   let closeExecutor = async (): Promise<void> => undefined;
   if (!reportOnly) {
-    const { planStudy } = await import('../study/expand.js');
+    const { planStudy, withAbsolutePaths } = await import('../study/expand.js');
     planStudy(study, file); // every config resolves before anything is written
-    if (o.queue && study.prune)
-      throw new RecipeError(`${file}: prune works with local workers only; remove it or leave out --queue`);
     if (o.queue) {
       const { queueExecutor } = await import('../study/queue.js');
       const q = await queueExecutor(o.queue, { log: (m) => io.err(m + '\n') });
@@ -52,10 +50,7 @@ export async function cmdStudy(
       executor = await localExecutor({ workers: o.workers, threads, backend });
     }
     // written once the study resolves and its queue answers, so a bad start leaves nothing behind
-    writeFileAtomic(
-      join(outDir, INPUT),
-      JSON.stringify({ ...study, recipe: resolve(dirname(file), study.recipe) }, null, 2) + '\n',
-    );
+    writeFileAtomic(join(outDir, INPUT), JSON.stringify(withAbsolutePaths(study, file), null, 2) + '\n');
     process.on('SIGINT', onSigint);
   }
   try {

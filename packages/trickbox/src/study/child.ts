@@ -32,7 +32,11 @@ export interface ChildHandle {
 
 export function runTrialInChild(
   job: TrialJob,
-  { threads, onLog = () => undefined }: { threads: number; onLog?: (m: string) => void },
+  {
+    threads,
+    onLog = () => undefined,
+    onEpoch = () => undefined,
+  }: { threads: number; onLog?: (m: string) => void; onEpoch?: () => void },
 ): ChildHandle {
   const { file, execArgv } = childEntry();
   const child = fork(file, [], {
@@ -49,6 +53,7 @@ export function runTrialInChild(
     let reply: ChildReply | undefined;
     child.on('message', (m: ChildReply) => {
       if (m.type === 'log') onLog(m.message);
+      else if (m.type === 'epoch') onEpoch();
       else reply = m;
     });
     child.on('error', (e) => reject(new TrialFailure(`${job.label}: cannot start the trial process (${e.message})`)));

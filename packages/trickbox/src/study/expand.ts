@@ -2,7 +2,7 @@
 // the config's overrides, then training.seed), resolved by the recipe functions every run uses.
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { loadRecipe, RecipeError, type Recipe } from '../train/recipe.js';
-import type { StudyFile } from './study_file.js';
+import type { ConfigRecipe, StudyFile } from './study_file.js';
 
 export interface Trial {
   config: string;
@@ -15,8 +15,8 @@ export interface Trial {
 export interface StudyPlan {
   study: StudyFile;
   baseline: string;
-  /** Config name → its overrides, in order (named configs first, then the grid). */
-  configs: Map<string, string[]>;
+  /** Config name → its recipe file (absolute) and overrides, in order (named configs first, then the grid). */
+  configs: Map<string, ConfigRecipe>;
   trials: Trial[];
 }
 
@@ -30,11 +30,21 @@ export function expandGrid(grid: Record<string, unknown[]>): [string, string[]][
   return combos.map((sets) => [sets.join(','), sets]);
 }
 
+/** A recipe path of a study file: relative to the study file. */
+const fromStudyFile = (studyFile: string, p: string): string => (isAbsolute(p) ? p : resolve(dirname(studyFile), p));
+
 export function planStudy(study: StudyFile, studyFile: string): StudyPlan {
-  const configs = new Map<string, string[]>(Object.entries(study.configs ?? {}));
+  // parseStudy has checked that the study names a recipe wherever a config has none of its own
+  const shared = study.recipe === undefined ? '' : fromStudyFile(studyFile, study.recipe);
+  const configs = new Map<string, ConfigRecipe>(
+    Object.entries(study.configs ?? {}).map(([name, c]) => [
+      name,
+      Array.isArray(c) ? { recipe: shared, set: c } : { recipe: fromStudyFile(studyFile, c.recipe), set: c.set },
+    ]),
+  );
   for (const [name, sets] of expandGrid(study.grid ?? {})) {
     if (configs.has(name)) throw new RecipeError(`${studyFile}: grid config '${name}' is also a named config`);
-    if (name) configs.set(name, sets);
+    if (name) configs.set(name, { recipe: shared, set: sets });
   }
   if (configs.size === 0) throw new RecipeError(`${studyFile}: configs and grid are empty; nothing to run`);
   const baseline = study.baseline ?? [...configs.keys()][0];
@@ -42,13 +52,12 @@ export function planStudy(study: StudyFile, studyFile: string): StudyPlan {
     throw new RecipeError(
       `${studyFile}: baseline '${baseline}' is not a config; accepted: ${[...configs.keys()].join(', ')}`,
     );
-  const recipeFile = isAbsolute(study.recipe) ? study.recipe : resolve(dirname(studyFile), study.recipe);
   const trials: Trial[] = [];
-  for (const [config, sets] of configs) {
+  for (const [config, { recipe: recipeFile, set }] of configs) {
     for (const seed of study.seeds) {
       let recipe: Recipe;
       try {
-        recipe = loadRecipe(recipeFile, [...study.set, ...sets, `training.seed=${seed}`]);
+        recipe = loadRecipe(recipeFile, [...study.set, ...set, `training.seed=${seed}`]);
       } catch (e) {
         if (!(e instanceof RecipeError)) throw e;
         throw new RecipeError(`${studyFile}: config '${config}': ${e.message}`);
@@ -61,4 +70,18 @@ export function planStudy(study: StudyFile, studyFile: string): StudyPlan {
     }
   }
   return { study, baseline, configs, trials };
+}
+
+/** The study with every recipe path made absolute (the copy a study directory keeps). */
+export function withAbsolutePaths(study: StudyFile, studyFile: string): StudyFile {
+  const abs = (p: string): string => fromStudyFile(studyFile, p);
+  return {
+    ...study,
+    ...(study.recipe === undefined ? {} : { recipe: abs(study.recipe) }),
+    ...(study.configs && {
+      configs: Object.fromEntries(
+        Object.entries(study.configs).map(([n, c]) => [n, Array.isArray(c) ? c : { ...c, recipe: abs(c.recipe) }]),
+      ),
+    }),
+  };
 }

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gitHead } from '../train/provenance.js';
+import { gitHead, provenance } from '../train/provenance.js';
 
 export interface Provenance {
   commit: string;
@@ -27,19 +27,16 @@ export function codeCommit(): string {
   return commit;
 }
 
-/** The provenance of this process (call after the backend is initialised). */
-export async function currentProvenance(backend: string): Promise<Provenance> {
-  let isa = 'none (native backend not loaded)';
-  let threads = 1;
-  try {
-    const onednn = await import('tfjs-backend-onednn');
-    isa = onednn.native.effectiveIsa();
-    // the cpu fallback is single-threaded JavaScript whatever the native pool holds
-    threads = backend === 'onednn' ? onednn.native.getNumThreads() : 1;
-  } catch {
-    /* no addon: the cpu fallback */
-  }
-  return { commit: codeCommit(), isa, backend, threads };
+/** The provenance of this process (call after the backend is initialised): train/provenance.ts's, with +dirty. */
+export async function currentProvenance(): Promise<Provenance> {
+  const p = await provenance();
+  // off onednn nothing runs native kernels: the cpu backend is single-threaded JavaScript whatever the pool holds
+  return {
+    commit: codeCommit(),
+    isa: p.isa ?? `none (${p.backend} backend)`,
+    backend: p.backend,
+    threads: p.threads ?? 1,
+  };
 }
 
 /** The fields two trials of one study must share, as one line for messages. */

@@ -30,19 +30,20 @@ export function shouldPrune(value: number, others: readonly number[], metric: Me
   return worse ? m : null;
 }
 
+/** The `metric` of each epoch line (index 0 = epoch 1). */
+export const valuesOf = (epochs: readonly Partial<Record<Metric, unknown>>[], metric: Metric): number[] =>
+  epochs.map((e) => e[metric]).filter((v): v is number => typeof v === 'number');
+
 /** The `metric` of each epoch line of a run directory so far (index 0 = epoch 1). */
 export function epochValues(runDir: string, metric: Metric): number[] {
   const file = join(runDir, 'metrics.jsonl');
   if (!existsSync(file)) return [];
-  const out: number[] = [];
   const lines = readFileSync(file, 'utf8').split('\n');
   lines.pop(); // a torn last line is not a record
-  for (const l of lines) {
-    if (!l.includes('"type":"epoch"')) continue;
-    const v = JSON.parse(l)[metric];
-    if (typeof v === 'number') out.push(v);
-  }
-  return out;
+  return valuesOf(
+    lines.filter((l) => l.includes('"type":"epoch"')).map((l) => JSON.parse(l)),
+    metric,
+  );
 }
 
 export const readPruned = (runDir: string): PruneRecord | undefined => {

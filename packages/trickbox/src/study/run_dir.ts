@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { readRunDir, type EpochLine } from '../report/run.js';
 import type { Recipe } from '../train/recipe.js';
-import { PRUNED_FILE } from './prune.js';
+import { PRUNED_FILE, writePruned, type PruneRecord } from './prune.js';
 import type { Provenance } from './provenance.js';
 
 export type TrialState = 'finished' | 'pruned' | 'started' | 'absent';
@@ -66,6 +66,35 @@ export function writeOutcome(runDir: string, o: TrialOutcome): void {
   writeFileAtomic(join(runDir, 'metrics.jsonl'), o.epochs.map((e) => JSON.stringify(e) + '\n').join(''));
   writeFileAtomic(join(runDir, 'provenance.json'), JSON.stringify(o.provenance, null, 2) + '\n');
   writeFileAtomic(join(runDir, 'summary.json'), JSON.stringify(o.summary, null, 2) + '\n');
+}
+
+/** The epoch lines of metrics.jsonl so far (none before the trainer started). */
+export const epochLines = (runDir: string): EpochLine[] =>
+  existsSync(join(runDir, 'metrics.jsonl')) ? readRunDir(runDir).epochs : [];
+
+/** A pruned trial's results, as they travel back through the queue: no summary, the record of the decision. */
+export interface PrunedOutcome extends Omit<TrialOutcome, 'summary'> {
+  pruned: PruneRecord;
+}
+
+export const isPruned = (o: TrialOutcome | PrunedOutcome): o is PrunedOutcome => 'pruned' in o;
+
+/** What a pruned run directory holds so far; the recipe falls back to the trial's own when it never started. */
+export function readPrunedOutcome(runDir: string, pruned: PruneRecord, recipe: Recipe): PrunedOutcome {
+  return {
+    recipe: readJson(join(runDir, 'recipe.json')) ?? recipe,
+    epochs: epochLines(runDir),
+    provenance: readJson(join(runDir, 'provenance.json')),
+    pruned,
+  };
+}
+
+/** Writes a pruned outcome that came back through the queue into a run directory (pruned.json last). */
+export function writePrunedOutcome(runDir: string, o: PrunedOutcome): void {
+  writeFileAtomic(join(runDir, 'recipe.json'), JSON.stringify(o.recipe, null, 2) + '\n');
+  writeFileAtomic(join(runDir, 'metrics.jsonl'), o.epochs.map((e) => JSON.stringify(e) + '\n').join(''));
+  if (o.provenance) writeFileAtomic(join(runDir, 'provenance.json'), JSON.stringify(o.provenance, null, 2) + '\n');
+  writePruned(runDir, o.pruned);
 }
 
 export const readProvenance = (runDir: string): Provenance | undefined => readJson(join(runDir, 'provenance.json'));

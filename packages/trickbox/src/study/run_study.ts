@@ -5,7 +5,9 @@ import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { planStudy, type StudyPlan, type Trial } from './expand.js';
 import { provenanceKey, type Provenance } from './provenance.js';
-import { epochValues, PRUNED_FILE, readPruned, shouldPrune, writePruned } from './prune.js';
+import type { EpochLine } from '../report/run.js';
+import { PRUNED_FILE, readPruned, type PruneRecord } from './prune.js';
+import { watchForPruning } from './pruner.js';
 import { collectResults, MixedProvenanceError, type StudyResults, type TrialStatus } from './results.js';
 import { writeStudyReport } from './report.js';
 import { sameRecipe, trialState, writeOutcome, type TrialOutcome } from './run_dir.js';
@@ -13,8 +15,14 @@ import { loadStudyFile } from './study_file.js';
 import type { TrialJob } from './trial.js';
 
 export interface TrialHandle {
-  done: Promise<TrialOutcome | 'interrupted'>;
+  /** 'pruned': the trial stopped on `prune()`, and its run directory holds pruned.json. */
+  done: Promise<TrialOutcome | 'interrupted' | 'pruned'>;
+  /** Stops waiting for the trial (locally: stops it after its current step, with a checkpoint). */
   stop(): void;
+  /** Stops the trial after its current step and marks it pruned (the trial may finish before it takes effect). */
+  prune(record: PruneRecord): void;
+  /** The epoch lines so far, when the trial runs where the study cannot read its run directory (a queue). */
+  progress?(): EpochLine[] | undefined;
 }
 
 /** Where trials run: local child processes, or a queue that workers take them from. */
@@ -45,28 +53,6 @@ const minutes = (s: number): string =>
 function bar(done: number, total: number, width = 20): string {
   const full = total ? Math.round((width * done) / total) : width;
   return `[${'#'.repeat(full)}${'-'.repeat(width - full)}] ${done}/${total}`;
-}
-
-/** Checks a running trial after each of its epochs against the median of the others at that epoch (prune.ts). */
-function watchForPruning(plan: StudyPlan, out: string, t: Trial, handle: TrialHandle): NodeJS.Timeout {
-  const { selectBy, prune } = plan.study;
-  const afterEpochs = prune!.afterEpochs ?? 3;
-  const dir = join(out, t.runDir);
-  let checked = 0;
-  return setInterval(() => {
-    const mine = epochValues(dir, selectBy);
-    const epoch = mine.length;
-    if (epoch <= checked || epoch < afterEpochs || readPruned(dir)) return;
-    checked = epoch;
-    const others = plan.trials
-      .filter((o) => o !== t)
-      .map((o) => epochValues(join(out, o.runDir), selectBy)[epoch - 1])
-      .filter((v): v is number => v !== undefined);
-    const m = shouldPrune(mine[epoch - 1], others, selectBy);
-    if (m === null) return;
-    writePruned(dir, { epoch, value: mine[epoch - 1], median: m, others: others.length });
-    handle.stop();
-  }, 250);
 }
 
 export async function runStudy(
@@ -113,7 +99,7 @@ export async function runStudy(
     const total = pending.length;
     let finished = 0;
     const seconds: number[] = [];
-    const running = new Set<TrialHandle>();
+    const running = new Map<Trial, TrialHandle>();
     const stopAll = (): void => running.forEach((h) => h.stop());
     const watch = setInterval(() => stopSignal.stop && stopAll(), 200);
     const queue = [...pending];
@@ -125,16 +111,17 @@ export async function runStudy(
         log(`study: start  ${label}${resuming ? ' (resuming)' : ''}`);
         const t0 = performance.now();
         const handle = executor.run({ runDir: dir, recipe: t.recipe, label }, t);
-        running.add(handle);
-        const pruner = plan.study.prune ? watchForPruning(plan, out, t, handle) : undefined;
+        running.set(t, handle);
+        const pruner = plan.study.prune ? watchForPruning(plan, out, t, handle, running) : undefined;
         try {
           const outcome = await handle.done;
           if (pruner) clearInterval(pruner);
-          const pruned = readPruned(dir);
-          if (outcome === 'interrupted' && pruned) {
+          if (outcome === 'pruned') {
+            const r = readPruned(dir)!;
             finished++;
+            const worse = plan.study.selectBy.endsWith('Loss') ? '>' : '<';
             log(
-              `study: pruned ${label} after epoch ${pruned.epoch}: ${plan.study.selectBy} ${pruned.value} < median ${pruned.median}  ${bar(finished, total)}`,
+              `study: pruned ${label} after epoch ${r.epoch}: ${plan.study.selectBy} ${r.value} ${worse} median ${r.median}  ${bar(finished, total)}`,
             );
             continue;
           }
@@ -145,7 +132,8 @@ export async function runStudy(
             );
             continue;
           }
-          if (pruned) rmSync(join(dir, PRUNED_FILE)); // it ended before the stop reached it: a finished trial
+          // it ended before the prune reached it: a finished trial
+          if (readPruned(dir)) rmSync(join(dir, PRUNED_FILE));
           if (trialState(dir) !== 'finished') writeOutcome(dir, outcome);
           const s = (performance.now() - t0) / 1000;
           seconds.push(s);
@@ -165,7 +153,7 @@ export async function runStudy(
           log(`study: FAILED ${label}: ${message}  ${bar(finished, total)}`);
         } finally {
           if (pruner) clearInterval(pruner);
-          running.delete(handle);
+          running.delete(t);
         }
       }
     };

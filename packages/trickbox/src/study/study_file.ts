@@ -1,5 +1,6 @@
 // Study files (docs/studies.md): a recipe, overrides for every trial, named configs and/or a grid, seeds, the
-// baseline and the reported metric. Validated by ajv; every error names the study file and the field.
+// baseline and the reported metric. Validated by ajv; every error names the study file and the field. A named config
+// may bring a recipe of its own (`trickbox ablate` compares recipe files this way).
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { RecipeError } from '../train/recipe.js';
@@ -8,16 +9,22 @@ import { RecipeError } from '../train/recipe.js';
 export const METRICS = ['testTop1', 'testTop5', 'testLoss', 'valTop1', 'valTop5', 'valLoss'] as const;
 export type Metric = (typeof METRICS)[number];
 
+/** A config with its own recipe file (relative to the study file) and overrides. */
+export interface ConfigRecipe {
+  recipe: string;
+  set: string[];
+}
+
 export interface StudyFile {
   name: string;
-  /** Path of the recipe, relative to the study file. */
-  recipe: string;
+  /** Path of the recipe, relative to the study file; optional when every config names its own. */
+  recipe?: string;
   /** `--set` overrides applied to every trial. */
   set: string[];
   seeds: number[];
   /** Name of the config the others are compared with; default: the first config. */
   baseline?: string;
-  configs?: Record<string, string[]>;
+  configs?: Record<string, string[] | ConfigRecipe>;
   /** `--set` path → values; expands to one config per combination. */
   grid?: Record<string, (number | string | boolean | null)[]>;
   metric: Metric;
@@ -32,7 +39,7 @@ const NAME = '^[A-Za-z0-9][A-Za-z0-9._=,+-]*$';
 const schema = {
   type: 'object',
   additionalProperties: false,
-  required: ['name', 'recipe'],
+  required: ['name'],
   anyOf: [{ required: ['configs'] }, { required: ['grid'] }],
   properties: {
     $schema: { type: 'string' },
@@ -45,7 +52,20 @@ const schema = {
     configs: {
       type: 'object',
       propertyNames: { pattern: NAME },
-      additionalProperties: { type: 'array', items: { type: 'string' } },
+      additionalProperties: {
+        anyOf: [
+          { type: 'array', items: { type: 'string' } },
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['recipe'],
+            properties: {
+              recipe: { type: 'string', minLength: 1 },
+              set: { type: 'array', items: { type: 'string' } },
+            },
+          },
+        ],
+      },
     },
     grid: {
       type: 'object',
@@ -101,8 +121,21 @@ export function parseStudy(raw: unknown, source: string): StudyFile {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
     throw new RecipeError(`${source}: a study must be a JSON object`);
   const data = structuredClone(raw);
-  if (!validate(data)) throw new RecipeError(`${source}: ${describe((validate.errors ?? [])[0])}`);
+  if (!validate(data)) {
+    const errors = validate.errors ?? [];
+    // a config that is neither form: ajv's first error would name only one of them
+    const config = errors.find((e) => e.keyword === 'anyOf' && e.instancePath.startsWith('/configs/'));
+    throw new RecipeError(
+      `${source}: ${config ? `${field(config)} must be a list of --set overrides or { "recipe": file, "set": [...] }` : describe(errors[0])}`,
+    );
+  }
   const s = data as unknown as StudyFile;
+  for (const c of Object.values(s.configs ?? {})) if (!Array.isArray(c)) c.set ??= [];
+  const shared = s.grid || Object.values(s.configs ?? {}).some((c) => Array.isArray(c));
+  if (s.recipe === undefined && shared)
+    throw new RecipeError(
+      `${source}: missing field 'recipe' (needed by the grid and by configs given as a --set list)`,
+    );
   if (s.selectBy.startsWith('test'))
     throw new RecipeError(
       `${source}: selectBy is '${s.selectBy}'; choosing on the test set is refused — use valTop1, valTop5 or valLoss (with data.valSplit > 0)`,

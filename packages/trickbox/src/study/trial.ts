@@ -19,15 +19,15 @@ export interface TrialJob {
 
 export async function executeTrial(
   job: TrialJob,
-  backend: string,
   stopSignal: { stop: boolean },
   log: (m: string) => void,
+  onEpoch: () => void = () => undefined,
 ): Promise<TrialOutcome | 'interrupted'> {
   const { runDir, recipe } = job;
   const state = trialState(runDir);
   if (state !== 'absent' && !sameRecipe(runDir, recipe))
     throw new TrainingError(`${job.label}: ${runDir} holds a run of another recipe; the study moves it aside first`);
-  const provenance: Provenance = await currentProvenance(backend);
+  const provenance: Provenance = await currentProvenance();
   const before = readProvenance(runDir);
   if (state !== 'absent' && before && provenanceKey(before) !== provenanceKey(provenance))
     throw new TrainingError(
@@ -35,7 +35,14 @@ export async function executeTrial(
     );
   if (state === 'finished') return readOutcome(runDir);
   writeFileAtomic(join(runDir, 'provenance.json'), JSON.stringify(provenance, null, 2) + '\n');
-  const result = await train({ recipe, runDir, resume: existsSync(join(runDir, 'recipe.json')), stopSignal, log });
+  const result = await train({
+    recipe,
+    runDir,
+    resume: existsSync(join(runDir, 'recipe.json')),
+    stopSignal,
+    log,
+    callbacks: [{ onEpochEnd: onEpoch }],
+  });
   if (result.status === 'interrupted') return 'interrupted';
   return readOutcome(runDir);
 }

@@ -7,7 +7,9 @@ import { executeTrial, type TrialJob } from './trial.js';
 export type ChildReply =
   | { type: 'done'; outcome: Awaited<ReturnType<typeof executeTrial>> }
   | { type: 'failed'; message: string; usage: boolean }
-  | { type: 'log'; message: string };
+  | { type: 'log'; message: string }
+  /** An epoch line was appended to the run's metrics.jsonl. */
+  | { type: 'epoch' };
 
 const stopSignal = { stop: false };
 const send = (m: ChildReply): void => void (process.connected && process.send?.(m));
@@ -22,8 +24,13 @@ process.on('SIGINT', stop);
 
 process.once('message', async (job: TrialJob) => {
   try {
-    const backend = await initBackend((m) => send({ type: 'log', message: m }));
-    const outcome = await executeTrial(job, backend, stopSignal, (m) => send({ type: 'log', message: m }));
+    await initBackend((m) => send({ type: 'log', message: m }));
+    const outcome = await executeTrial(
+      job,
+      stopSignal,
+      (m) => send({ type: 'log', message: m }),
+      () => send({ type: 'epoch' }),
+    );
     send({ type: 'done', outcome });
     process.exitCode = outcome === 'interrupted' ? 130 : 0;
   } catch (e) {

@@ -1,5 +1,5 @@
-// Stops and concurrency: SIGTERM mid-epoch, the time-based checkpoint, the run-directory lock, and what --resume and
-// ablate refuse or leave alone.
+// Stops and concurrency: SIGTERM mid-epoch, the time-based checkpoint, the run-directory lock, and what --resume
+// refuses or leaves alone and ablate keeps or trains again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -152,17 +152,22 @@ test('--resume of a finished run says so, exits 0 and changes no byte of the run
   assert.deepEqual(snapshot(), before);
 });
 
-test('ablate reuses a run only for the identical recipe; another one is refused naming the fields', async () => {
+test('ablate (a study) keeps a trial only for the identical recipe; a changed one is trained again, and says so', async () => {
   const out = join(dir, 'ablate');
   const first = await cliInProcess(['ablate', recipe, '--out', out, '--epochs', '2']);
   assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stderr, /study: done {3}r\/seed-0/);
   const again = await cliInProcess(['ablate', recipe, '--out', out, '--epochs', '2']);
   assert.equal(again.code, 0, again.stderr);
-  assert.match(again.stderr, /is finished with the same recipe, reusing it/);
+  assert.doesNotMatch(again.stderr, /study: start/);
   const other = await cliInProcess(['ablate', recipe, '--out', out, '--epochs', '3', '--set', 'optimizer.lr=0.01']);
-  assert.equal(other.code, 2, other.stderr);
+  assert.equal(other.code, 0, other.stderr);
+  assert.match(other.stderr, /study: start {2}r\/seed-0\n/);
+  const trial = JSON.parse(readFileSync(join(out, 'study.json'), 'utf8')).configs.r.trials[0];
+  assert.equal(trial.epochs, 3);
   assert.match(
-    other.stderr,
-    /holds a run of another recipe \(training\.epochs, optimizer\.lr differ\); choose another --out/,
+    trial.note,
+    /^trained again: its recipe changed \(the old run is in trials\/r\/seed-0\.replaced-\d{8}-\d{6}\)$/,
   );
+  assert.ok(existsSync(join(out, trial.note.match(/in (\S+)\)$/)[1], 'summary.json')));
 });

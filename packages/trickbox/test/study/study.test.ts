@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expandGrid, planStudy } from '../../src/study/expand.js';
+import { expandGrid, planStudy, withAbsolutePaths } from '../../src/study/expand.js';
 import { welch, summarize } from '../../src/study/stats.js';
 import { parseStudy } from '../../src/study/study_file.js';
 import { main } from '../../src/cli/main.js';
@@ -39,6 +39,28 @@ test('a grid expands to configs named by their values, first key slowest; list i
   assert.equal(study.selectBy, 'valTop1');
 });
 
+test('a config may bring its own recipe file, relative to the study file; the study then needs no recipe', () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'smooth.json'), JSON.stringify({ extends: recipe, loss: { labelSmoothing: 0.1 } }));
+  const file = join(dir, 'own.json');
+  const study = parseStudy(
+    {
+      name: 'own',
+      seeds: [0],
+      configs: { quick: { recipe }, smooth: { recipe: 'smooth.json', set: ['data.subset=300'] } },
+    },
+    file,
+  );
+  assert.deepEqual(study.configs!.quick, { recipe, set: [] });
+  const plan = planStudy(study, file);
+  assert.deepEqual(plan.configs.get('smooth'), { recipe: join(dir, 'smooth.json'), set: ['data.subset=300'] });
+  const [quick, smooth] = plan.trials;
+  assert.equal(quick.recipe.loss.labelSmoothing, 0);
+  assert.equal(smooth.recipe.loss.labelSmoothing, 0.1);
+  assert.equal(smooth.recipe.data.subset, 300);
+  assert.equal((withAbsolutePaths(study, file).configs!.smooth as { recipe: string }).recipe, join(dir, 'smooth.json'));
+});
+
 test('bad study files: one line naming the file and the field, exit 2, nothing written', async () => {
   const dir = tempDir();
   const cases: [Record<string, unknown>, RegExp][] = [
@@ -59,6 +81,14 @@ test('bad study files: one line naming the file and the field, exit 2, nothing w
     [{ selectBy: 'testTop1' }, /selectBy is 'testTop1'; choosing on the test set is refused/],
     [{ configs: undefined }, /needs "configs" or "grid"/],
     [{ metric: 'accuracy' }, /metric is "accuracy"; accepted: testTop1/],
+    [
+      { recipe: undefined },
+      /study\.json: missing field 'recipe' \(needed by the grid and by configs given as a --set list\)/,
+    ],
+    [
+      { configs: { baseline: [], own: { recipe: 'x.json', sets: [] } } },
+      /study\.json: configs\.own must be a list of --set overrides or \{ "recipe": file, "set": \[\.\.\.\] \}/,
+    ],
   ];
   for (const [fields, re] of cases) {
     const out = join(dir, 'out');
