@@ -18,3 +18,4 @@ export { zeroGamma } from './zero_gamma.js';
 export { DiracInitializer, dirac, setDiracFilters } from './dirac.js';
 export { symmetricEigen, type SymmetricEigen } from './eigh.js';
 export { patchWhitening, type PatchWhitening } from './whitening.js';
+export { whiteningPlugin, whiteningSample, type WhiteningPluginOptions } from './whitening_plugin.js';
