@@ -53,6 +53,7 @@ export function whiteningPlugin(options: WhiteningPluginOptions): TrainPlugin {
       bias = layer?.weights.find((w) => w.originalName === `${options.layer}/bias`);
       if (!layer || layer.getClassName() !== 'Conv2D' || !kernel)
         throw argError(fn, 'layer', `the name of a Conv2D layer of the model (speednet's is 'whiten')`, options.layer);
+      if (!trainingImages) throw new Error('whitening: beforeFit needs info.trainingImages (the trainer passes them)');
       const k = kernel.shape[0]!;
       const sample = sampleImages(trainingImages, whiteningSample(trainingImages.count, options.samples, seed));
       const w = patchWhitening(sample, k, options.eps);
