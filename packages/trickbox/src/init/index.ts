@@ -15,3 +15,7 @@ export {
   type LayersInitializer,
 } from './initializers.js';
 export { zeroGamma } from './zero_gamma.js';
+export { DiracInitializer, dirac, setDiracFilters } from './dirac.js';
+export { symmetricEigen, type SymmetricEigen } from './eigh.js';
+export { patchWhitening, type PatchWhitening } from './whitening.js';
+export { whiteningPlugin, whiteningSample, type WhiteningPluginOptions } from './whitening_plugin.js';

@@ -2,6 +2,7 @@
 export { resnet, type ResNetOptions } from './resnet.js';
 export { wideResnet, type WideResNetOptions } from './wide_resnet.js';
 export { simpleCnn, type SimpleCnnOptions } from './simple_cnn.js';
+export { speednet, WHITENING_LAYER, type SpeedNetOptions, type SpeedNetActivation } from './speednet.js';
 export { BatchNormAct, type BatchNormActConfig } from './layers/batch_norm_act.js';
 export { PadShortcut, type PadShortcutConfig } from './layers/shortcut.js';
 export { countParams, type InputShape, type KernelInit } from './common.js';

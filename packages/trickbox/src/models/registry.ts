@@ -3,6 +3,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { InputShape } from './common.js';
 import { resnet } from './resnet.js';
 import { simpleCnn } from './simple_cnn.js';
+import { speednet } from './speednet.js';
 import { wideResnet } from './wide_resnet.js';
 
 export interface ModelSpec {
@@ -24,6 +25,7 @@ const registry: Record<string, (spec: ModelSpec) => tf.LayersModel> = {
   wide_resnet: (s) => wideResnet({ depth: 28, widenFactor: 10, ...s }),
   wrn_16_4: (s) => wideResnet({ ...s, depth: 16, widenFactor: 4 }),
   wrn_28_10: (s) => wideResnet({ ...s, depth: 28, widenFactor: 10 }),
+  speednet: (s) => speednet({ ...s }),
 };
 
 export function modelNames(): string[] {

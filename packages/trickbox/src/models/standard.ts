@@ -81,6 +81,21 @@ function foldableConv(bn: BatchNormAct): tf.layers.Layer | null {
   return source;
 }
 
+/**
+ * Copies a layer's weights by name: a layer with a frozen variable (speednet's whitening kernel) lists its weights
+ * trainable first, in another order than the copy, whose variables are all trainable.
+ */
+function copyWeightsByName(from: tf.layers.Layer, to: tf.layers.Layer): void {
+  const byName = new Map(from.weights.map((w) => [w.originalName, w.read()]));
+  to.setWeights(
+    to.weights.map((w) => {
+      const t = byName.get(w.originalName);
+      if (!t) throw new Error(`models.toStandardLayers: layer ${from.name} has no weight ${w.originalName}`);
+      return t;
+    }),
+  );
+}
+
 export function toStandardLayers(model: tf.LayersModel, options: StandardLayersOptions = {}): tf.LayersModel {
   return rebuild(model, { foldBatchNorm: options.foldBatchNorm });
 }
@@ -183,7 +198,7 @@ function rebuild(model: tf.LayersModel, options: RebuildOptions): tf.LayersModel
         ? tf.layers.conv2d(layer.getConfig() as unknown as Parameters<typeof tf.layers.conv2d>[0])
         : new ctor(layer.getConfig());
     mapped.set(output.name, copy.apply(ins.length === 1 ? ins[0] : ins) as Sym);
-    weightCopies.push(() => copy.setWeights(layer.getWeights()));
+    weightCopies.push(() => copyWeightsByName(layer, copy));
   }
   const outputs = (Array.isArray(model.output) ? model.output : [model.output]).map(get);
   const standard = tf.model({

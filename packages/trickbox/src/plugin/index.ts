@@ -14,6 +14,22 @@ export interface FitInfo {
   startStep: number;
   runDir: string;
   seed: number;
+  /**
+   * The training split (validation images excluded), before augmentation: for initialisations from data. The trainer
+   * always passes it; optional so that a plug-in can be driven by hand without data.
+   */
+  trainingImages?: TrainingImages;
+}
+
+/** Uint8 images N·H·W·C and the per-channel normalisation the loader gives the model's inputs ((v/255 − mean)/std). */
+export interface TrainingImages {
+  pixels: Uint8Array;
+  count: number;
+  height: number;
+  width: number;
+  channels: number;
+  mean: readonly number[];
+  std: readonly number[];
 }
 
 /** The step being trained. */

@@ -83,6 +83,34 @@ export const pluginFieldsBySection = {
       'stop after `patience` epochs without improvement of the validation metric; only with `data.valSplit > 0` (model selection never sees the test set)',
     ),
   },
+  init: {
+    whitening: nullableObject(
+      {
+        layer: Type.String({
+          minLength: 1,
+          default: 'whiten',
+          description: "the stem convolution's layer name (speednet's `whiten`)",
+        }),
+        samples: Type.Integer({
+          minimum: 1,
+          default: 5000,
+          description: 'training images (a seeded sample) whose patches give the statistics (airbench: 5000)',
+        }),
+        eps: Type.Number({
+          exclusiveMinimum: 0,
+          default: 5e-4,
+          description: 'ε of the filters v/√(λ + ε) (airbench: 5e-4)',
+        }),
+        biasEpochs: Type.Unsafe<number | null>({
+          type: ['integer', 'null'],
+          minimum: 0,
+          default: 3,
+          description: "the stem's bias is held fixed from this epoch on (airbench: 3); null: trained throughout",
+        }),
+      },
+      '`{}`: set the stem convolution to the patch-whitening filters of training images before the first step (Page 2018; airbench)',
+    ),
+  },
   evaluation: {
     flipTta: Type.Boolean({ default: false, description: 'average the softmax of each test image and its mirror' }),
     translateTta: Type.Integer({
@@ -98,7 +126,7 @@ export const pluginFieldsBySection = {
 export type PluginSection = keyof typeof pluginFieldsBySection;
 export type PluginSectionFields = typeof pluginFieldsBySection;
 
-const extra: Record<PluginSection, TProperties> = { distillation: {}, regularization: {}, evaluation: {} };
+const extra: Record<PluginSection, TProperties> = { distillation: {}, regularization: {}, init: {}, evaluation: {} };
 
 /** Adds a registered plug-in's fields to a section (called by registerPlugin). */
 export function addPluginFields(sectionName: PluginSection, fields: TProperties): void {

@@ -3,6 +3,7 @@
 // trainer calls the hooks in (mixing before distillation, so the teacher sees the mixed batch).
 import type * as tf from '@tensorflow/tfjs';
 import { distillationPlugin } from '../losses/distillation_plugin.js';
+import { whiteningPlugin } from '../init/whitening_plugin.js';
 import { mixingPlugin } from '../mix/plugin.js';
 import type { TrainPlugin } from '../plugin/index.js';
 import { earlyStoppingPlugin } from '../regularizers/early_stopping_plugin.js';
@@ -34,6 +35,14 @@ export interface PluginRow {
 }
 
 const rows: PluginRow[] = [
+  {
+    name: 'whitening',
+    doc: "patch whitening: the stem convolution's filters from the eigenvectors of training patches' covariance",
+    reference: 'Page 2018 (DAWNBench ResNet); Jordan 2024 (airbench)',
+    field: 'init.whitening',
+    enabled: (r) => r.init.whitening !== null,
+    build: (r) => whiteningPlugin(r.init.whitening!),
+  },
   {
     name: 'mixing',
     doc: 'mixup, CutMix or RICAP on each training batch, with one-hot targets',

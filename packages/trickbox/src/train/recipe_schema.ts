@@ -242,6 +242,7 @@ function buildSchema(plugins: PluginSectionFields) {
       ),
       distillation: section(plugins.distillation),
       regularization: section(plugins.regularization),
+      init: section(plugins.init),
       evaluation: section(plugins.evaluation),
     },
     { additionalProperties: false },

@@ -167,6 +167,15 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         startStep: pos.step,
         runDir,
         seed: run.recipe.training.seed,
+        trainingImages: {
+          pixels: run.data.train.images,
+          count: run.data.train.labels.length,
+          height: run.data.train.height,
+          width: run.data.train.width,
+          channels: run.data.train.channels,
+          mean: run.data.mean,
+          std: run.data.std,
+        },
       });
     if (opts.resume) await restoreFromCheckpoint(run, pos);
     for (const o of run.observers)

@@ -55,15 +55,19 @@ function defaultsOf(node: any, path: string[] = []): Array<{ path: string[]; val
 
 test('every default the schema declares reaches the resolved recipe, inside optional objects too', () => {
   // Optional objects are given as {} (present, nothing set): `"ema": {}` must mean EMA with its default decay.
-  const nullable = Object.entries<any>(recipeSchema.properties.regularization.properties)
-    .filter(([, s]) => Array.isArray(s.type) && s.type.includes('null'))
-    .map(([k]) => k);
+  const nullableIn = (section: 'regularization' | 'init') =>
+    Object.entries<any>(recipeSchema.properties[section].properties)
+      .filter(([, s]) => Array.isArray(s.type) && s.type.includes('null'))
+      .map(([k]) => k);
+  const nullable = nullableIn('regularization');
   assert.deepEqual(nullable.sort(), ['earlyStopping', 'ema', 'lookahead']);
+  assert.deepEqual(nullableIn('init'), ['whitening']);
   // (early stopping needs a validation split: the one field set explicitly)
   const r: any = resolveRecipe({
     ...minimal,
     data: { ...minimal.data, valSplit: 0.1 },
     regularization: Object.fromEntries(nullable.map((k) => [k, {}])),
+    init: { whitening: {} },
   });
   const checked = defaultsOf(recipeSchema).filter(({ path }) => path.join('.') !== 'data.valSplit');
   assert.ok(checked.length >= 40, `${checked.length} defaults`);
