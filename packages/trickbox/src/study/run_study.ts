@@ -69,7 +69,12 @@ export async function runStudy(
   for (const t of plan.trials) {
     const dir = join(out, t.runDir);
     const state = trialState(dir);
-    if (state !== 'absent' && !sameRecipe(dir, t.recipe)) {
+    if (state !== 'absent' && !sameRecipe(dir, t.recipe) && !executor) {
+      // a report changes nothing: the trial is reported as it was trained (its own recipe.json), with a note
+      notes.set(t.runDir, {
+        note: 'reported as trained: its recipe.json differs from what the study file resolves to now',
+      });
+    } else if (state !== 'absent' && !sameRecipe(dir, t.recipe)) {
       const aside = `${dir}.replaced-${stamp()}`;
       renameSync(dir, aside);
       notes.set(t.runDir, {

@@ -166,6 +166,22 @@ test('a local study: trial run directories, study.json/md/html, statistics from 
   const rep = cli(['study', '--report', out]);
   assert.equal(rep.code, 0, rep.stderr);
   assert.equal(readFileSync(join(out, 'study.md'), 'utf8'), md);
+  // a report of trials whose recipe no longer matches (other code, an edited recipe) moves nothing: it reports them
+  // as trained, with a note
+  const input = join(out, 'study-input.json');
+  const kept = readFileSync(input, 'utf8');
+  const edited = JSON.parse(kept);
+  edited.configs.smoothing = ['loss.labelSmoothing=0.3'];
+  writeFileSync(input, JSON.stringify(edited));
+  const stale = cli(['study', '--report', out]);
+  assert.equal(stale.code, 0, stale.stderr);
+  assert.deepEqual(readdirSync(join(out, 'trials', 'smoothing')).sort(), ['seed-0', 'seed-1']);
+  assert.match(readFileSync(join(out, 'study.md'), 'utf8'), /smoothing\/seed-0: reported as trained/);
+  assert.deepEqual(
+    JSON.parse(readFileSync(join(out, 'study.json'), 'utf8')).configs.smoothing.mean,
+    sj.configs.smoothing.mean,
+  );
+  writeFileSync(input, kept);
 
   // one config changes: only its trials train again, the old runs are moved aside and the report says so
   writeStudy(dir, { configs: { baseline: [], smoothing: ['loss.labelSmoothing=0.2'] } });

@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// Copies a study directory's results into the repository (docs/results/studies/<study>/): the study's input and
+// report files, and per trial the files its numbers come from (recipe.json, metrics.jsonl, summary.json,
+// provenance.json, confusion.json, pruned.json) — never checkpoints, models or locks. `trickbox study --report` on
+// the copy rebuilds study.json/md/html from these files alone.
+//   node scripts/export-study.mjs <study dir> <destination dir>
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const [src, dest] = process.argv.slice(2);
+if (!src || !dest) {
+  console.error('usage: node scripts/export-study.mjs <study dir> <destination dir>');
+  process.exit(2);
+}
+if (!existsSync(join(src, 'study-input.json'))) {
+  console.error(`export-study: ${src} is not a study directory (no study-input.json)`);
+  process.exit(2);
+}
+const STUDY_FILES = ['study-input.json', 'study.json', 'study.md', 'study.html'];
+const TRIAL_FILES = ['recipe.json', 'metrics.jsonl', 'summary.json', 'provenance.json', 'confusion.json', 'pruned.json'];
+
+mkdirSync(dest, { recursive: true });
+for (const f of STUDY_FILES) if (existsSync(join(src, f))) copyFileSync(join(src, f), join(dest, f));
+let finished = 0;
+let partial = 0;
+const trials = join(src, 'trials');
+for (const config of existsSync(trials) ? readdirSync(trials) : []) {
+  for (const seed of readdirSync(join(trials, config))) {
+    // trials moved aside because their recipe changed (seed-N.replaced-<time>) are not part of the study
+    if (!/^seed-\d+$/.test(seed) || !statSync(join(trials, config, seed)).isDirectory()) continue;
+    const from = join(trials, config, seed);
+    if (!existsSync(join(from, 'summary.json')) && !existsSync(join(from, 'pruned.json'))) {
+      partial++;
+      continue; // still training: its metrics are not final
+    }
+    const to = join(dest, 'trials', config, seed);
+    mkdirSync(to, { recursive: true });
+    for (const f of TRIAL_FILES) if (existsSync(join(from, f))) copyFileSync(join(from, f), join(to, f));
+    finished++;
+  }
+}
+console.log(`export-study: ${finished} finished trial(s) copied to ${dest}; ${partial} unfinished left out`);
