@@ -67,17 +67,10 @@ function timestamp(): string {
 
 /** The recipe of a run to resume: its own recipe.json, unchanged (a resumed run never takes another recipe). */
 async function resumedRecipe(resumeDir: string) {
-  const { resolveRecipe } = await import('../train/recipe.js');
+  const { loadRunRecipe } = await import('../train/run_recipe.js');
   const file = join(resumeDir, 'recipe.json');
   if (!existsSync(file)) throw new UsageError(`--resume ${resumeDir}: not a run directory (no recipe.json)`);
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new RecipeError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
-  const { resolvedSchedule: _s, ...raw } = parsed;
-  return resolveRecipe(raw, file);
+  return loadRunRecipe(file);
 }
 
 async function loadRecipeFrom(recipePath: string | undefined, sets: string[]) {
@@ -284,7 +277,8 @@ async function cmdEval(
   if (!recipeFile && existsSync(join(model, 'recipe.json'))) recipeFile = join(model, 'recipe.json');
   if (!recipeFile)
     throw new UsageError(`eval: ${model} is not a run directory; pass --recipe FILE to say which data to evaluate on`);
-  const recipe = await recipeFromFile(recipeFile, o.set);
+  const { loadRunRecipe } = await import('../train/run_recipe.js');
+  const recipe = loadRunRecipe(recipeFile, o.set);
   const { model: m, preprocessing, file: modelFile } = await loadModel(model);
   const rd = await blamingRecipeFile(recipeFile, async () => prepareData(recipe, await loadDatasets(recipe)));
   const expected = m.inputs[0].shape.slice(1).join('×');
@@ -319,18 +313,6 @@ async function cmdEval(
         }) + '\n'
       : `test images ${r.count}: top-1 ${(100 * r.top1).toFixed(2)}%  top-5 ${(100 * r.top5).toFixed(2)}%  loss ${r.loss.toFixed(4)}\n`,
   );
-}
-
-async function recipeFromFile(file: string, sets: string[]) {
-  const { resolveRecipe, applyOverrides } = await import('../train/recipe.js');
-  let raw: any;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new RecipeError(`${file}: cannot read recipe (${(e as Error).message})`);
-  }
-  delete raw.resolvedSchedule;
-  return resolveRecipe(applyOverrides(raw, sets), file);
 }
 
 async function cmdPredict(model: string, images: string[], o: { top: number; json?: boolean }) {
