@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { argError, checkNumber } from '../check/index.js';
 import { PlainConv2D } from './layers/plain_conv.js';
 import { drawSeedOnApply, type SeedSource } from './seeding.js';
 
@@ -11,25 +12,23 @@ export function checkInputShape(fn: string, inputShape: unknown): InputShape {
     inputShape.length === 3 &&
     inputShape.every((d) => Number.isInteger(d) && d > 0) &&
     (inputShape[2] === 1 || inputShape[2] === 3);
-  if (!ok) {
-    throw new Error(
-      `${fn}: inputShape must be [height, width, channels] with positive integers and 1 or 3 channels, got ${JSON.stringify(inputShape)}`,
+  if (!ok)
+    throw argError(
+      fn,
+      'inputShape',
+      '[height, width, channels] with positive integers and 1 or 3 channels',
+      inputShape,
     );
-  }
   return inputShape as InputShape;
 }
 
 export function checkPositiveInt(fn: string, field: string, value: unknown): number {
-  if (!Number.isInteger(value) || (value as number) < 1) {
-    throw new Error(`${fn}: ${field} must be a positive integer, got ${JSON.stringify(value)}`);
-  }
-  return value as number;
+  return checkNumber(fn, field, value, { integer: true, min: 1, range: 'a positive integer' });
 }
 
 /** A dropout rate in [0, 1); `fn` names the model in the error. */
-export function checkDropout(fn: string, value: number): number {
-  if (!(value >= 0 && value < 1)) throw new Error(`${fn}: dropout must be in [0, 1), got ${value}`);
-  return value;
+export function checkDropout(fn: string, value: unknown): number {
+  return checkNumber(fn, 'dropout', value, { min: 0, max: 1, maxOpen: true, range: 'in [0, 1)' });
 }
 
 export type KernelInit = 'he' | 'xavier';

@@ -5,6 +5,7 @@
  * 'onednn' runs one native kernel per BN (+ residual + ReLU) forward and one backward.
  */
 import * as tf from '@tensorflow/tfjs';
+import { argError, checkNumber } from '../check/index.js';
 import { BatchNormAct } from './layers/batch_norm_act.js';
 import { PadShortcut } from './layers/shortcut.js';
 import {
@@ -108,17 +109,16 @@ export function resnet(options: ResNetOptions): tf.LayersModel {
   const fn = 'models.resnet';
   const variant = options.variant ?? 'cifar';
   if (variant !== 'cifar' && variant !== 'preact') {
-    throw new Error(`${fn}: variant must be 'cifar' or 'preact', got ${JSON.stringify(variant)}`);
+    throw argError(fn, 'variant', "'cifar' or 'preact'", variant);
   }
   const inputShape = checkInputShape(fn, options.inputShape);
   const numClasses = checkPositiveInt(fn, 'numClasses', options.numClasses);
   const depth = checkPositiveInt(fn, 'depth', options.depth);
   const width = options.widthMultiplier ?? 1;
-  if (!(width > 0)) throw new Error(`${fn}: widthMultiplier must be > 0, got ${width}`);
+  checkNumber(fn, 'widthMultiplier', width, { min: 0, minOpen: true, range: '> 0' });
   const dropout = checkDropout(fn, options.dropout ?? 0);
   const shortcut = options.shortcut ?? (variant === 'cifar' ? 'A' : 'B');
-  if (shortcut !== 'A' && shortcut !== 'B')
-    throw new Error(`${fn}: shortcut must be 'A' or 'B', got ${JSON.stringify(shortcut)}`);
+  if (shortcut !== 'A' && shortcut !== 'B') throw argError(fn, 'shortcut', "'A' or 'B'", shortcut);
   const ctx: BlockContext = {
     init: options.init ?? 'he',
     bnMomentum: options.bnMomentum ?? 0.1,
@@ -131,13 +131,12 @@ export function resnet(options: ResNetOptions): tf.LayersModel {
   let stages: number[];
   let blocks: number[];
   if (variant === 'cifar') {
-    if ((depth - 2) % 6 !== 0)
-      throw new Error(`${fn}: depth of a CIFAR ResNet must be 6n+2 (20, 32, 44, 56, 110), got ${depth}`);
+    if ((depth - 2) % 6 !== 0) throw argError(fn, 'depth of a CIFAR ResNet', '6n+2 (20, 32, 44, 56, 110)', depth);
     const n = (depth - 2) / 6;
     stages = [16, 32, 64];
     blocks = [n, n, n];
   } else {
-    if (depth !== 18) throw new Error(`${fn}: the 'preact' variant supports depth 18, got ${depth}`);
+    if (depth !== 18) throw argError(fn, "depth of the 'preact' variant", '18', depth);
     stages = [64, 128, 256, 512];
     blocks = [2, 2, 2, 2];
   }

@@ -3,6 +3,7 @@
  * 16k/32k/64k, dropout between the two convolutions of a block, 1x1 convolution shortcuts where the shape changes.
  */
 import * as tf from '@tensorflow/tfjs';
+import { argError } from '../check/index.js';
 import { BatchNormAct } from './layers/batch_norm_act.js';
 import {
   checkDropout,
@@ -35,7 +36,7 @@ export function wideResnet(options: WideResNetOptions): tf.LayersModel {
   const numClasses = checkPositiveInt(fn, 'numClasses', options.numClasses);
   const depth = checkPositiveInt(fn, 'depth', options.depth);
   const k = checkPositiveInt(fn, 'widenFactor', options.widenFactor);
-  if ((depth - 4) % 6 !== 0) throw new Error(`${fn}: depth must be 6n+4 (16, 22, 28, 40), got ${depth}`);
+  if ((depth - 4) % 6 !== 0) throw argError(fn, 'depth', '6n+4 (16, 22, 28, 40)', depth);
   const dropout = checkDropout(fn, options.dropout ?? 0);
   const init = options.init ?? 'he';
   const seeds = seedSource(options.seed);
