@@ -1,9 +1,37 @@
 import * as tf from '@tensorflow/tfjs';
+import { Type, type Static } from '@sinclair/typebox';
 import { argError, checkNumber } from '../check/index.js';
+import { oneOfValues } from '../registry/index.js';
 import { PlainConv2D } from './layers/plain_conv.js';
 import { drawSeedOnApply, type SeedSource } from './seeding.js';
 
 export type InputShape = [number, number, number];
+
+/** What every model constructor takes besides its options: the data's shape and classes, and the weights' seed. */
+export interface ModelInputs {
+  inputShape: InputShape;
+  numClasses: number;
+  /** Seeds the weight initialisers (models/seeding.ts); without it tfjs draws from Math.random. */
+  seed?: number;
+}
+
+/** Option fields shared by the models' schemas (each model's `*Fields` in its file). */
+export const commonFields = {
+  init: oneOfValues(['he', 'xavier'] as const, {
+    default: 'he',
+    description:
+      'conv/dense kernel initialisation: He (fan-in, normal; He et al. 2015) or Xavier (uniform; Glorot & Bengio 2010)',
+  }),
+  bnMomentum: Type.Number({
+    minimum: 0,
+    maximum: 1,
+    default: 0.1,
+    description: 'BN momentum, PyTorch convention (weight of the batch statistics)',
+  }),
+  name: Type.Optional(
+    Type.String({ minLength: 1, description: 'the tfjs model name (default: the architecture, e.g. resnet20)' }),
+  ),
+};
 
 /** Validates `[height, width, channels]` with 1 or 3 channels; `fn` names the model in the error. */
 export function checkInputShape(fn: string, inputShape: unknown): InputShape {
@@ -31,7 +59,7 @@ export function checkDropout(fn: string, value: unknown): number {
   return checkNumber(fn, 'dropout', value, { min: 0, max: 1, maxOpen: true, range: 'in [0, 1)' });
 }
 
-export type KernelInit = 'he' | 'xavier';
+export type KernelInit = Static<typeof commonFields.init>;
 
 /**
  * He et al. 2015 (fan-in, normal) or Glorot & Bengio 2010 (uniform) initialisation of conv/dense kernels, seeded

@@ -1,4 +1,5 @@
-// Registries: one per kind of named thing a recipe can choose (optimizers, schedules, mixers, trainer plug-ins). A row
+// Registries: one per kind of named thing a recipe can choose (models, optimizers, schedules, mixers, transforms,
+// trainer plug-ins). A row
 // holds the name, a one-line doc, the reference it follows, its recipe fields as TypeBox schemas (with defaults and
 // descriptions) and its constructor. The recipe schema, the `Recipe` type and the field tables of docs/recipes.md
 // are made from the rows (scripts/generate.mjs writes the files; a test fails when a committed copy is stale).
@@ -20,12 +21,22 @@ export class Registry<Build> {
     /** What the rows are, for messages: 'optimizer', 'schedule', … */
     readonly kind: string,
     rows: RegistryRow<Build>[] = [],
+    /**
+     * 'section': the rows' fields join one recipe section (a name shared by rows must have one schema);
+     * 'own': each row's fields are its own options (models, transforms: `depth` may differ between models).
+     */
+    readonly fieldScope: 'section' | 'own' = 'section',
   ) {
     for (const r of rows) this.register(r);
   }
   register(row: RegistryRow<Build>): void {
     if (this.rows.some((r) => r.name === row.name))
       throw new Error(`register ${this.kind}: '${row.name}' is registered already`);
+    if (this.fieldScope === 'section') this.checkSharedFields(row);
+    this.rows.push(row);
+    version++;
+  }
+  private checkSharedFields(row: RegistryRow<Build>): void {
     for (const [field, schema] of Object.entries(row.fields)) {
       const other = this.rows.find((r) => field in r.fields);
       if (other && JSON.stringify(other.fields[field]) !== JSON.stringify(schema))
@@ -33,8 +44,6 @@ export class Registry<Build> {
           `register ${this.kind} '${row.name}': field '${field}' differs from the one of '${other.name}'`,
         );
     }
-    this.rows.push(row);
-    version++;
   }
   list(): readonly RegistryRow<Build>[] {
     return this.rows;
@@ -61,6 +70,13 @@ export function registryVersion(): number {
 /** Marks the registries changed (for rows kept outside a Registry, such as plug-in fields). */
 export function registryChanged(): void {
   version++;
+}
+
+/** The defaults of a row's fields (undefined where a field has none), for constructors that share them. */
+export function defaultsOf<P extends TProperties>(fields: P): { [K in keyof P]: Static<P[K]> } {
+  return Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, (f as { default?: unknown }).default])) as {
+    [K in keyof P]: Static<P[K]>;
+  };
 }
 
 /** A JSON-schema `enum` of the given values, typed as their union. */

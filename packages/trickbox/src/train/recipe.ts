@@ -4,6 +4,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { currentRecipeSchema, type Recipe } from './recipe_schema.js';
 import { RecipeError } from './errors.js';
 import { readRecipeFile } from './recipe_file.js';
+import { modelRegistry } from '../models/registry.js';
 
 export { RecipeError } from './errors.js';
 
@@ -40,15 +41,16 @@ function valueAt(root: unknown, path: string): unknown {
 }
 
 /** Schema node at an instance path (for the list of accepted keys). */
-function schemaAt(path: string): any {
+function schemaAt(path: string, root: object = currentRecipeSchema()): any {
   // a `oneOf` (null | object, 'dataset' | object) is entered through its object branch
   const objectBranch = (n: any): any => n?.oneOf?.find((b: any) => b.type === 'object') ?? n;
   // (a node typed ['null', 'object'] is its own object branch)
-  let s: any = currentRecipeSchema();
+  let s: any = root;
   for (const k of path.split('/').filter(Boolean)) {
     s = objectBranch(s);
     if (s?.properties?.[k]) s = s.properties[k];
-    else if (s?.items) s = s.items;
+    else if (s?.items)
+      s = Array.isArray(s.items) ? s.items[Number(k)] : s.items; // a tuple's items are a list
     else return undefined;
   }
   return objectBranch(s);
@@ -76,8 +78,8 @@ function mostSpecific(errors: ErrorObject[]): ErrorObject {
   return atDeepest.find((x) => x.keyword !== 'type' && x.keyword !== 'const') ?? atDeepest[0] ?? errors[0];
 }
 
-/** One readable sentence for the most specific ajv error. */
-function describe(errors: ErrorObject[], data: unknown): string {
+/** One readable sentence for the most specific ajv error (`root`: the schema that was validated against). */
+function describe(errors: ErrorObject[], data: unknown, root: object = currentRecipeSchema()): string {
   const e = mostSpecific(errors);
   const atDeepest = errors.filter(
     (x) => x.keyword !== 'oneOf' && x.keyword !== 'if' && x.instancePath === e.instancePath,
@@ -97,7 +99,7 @@ function describe(errors: ErrorObject[], data: unknown): string {
   }
   switch (e.keyword) {
     case 'additionalProperties': {
-      const accepted = Object.keys(schemaAt(e.instancePath)?.properties ?? {}).join(', ');
+      const accepted = Object.keys(schemaAt(e.instancePath, root)?.properties ?? {}).join(', ');
       const where = e.instancePath ? `${field}.${p.additionalProperty}` : p.additionalProperty;
       return `unknown field '${where}'; accepted fields${e.instancePath ? ` of ${field}` : ''}: ${accepted}`;
     }
@@ -119,7 +121,7 @@ function describe(errors: ErrorObject[], data: unknown): string {
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum': {
-      const s = schemaAt(e.instancePath) ?? {};
+      const s = schemaAt(e.instancePath, root) ?? {};
       const lo =
         s.minimum !== undefined ? `>= ${s.minimum}` : s.exclusiveMinimum !== undefined ? `> ${s.exclusiveMinimum}` : '';
       const hi =
@@ -134,6 +136,26 @@ function describe(errors: ErrorObject[], data: unknown): string {
     default:
       return `${field} is ${shown(value)}: ${e.message ?? 'invalid'}`;
   }
+}
+
+// Each model row's options, as the part of a recipe they sit in (so errors read `model.options.depth …`). Not
+// filled with defaults: the constructor applies the same ones (models/*.ts), and stored recipes stay as written.
+const optionsAjv = new Ajv({ allErrors: true, useDefaults: false, strict: false });
+const optionValidators = new WeakMap<object, { root: object; validate: ValidateFunction }>();
+
+/** `model.options` checked against the chosen model's schema; the error names the field. */
+function checkModelOptions(r: Recipe): string | undefined {
+  if (!modelRegistry.names().includes(r.model.name)) return undefined; // a model of the caller's (train's `model`)
+  const row = modelRegistry.get(r.model.name);
+  let v = optionValidators.get(row);
+  if (!v) {
+    const options = { type: 'object', additionalProperties: false, properties: row.fields };
+    const root = { type: 'object', properties: { model: { type: 'object', properties: { options } } } };
+    v = { root, validate: optionsAjv.compile(root) };
+    optionValidators.set(row, v);
+  }
+  const data = { model: { options: r.model.options } };
+  return v.validate(data) ? undefined : describe(v.validate.errors ?? [], data, v.root);
 }
 
 /** Checks the combinations the schema cannot express. */
@@ -200,6 +222,11 @@ export function resolveRecipe(raw: unknown, source = 'recipe', overrides: readon
     throw new RecipeError(`${blame(errorPath(mostSpecific(errors)))}: ${describe(errors, data)}`);
   }
   const r = data as unknown as Recipe;
+  const badOption = checkModelOptions(r);
+  if (badOption)
+    throw new RecipeError(
+      `${blame(/'?(model\.options[^\s';]*)/.exec(badOption)?.[1] ?? 'model.options')}: ${badOption}`,
+    );
   try {
     checkConsistency(r);
   } catch (e) {

@@ -1,6 +1,7 @@
 // The field tables of docs/recipes.md, made from the recipe schema and the registries' rows (written between the
 // `<!-- generated:… -->` markers by scripts/generate.mjs; a test fails when the committed tables are stale).
 import { mixers } from '../mix/registry.js';
+import { modelRegistry } from '../models/registry.js';
 import { optimizers } from '../optim/registry.js';
 import type { Registry } from '../registry/index.js';
 import { scheduleRegistry } from '../schedules/registry.js';
@@ -64,6 +65,29 @@ function registryTable(title: string, field: string, reg: Registry<unknown>): st
   ];
 }
 
+/** One line per option of the models' `model.options` (an option whose schema differs between models: one per schema). */
+function modelOptionsTable(): string[] {
+  const lines = new Map<string, { option: string; node: Node; models: string[] }>();
+  for (const row of modelRegistry.list())
+    for (const [option, node] of Object.entries<Node>(row.fields as Record<string, Node>)) {
+      const key = `${option} ${JSON.stringify(node)}`;
+      const line = lines.get(key) ?? { option, node, models: [] };
+      line.models.push(row.name);
+      lines.set(key, line);
+    }
+  return [
+    '**Model options** (`model.options`: the fields of the chosen model; unset ones take these defaults):',
+    '',
+    '| option | models | default | accepted | meaning |',
+    '| --- | --- | --- | --- | --- |',
+    ...[...lines.values()].map(
+      ({ option, node, models }) =>
+        `| \`${option}\` | ${models.length === modelRegistry.list().length ? 'all' : models.map((m) => `\`${m}\``).join(', ')} | ${node.default === undefined ? '—' : code(node.default)} | ${cell(accepted(node))} | ${cell(node.description ?? '')} |`,
+    ),
+    '',
+  ];
+}
+
 /** The generated part of docs/recipes.md. */
 export function recipeFieldTables(): string {
   return [
@@ -71,6 +95,8 @@ export function recipeFieldTables(): string {
     '| --- | --- | --- | --- |',
     ...rows(currentRecipeSchema() as unknown as Node, ''),
     '',
+    ...registryTable('Models', 'model.name', modelRegistry as Registry<unknown>),
+    ...modelOptionsTable(),
     ...registryTable('Optimizers', 'optimizer.name', optimizers as Registry<unknown>),
     ...registryTable('Schedules', 'schedule.name', scheduleRegistry as Registry<unknown>),
     ...registryTable('Mixers', 'mixing.name', mixers as Registry<unknown>),

@@ -240,12 +240,17 @@ const CASES: [string, string[], RegExp][] = [
   [
     'bad model option',
     ['train', withSection('model', { options: { filters: [0, 8] } }), ...out(5)],
-    /r\d+\.json: model\.options: models\.simpleCnn: filters\[0\] must be a positive integer, got 0/,
+    /r\d+\.json: model\.options\.filters\.0 is 0; accepted: an integer >= 1/,
   ],
   [
     'bad ResNet depth',
     ['train', goodFile, '--set', 'model.name=resnet', '--set', 'model.options={"depth":7}', ...out(6)],
     /r\d+\.json: model\.options: models\.resnet: depth .* must be 6n\+2 \(20, 32, 44, 56, 110\), got 7/,
+  ],
+  [
+    'unknown model option',
+    ['train', goodFile, '--set', 'model.name=resnet', '--set', 'model.options={"depht":20}', ...out(16)],
+    /--set model\.options=\{"depht":20\}: unknown field 'model\.options\.depht'; accepted fields of model\.options: depth, variant, /,
   ],
   [
     'teacher not found',
