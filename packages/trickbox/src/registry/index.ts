@@ -1,7 +1,6 @@
 // Registries: one per kind of named thing a recipe can choose (models, optimizers, schedules, mixers, transforms,
-// trainer plug-ins). A row
-// holds the name, a one-line doc, the reference it follows, its recipe fields as TypeBox schemas (with defaults and
-// descriptions) and its constructor. The recipe schema, the `Recipe` type and the field tables of docs/recipes.md
+// trainer plug-ins). A row holds the name, a one-line doc, the reference it follows, its recipe fields as TypeBox
+// schemas (with defaults and descriptions) and its constructor. The recipe schema, the `Recipe` type and the field tables of docs/recipes.md
 // are made from the rows (scripts/generate.mjs writes the files; a test fails when a committed copy is stale).
 // Plain TypeScript and TypeBox only: the rows of plain areas (schedules) stay importable from browsers.
 import { Type, type Static, type TObject, type TProperties, type TSchema, type TUnsafe } from '@sinclair/typebox';
@@ -15,12 +14,12 @@ export interface RegistryRow<Build> {
   build: Build;
 }
 
-export class Registry<Build> {
-  private readonly rows: RegistryRow<Build>[] = [];
+export class Registry<Build, Row extends RegistryRow<Build> = RegistryRow<Build>> {
+  private readonly rows: Row[] = [];
   constructor(
     /** What the rows are, for messages: 'optimizer', 'schedule', … */
     readonly kind: string,
-    rows: RegistryRow<Build>[] = [],
+    rows: Row[] = [],
     /**
      * 'section': the rows' fields join one recipe section (a name shared by rows must have one schema);
      * 'own': each row's fields are its own options (models, transforms: `depth` may differ between models).
@@ -29,14 +28,14 @@ export class Registry<Build> {
   ) {
     for (const r of rows) this.register(r);
   }
-  register(row: RegistryRow<Build>): void {
+  register(row: Row): void {
     if (this.rows.some((r) => r.name === row.name))
       throw new Error(`register ${this.kind}: '${row.name}' is registered already`);
     if (this.fieldScope === 'section') this.checkSharedFields(row);
     this.rows.push(row);
     version++;
   }
-  private checkSharedFields(row: RegistryRow<Build>): void {
+  private checkSharedFields(row: Row): void {
     for (const [field, schema] of Object.entries(row.fields)) {
       const other = this.rows.find((r) => field in r.fields);
       if (other && JSON.stringify(other.fields[field]) !== JSON.stringify(schema))
@@ -45,13 +44,13 @@ export class Registry<Build> {
         );
     }
   }
-  list(): readonly RegistryRow<Build>[] {
+  list(): readonly Row[] {
     return this.rows;
   }
   names(): string[] {
     return this.rows.map((r) => r.name);
   }
-  get(name: string): RegistryRow<Build> {
+  get(name: string): Row {
     const row = this.rows.find((r) => r.name === name);
     if (!row) throw new RangeError(`unknown ${this.kind} '${name}'; accepted: ${this.names().join(', ')}`);
     return row;

@@ -4,6 +4,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { currentRecipeSchema, type Recipe } from './recipe_schema.js';
 import { RecipeError } from './errors.js';
 import { readRecipeFile } from './recipe_file.js';
+import { transformRegistry } from '../data/transform_registry.js';
 import { modelRegistry } from '../models/registry.js';
 
 export { RecipeError } from './errors.js';
@@ -105,8 +106,12 @@ function describe(errors: ErrorObject[], data: unknown, root: object = currentRe
     }
     case 'required':
       return `missing field '${e.instancePath ? `${field}.` : ''}${p.missingProperty}'`;
-    case 'enum':
-      return `${field} is ${shown(value)}; accepted: ${(p.allowedValues as unknown[]).map(shown).join(', ')}`;
+    case 'enum': {
+      // a oneOf of values and other types (a fill: 'mean', 'random' or pixel values): name the types too
+      const types = atDeepest.filter((x) => x.keyword === 'type').map((x) => String((x.params as any).type));
+      const values = (p.allowedValues as unknown[]).map(shown).join(', ');
+      return `${field} is ${shown(value)}; accepted: ${[values, ...new Set(types)].join(' or ')}`;
+    }
     case 'const':
       return `${field} is ${shown(value)}; accepted: ${shown(p.allowedValue)}`;
     case 'type': {
@@ -121,7 +126,7 @@ function describe(errors: ErrorObject[], data: unknown, root: object = currentRe
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum': {
-      const s = schemaAt(e.instancePath, root) ?? {};
+      const s = (e.parentSchema as any) ?? schemaAt(e.instancePath, root) ?? {}; // a oneOf's branch when verbose
       const lo =
         s.minimum !== undefined ? `>= ${s.minimum}` : s.exclusiveMinimum !== undefined ? `> ${s.exclusiveMinimum}` : '';
       const hi =
@@ -138,24 +143,60 @@ function describe(errors: ErrorObject[], data: unknown, root: object = currentRe
   }
 }
 
-// Each model row's options, as the part of a recipe they sit in (so errors read `model.options.depth …`). Not
-// filled with defaults: the constructor applies the same ones (models/*.ts), and stored recipes stay as written.
-const optionsAjv = new Ajv({ allErrors: true, useDefaults: false, strict: false });
+// A model's or a transform's options, checked against its registry row's schema inside a copy of the part of the
+// recipe they sit in, so errors read `model.options.depth …` / `augment.1.options.p …`. Not filled with defaults:
+// the constructors apply the same ones, and stored recipes stay as written.
+const optionsAjv = new Ajv({ allErrors: true, useDefaults: false, strict: false, verbose: true });
 const optionValidators = new WeakMap<object, { root: object; validate: ValidateFunction }>();
 
-/** `model.options` checked against the chosen model's schema; the error names the field. */
-function checkModelOptions(r: Recipe): string | undefined {
-  if (!modelRegistry.names().includes(r.model.name)) return undefined; // a model of the caller's (train's `model`)
-  const row = modelRegistry.get(r.model.name);
-  let v = optionValidators.get(row);
+function optionsError(
+  key: object,
+  fields: object,
+  wrap: (options: object) => object,
+  data: (options: unknown) => unknown,
+  options: unknown,
+): string | undefined {
+  let v = optionValidators.get(key);
   if (!v) {
-    const options = { type: 'object', additionalProperties: false, properties: row.fields };
-    const root = { type: 'object', properties: { model: { type: 'object', properties: { options } } } };
+    const root = wrap({ type: 'object', additionalProperties: false, properties: fields });
     v = { root, validate: optionsAjv.compile(root) };
-    optionValidators.set(row, v);
+    optionValidators.set(key, v);
   }
-  const data = { model: { options: r.model.options } };
-  return v.validate(data) ? undefined : describe(v.validate.errors ?? [], data, v.root);
+  const d = data(options);
+  return v.validate(d) ? undefined : describe(v.validate.errors ?? [], d, v.root);
+}
+
+const object = (properties: object) => ({ type: 'object', properties });
+
+/** `model.options` and each `augment` entry's options, checked against their rows; the message names the field. */
+function checkRowOptions(r: Recipe): string | undefined {
+  // a model name outside the registry is a model of the caller's (train's `model` option)
+  if (modelRegistry.names().includes(r.model.name)) {
+    const row = modelRegistry.get(r.model.name);
+    const bad = optionsError(
+      row,
+      row.fields,
+      (o) => object({ model: object({ options: o }) }),
+      (o) => ({ model: { options: o } }),
+      r.model.options,
+    );
+    if (bad) return bad;
+  }
+  for (const [i, t] of r.augment.entries()) {
+    if (!transformRegistry.names().includes(t.name))
+      return `augment[${i}].name: unknown transform '${t.name}'; accepted: ${transformRegistry.names().join(', ')}`;
+    if (t.options === undefined) continue;
+    const row = transformRegistry.get(t.name);
+    const bad = optionsError(
+      row,
+      row.fields,
+      (o) => object({ augment: { type: 'array', items: object({ options: o }) } }),
+      (o) => ({ augment: Array.from({ length: i + 1 }, (_, j) => (j === i ? { options: o } : {})) }),
+      t.options,
+    );
+    if (bad) return bad;
+  }
+  return undefined;
 }
 
 /** Checks the combinations the schema cannot express. */
@@ -222,10 +263,10 @@ export function resolveRecipe(raw: unknown, source = 'recipe', overrides: readon
     throw new RecipeError(`${blame(errorPath(mostSpecific(errors)))}: ${describe(errors, data)}`);
   }
   const r = data as unknown as Recipe;
-  const badOption = checkModelOptions(r);
+  const badOption = checkRowOptions(r);
   if (badOption)
     throw new RecipeError(
-      `${blame(/'?(model\.options[^\s';]*)/.exec(badOption)?.[1] ?? 'model.options')}: ${badOption}`,
+      `${blame((/^(?:unknown field ')?([^\s';:]+)/.exec(badOption)?.[1] ?? '').replace(/\[(\d+)\]/g, '.$1'))}: ${badOption}`,
     );
   try {
     checkConsistency(r);

@@ -235,7 +235,7 @@ const CASES: [string, string[], RegExp][] = [
   [
     'bad transform option',
     ['train', withSection('augment', [{ name: 'randomCrop', options: { size: -3 } }]), ...out(4)],
-    /r\d+\.json: augment.*randomCrop: size must be an integer >= 1, got -3/,
+    /r\d+\.json: augment\.0\.options\.size is -3; accepted: an integer >= 1/,
   ],
   [
     'bad model option',
