@@ -1,7 +1,7 @@
 // AlexNet-style PCA lighting noise (Krizhevsky et al. 2012, §4.1; fb.resnet.torch `Lighting`): add
 // Σ_j eigvec[:, j] · α_j · eigval_j to every RGB pixel, α_j ~ N(0, alphaStd), on the [0, 1] image.
 import type { Rng } from '../rng/index.js';
-import { argError, checkNumber } from '../check/index.js';
+import { argError, checkNumber, Shown } from '../check/index.js';
 import { type Image, checkImage, makeImage, roundHalfEven } from './image.js';
 import type { RandomTransform } from './transforms.js';
 
@@ -31,7 +31,7 @@ export function pcaLighting(opts: PcaLightingOptions = {}): RandomTransform<Floa
   const name = 'augment.pcaLighting';
   for (const k of Object.keys(opts))
     if (!['alphaStd', 'eigval', 'eigvec'].includes(k))
-      throw argError(name, k, 'one of alphaStd, eigval, eigvec', 'an unknown option');
+      throw argError(name, k, 'one of alphaStd, eigval, eigvec', new Shown('an unknown option'));
   const alphaStd = checkNumber(name, 'alphaStd', opts.alphaStd ?? 0.1, { min: 0, range: 'a number >= 0' });
   const eigval = opts.eigval ?? IMAGENET_EIGVAL;
   const eigvec = opts.eigvec ?? IMAGENET_EIGVEC;

@@ -4,7 +4,7 @@
 // return the input itself.
 import { detExp, detLog } from '../rng/detmath.js';
 import type { Rng } from '../rng/index.js';
-import { argError, checkInt, checkNumber, checkProbability } from '../check/index.js';
+import { argError, checkInt, checkNumber, checkProbability, Shown } from '../check/index.js';
 import {
   type Fill,
   type Image,
@@ -84,7 +84,8 @@ function checkFill(where: string, fill: Fill | undefined): void {
 
 function knownKeys(where: string, opts: object, keys: readonly string[]): void {
   for (const k of Object.keys(opts))
-    if (!keys.includes(k)) throw argError(where, k, `one of the options ${keys.join(', ')}`, 'an unknown option');
+    if (!keys.includes(k))
+      throw argError(where, k, `one of the options ${keys.join(', ')}`, new Shown('an unknown option'));
 }
 
 // ------------------------------------------------------------------------------------------------ crops, flips
