@@ -10,8 +10,24 @@ export interface Image {
   channels: 1 | 3;
 }
 
-/** A random transform: draws its parameters from `rng` and returns a new image (the input is not modified). */
-export type Transform = (img: Image, rng: import('../rng/index.js').Rng) => Image;
+/**
+ * Where an image is in training, for the transforms that depend on that rather than on a fresh draw
+ * (`alternatingFlip`). The data loader passes it; the other transforms ignore it.
+ */
+export interface SampleInfo {
+  /** 0-based epoch. */
+  epoch: number;
+  /** The image's index in its dataset. */
+  index: number;
+  /** A seed of this image under the run's seed: the same in every epoch, independent of the epoch's `rng`. */
+  imageSeed: number;
+}
+
+/**
+ * A random transform: draws its parameters from `rng` and returns a new image (the input is not modified).
+ * `sample` says which image of which epoch it is, when the caller knows (the data loader does).
+ */
+export type Transform = (img: Image, rng: import('../rng/index.js').Rng, sample?: SampleInfo) => Image;
 
 /**
  * Throws unless `img` is a well-formed Image (channels 1 or 3, positive integer sizes, buffer length H·W·C); `fn` is

@@ -1,7 +1,7 @@
 // Per-image augmentation (docs/architecture.md, "Public API"): deterministic ops with torchvision's semantics (`ops`), random transforms
 // `(img, rng) => Image`, AutoAugment/RandAugment/TrivialAugment, and normalisation to float tensors.
 // Plain TypeScript: no Node built-ins, no tfjs — runs in worker threads and browsers unchanged.
-export type { Image, Transform, Fill } from './image.js';
+export type { Image, Transform, Fill, SampleInfo } from './image.js';
 export { checkImage, makeImage, cloneImage, release } from './image.js';
 export { useWasmKernels, wasmKernelsAvailable } from './wasm.js';
 export * as ops from './ops.js';
@@ -17,10 +17,13 @@ export {
   type CutoutOptions,
   type AutoAugmentParams,
   type OpChoice,
+  type SampleTransform,
   ZHONG_MEAN_PIXEL,
   randomCrop,
   randomResizedCrop,
   randomHorizontalFlip,
+  alternatingFlip,
+  alternatingFlipDecision,
   randomVerticalFlip,
   randomRotation,
   colorJitter,

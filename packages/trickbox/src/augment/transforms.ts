@@ -3,11 +3,12 @@
 // look at the drawn parameters. The input image is never modified; when a transform changes nothing it may
 // return the input itself.
 import { detExp, detLog } from '../rng/detmath.js';
-import type { Rng } from '../rng/index.js';
+import { Rng } from '../rng/index.js';
 import { argError, checkInt, checkNumber, checkProbability, Shown } from '../check/index.js';
 import {
   type Fill,
   type Image,
+  type SampleInfo,
   type Transform,
   checkImage,
   releaseIntermediate,
@@ -210,6 +211,44 @@ export function randomHorizontalFlip(opts: { p?: number } = {}): RandomTransform
     (_img, rng) => rng.next() < p,
     (img, flip) => (flip ? ops.hflip(img) : img),
   );
+}
+
+/** A transform of `augment` that reads the sample's epoch and index (`SampleInfo`) instead of drawing from `rng`. */
+export interface SampleTransform extends Transform {
+  readonly transformName: string;
+}
+
+/**
+ * Alternating flip's decision for one image in one epoch (Jordan 2024, airbench, arXiv:2404.00498): in epoch
+ * 0 a coin of the image's own stream (`imageSeed`, p = 0.5), in every later epoch that decision XOR (epoch is odd),
+ * so each image is seen mirrored in every other epoch.
+ */
+export function alternatingFlipDecision(sample: SampleInfo): boolean {
+  const where = 'augment.alternatingFlip';
+  if (!sample || typeof sample !== 'object')
+    throw argError(where, 'sample', "the image's { epoch, index, imageSeed } (the data loader passes it)", sample);
+  checkInt(where, 'sample.epoch', sample.epoch, 0);
+  if (typeof sample.imageSeed !== 'number' || !Number.isFinite(sample.imageSeed))
+    throw argError(where, 'sample.imageSeed', 'a finite number', sample.imageSeed);
+  const firstEpoch = new Rng(sample.imageSeed).next() < 0.5;
+  return firstEpoch !== (sample.epoch % 2 === 1);
+}
+
+/**
+ * Derandomised horizontal flip (airbench): mirrors an image in the epochs `alternatingFlipDecision` says. It draws
+ * nothing from `rng`, so the transforms after it draw as they would without it.
+ */
+export function alternatingFlip(opts: Record<string, never> = {}): SampleTransform {
+  const name = 'alternatingFlip';
+  for (const k of Object.keys(opts)) throw new RangeError(`augment.${name}: takes no options, got '${k}'`);
+  const fnName = `augment.${name}`;
+  const fn = ((img: Image, _rng: Rng, sample?: SampleInfo) => {
+    checkImage(fnName, img);
+    return alternatingFlipDecision(sample!) ? ops.hflip(img) : img;
+  }) as SampleTransform;
+  Object.defineProperty(fn, 'transformName', { value: name });
+  Object.defineProperty(fn, 'name', { value: name });
+  return fn;
 }
 
 /** Mirror top–bottom with probability p (default 0.5, torchvision RandomVerticalFlip). */
@@ -653,7 +692,7 @@ export function trivialAugment(opts: { bins?: number; fill?: Fill } = {}): Rando
 }
 
 /**
- * Applies transforms in order with the same rng. Intermediate images (made by one transform, consumed by the
+ * Applies transforms in order with the same rng (and the same sample information). Intermediate images (made by one transform, consumed by the
  * next, never returned) have their buffers recycled, so a transform in a pipeline must not keep a reference to
  * the image it was given.
  */
@@ -664,10 +703,10 @@ export function compose(transforms: readonly Transform[]): Transform {
       throw argError('augment.compose', `transforms[${i}]`, 'a function (img, rng) => Image', typeof t);
   });
   const list = transforms.slice();
-  const fn: Transform = (img, rng) => {
+  const fn: Transform = (img, rng, sample) => {
     let out = img;
     for (let i = 0; i < list.length; i++) {
-      const next = list[i]!(out, rng);
+      const next = list[i]!(out, rng, sample);
       releaseIntermediate(img, out, next);
       out = next;
     }

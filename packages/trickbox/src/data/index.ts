@@ -25,6 +25,7 @@ export {
   availableTransforms,
   derivedSeed,
   sampleRng,
+  sampleInfo,
   epochOrder,
   type TransformSpec,
 } from './transforms.js';

@@ -4,11 +4,11 @@
 import { pathToFileURL } from 'node:url';
 import { Type, type TProperties, type TSchema } from '@sinclair/typebox';
 import * as augment from '../augment/index.js';
-import type { Image } from '../augment/image.js';
+import type { Image, SampleInfo } from '../augment/image.js';
 import { Registry, type RegistryRow } from '../registry/index.js';
 import type { Rng } from '../rng/index.js';
 
-export type SampleTransform = (img: Image, rng: Rng) => Image;
+export type SampleTransform = (img: Image, rng: Rng, sample?: SampleInfo) => Image;
 /** Builds the transform from a recipe entry's `options` (undefined when the entry has none). */
 export type TransformBuild = (options: Record<string, unknown> | undefined) => SampleTransform;
 
@@ -89,6 +89,12 @@ export const transformRegistry = new Registry<TransformBuild, TransformRow>(
       },
     ),
     row('randomHorizontalFlip', 'mirror left-right', 'torchvision RandomHorizontalFlip', { p: p(0.5) }),
+    row(
+      'alternatingFlip',
+      'derandomised horizontal flip: each image mirrored in every other epoch, from a coin of its own in epoch 0',
+      'Jordan 2024 (airbench)',
+      {},
+    ),
     row('randomVerticalFlip', 'mirror top-bottom', 'torchvision RandomVerticalFlip', { p: p(0.5) }),
     row('randomRotation', 'rotate by a uniform angle, nearest neighbour', 'torchvision RandomRotation', {
       degrees: numberOrPair(

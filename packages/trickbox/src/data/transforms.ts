@@ -1,6 +1,6 @@
 // Recipe transform specs (plain JSON, so they can cross into worker threads) → augment transforms, and the
 // per-sample seeding that makes a batch independent of how many workers produced it.
-import type { Image } from '../augment/image.js';
+import type { Image, SampleInfo } from '../augment/image.js';
 import { Rng } from '../rng/index.js';
 import { transformRegistry, type SampleTransform } from './transform_registry.js';
 
@@ -32,7 +32,7 @@ export function buildTransform(specs: readonly TransformSpec[]): SampleTransform
       throw new RangeError(`augment[${i}]: transform '${s.name}' (options) did not return a transform`);
     return t;
   });
-  return (img, rng) => fns.reduce((im, f) => f(im, rng), img);
+  return (img, rng, sample) => fns.reduce((im, f) => f(im, rng, sample), img);
 }
 
 /**
@@ -75,6 +75,14 @@ export function sampleRng(seed: number, epoch: number, index: number): Rng {
   return new Rng(derivedSeed(seed, epoch, index));
 }
 
+/** The stream id, in `derivedSeed`'s epoch slot, of the seeds that stay with an image across epochs (above any epoch). */
+const IMAGE_STREAM = 0x494d4147;
+
+/** What a transform may know of sample `index` in `epoch` (augment's SampleInfo), from the run's seed alone. */
+export function sampleInfo(seed: number, epoch: number, index: number): SampleInfo {
+  return { epoch, index, imageSeed: derivedSeed(seed, IMAGE_STREAM, index) };
+}
+
 /** The order in which `epoch` visits the N samples (shuffled) — the same for every worker count. */
 export function epochOrder(n: number, seed: number, epoch: number, shuffle: boolean): Int32Array {
   if (!shuffle) return Int32Array.from({ length: n }, (_, i) => i);
@@ -113,7 +121,7 @@ export function produceBatch(
       images instanceof Uint8Array
         ? { data: images.subarray(j * per, (j + 1) * per), height, width, channels }
         : images[b]!;
-    if (transform) img = transform(img, sampleRng(seed, epoch, j));
+    if (transform) img = transform(img, sampleRng(seed, epoch, j), sampleInfo(seed, epoch, j));
     if (!x) {
       oh = img.height;
       ow = img.width;

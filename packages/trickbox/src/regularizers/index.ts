@@ -12,3 +12,4 @@ export {
   type EarlyStoppingDecision,
 } from './early_stopping.js';
 export { WeightEma, EMA_DEFAULT_DECAY, type EmaOptions } from './ema.js';
+export { lookaheadPlugin, lookaheadDecay, LOOKAHEAD_DEFAULTS, type LookaheadOptions } from './lookahead_plugin.js';

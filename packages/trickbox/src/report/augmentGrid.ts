@@ -41,10 +41,14 @@ export async function renderAugmentationGrid(
   if (!Number.isInteger(gap) || gap < 0 || gap > 64) fail('gap', 'an integer in [0, 64]', gap);
 
   const rng = new Rng(seed);
-  const rows: Image[][] = images.map((img) => {
+  // Transforms that follow the epoch (alternatingFlip) see column k as epoch k of image r; a stream of their own
+  // gives the images' seeds, so the draws of `rng` are those of a grid without them.
+  const imageSeeds = new Rng(seed).split();
+  const rows: Image[][] = images.map((img, r) => {
     const row = [img];
+    const imageSeed = imageSeeds.uint32();
     for (let k = 0; k < samples; k++) {
-      const out = transform(img, rng);
+      const out = transform(img, rng, { epoch: k, index: r, imageSeed });
       checkImage('renderAugmentationGrid(transform output)', out);
       row.push(out);
     }

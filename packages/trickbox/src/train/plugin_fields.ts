@@ -4,6 +4,7 @@
 import { Type, type TProperties } from '@sinclair/typebox';
 import { EARLY_STOPPING_DEFAULT_PATIENCE } from '../regularizers/early_stopping.js';
 import { EMA_DEFAULT_DECAY } from '../regularizers/ema.js';
+import { LOOKAHEAD_DEFAULTS } from '../regularizers/lookahead_plugin.js';
 import { nullableObject, registryChanged } from '../registry/index.js';
 
 export const pluginFieldsBySection = {
@@ -37,6 +38,32 @@ export const pluginFieldsBySection = {
         }),
       },
       '`{ "decay": 0.999 }`: EMA of all weights (BN statistics included, as timm ModelEmaV2); evaluation and the saved model use it',
+    ),
+    lookahead: nullableObject(
+      {
+        decay: Type.Number({
+          exclusiveMinimum: 0,
+          exclusiveMaximum: 1,
+          default: LOOKAHEAD_DEFAULTS.decay,
+          description: 'per-step base decay d; an update uses ρ = d^every · (step/totalSteps)^power (airbench94: 0.95)',
+        }),
+        every: Type.Integer({
+          minimum: 1,
+          default: LOOKAHEAD_DEFAULTS.every,
+          description: 'steps between updates (airbench94: 5)',
+        }),
+        power: Type.Number({
+          minimum: 0,
+          default: LOOKAHEAD_DEFAULTS.power,
+          description: 'exponent of the training progress in ρ: small early, d^every at the end (airbench94: 3)',
+        }),
+        startEpoch: Type.Integer({
+          minimum: 0,
+          default: LOOKAHEAD_DEFAULTS.startEpoch,
+          description: '0-based epoch of the first update; the average starts there as a copy (airbench94: 3)',
+        }),
+      },
+      '`{}`: every `every` steps an EMA of all weights (BN statistics included) steps towards them and is copied back into the model, which trains on from the average (Jordan 2024, airbench)',
     ),
     earlyStopping: nullableObject(
       {

@@ -7,6 +7,7 @@ import { mixingPlugin } from '../mix/plugin.js';
 import type { TrainPlugin } from '../plugin/index.js';
 import { earlyStoppingPlugin } from '../regularizers/early_stopping_plugin.js';
 import { emaPlugin } from '../regularizers/ema_plugin.js';
+import { lookaheadPlugin } from '../regularizers/lookahead_plugin.js';
 import { flipTtaPlugin, translateTtaPlugin } from '../tta/index.js';
 import type { TProperties } from '@sinclair/typebox';
 import { addPluginFields, type PluginSection } from './plugin_fields.js';
@@ -54,6 +55,14 @@ const rows: PluginRow[] = [
         alpha: r.distillation.alpha,
         labelSmoothing: r.loss.labelSmoothing,
       }),
+  },
+  {
+    name: 'lookahead',
+    doc: 'every k steps an EMA of all weights steps towards them and is copied back: training continues from the average',
+    reference: 'Jordan 2024 (airbench, arXiv:2404.00498); Zhang et al. 2019 (Lookahead)',
+    field: 'regularization.lookahead',
+    enabled: (r) => r.regularization.lookahead !== null,
+    build: (r) => lookaheadPlugin(r.regularization.lookahead!),
   },
   {
     name: 'ema',

@@ -230,6 +230,13 @@ function checkConsistency(r: Recipe): void {
       r.regularization.earlyStopping,
       'only with a validation split: set data.valSplit > 0',
     );
+  const lookahead = r.regularization.lookahead;
+  if (lookahead && lookahead.startEpoch >= r.training.epochs)
+    err(
+      'regularization.lookahead.startEpoch',
+      lookahead.startEpoch,
+      `less than training.epochs (${r.training.epochs})`,
+    );
   if (r.optimizer.nesterov && (r.optimizer.name !== 'sgd' || r.optimizer.momentum === 0))
     err('optimizer.nesterov', true, "true only with optimizer.name 'sgd' and momentum > 0 (torch.optim.SGD rule)");
   if (r.distillation.teacher === '') err('distillation.teacher', '', 'a run directory or model.json path, or null');

@@ -94,45 +94,82 @@ function trainingGradients(model: tf.LayersModel, x: tf.Tensor, labels: tf.Tenso
   return grads;
 }
 
-test("a ResNet-20 training step's gradients on 'onednn' match the cpu backend's", () => {
-  tf.setBackend('onednn');
-  // Seeded: with some random initialisations (about 1 in 15 at AVX2) one channel's batch-norm or stem gradient differs
-  // from the cpu backend's by 1e-3 to 4e-2 relative L2 while every other channel matches to 1e-6 — under
-  // investigation (docs/backend.md, "Open: ResNet-20 gradient outliers"); the seeded case is exact to 1e-5.
-  const model = resnet({ depth: 20, inputShape: [12, 12, 3], numClasses: 5, seed: 0 });
-  const snapshot = model.getWeights().map((w) => w.clone());
-  const xData = Float32Array.from({ length: 4 * 12 * 12 * 3 }, (_, i) => Math.sin(i * 0.37));
-  const yData = Float32Array.from({ length: 4 * 5 }, (_, i) => (i % 5 === Math.floor(i / 5) % 5 ? 1 : 0));
-  const results: Record<string, Record<string, Float32Array>> = {};
+/** Every layer's training-mode output, per backend: where one backend's ReLU output is 0 and the other's is not. */
+function reluTies(model: tf.LayersModel, x: tf.Tensor): { layer: string; onednn: number; cpu: number }[] {
+  const layers = model.layers.slice(1);
+  const probe = tf.model({ inputs: model.inputs, outputs: layers.map((l) => l.output as tf.SymbolicTensor) });
+  const outs: Record<string, Float32Array[]> = {};
   for (const backend of ['onednn', 'cpu']) {
     tf.setBackend(backend);
-    model.setWeights(snapshot);
-    const grads = tf.tidy(() => trainingGradients(model, tf.tensor(xData, [4, 12, 12, 3]), tf.tensor(yData, [4, 5])));
-    results[backend] = Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, Float32Array.from(g.dataSync())]));
-    tf.dispose(Object.values(grads));
+    const ys = probe.apply(x, { training: true }) as tf.Tensor[];
+    outs[backend] = ys.map((y) => y.dataSync() as Float32Array);
+    tf.dispose(ys);
   }
   tf.setBackend('onednn');
-  const names = Object.keys(results.cpu);
-  assert.ok(names.length >= 40, `expected gradients for every trainable weight, got ${names.length}`);
-  // fp32 sums run in another order natively, and 19 batch norms amplify the difference towards the stem; compare each
-  // gradient tensor by its relative L2 error.
+  const ties: { layer: string; onednn: number; cpu: number }[] = [];
+  layers.forEach((layer, l) => {
+    const [a, c] = [outs.onednn[l], outs.cpu[l]];
+    for (let i = 0; i < a.length; i++)
+      if ((a[i] === 0) !== (c[i] === 0) && (a[i] === 0 || c[i] === 0))
+        ties.push({ layer: layer.name, onednn: a[i], cpu: c[i] });
+  });
+  return ties;
+}
+
+test("ResNet-20 training gradients on 'onednn' match the cpu backend's, except where a ReLU sits on its kink", () => {
+  // A ReLU whose input is within fp32 rounding of 0 may be on on one backend and off on the other (the sums run in
+  // another order natively): its channel's batch-norm sums then differ by one dy, a real but correct difference
+  // (docs/backend.md, "ReLU ties"). Such an initialisation must show the tie at |y| < 1e-5; every other one must
+  // match to 1e-4 in every gradient tensor.
+  const xData = Float32Array.from({ length: 4 * 12 * 12 * 3 }, (_, i) => Math.sin(i * 0.37));
+  const yData = Float32Array.from({ length: 4 * 5 }, (_, i) => (i % 5 === Math.floor(i / 5) % 5 ? 1 : 0));
   let worst = 0;
-  for (const name of names) {
-    const e = results.cpu[name];
-    const a = results.onednn[name];
-    let diff = 0;
-    let norm = 0;
-    for (let i = 0; i < e.length; i++) {
-      diff += (a[i] - e[i]) ** 2;
-      norm += e[i] ** 2;
+  let tied = 0;
+  // seed 25 has such a tie at AVX2 (stage2_block2_bn2, channel 8: 6.6e-7 on onednn, 0 on cpu)
+  for (const seed of [0, 1, 2, 3, 4, 5, 25]) {
+    tf.setBackend('onednn');
+    const model = resnet({ depth: 20, inputShape: [12, 12, 3], numClasses: 5, seed });
+    const snapshot = model.getWeights().map((w) => w.clone());
+    const x = tf.tensor(xData, [4, 12, 12, 3]);
+    const results: Record<string, Record<string, Float32Array>> = {};
+    for (const backend of ['onednn', 'cpu']) {
+      tf.setBackend(backend);
+      model.setWeights(snapshot);
+      const grads = tf.tidy(() => trainingGradients(model, x, tf.tensor(yData, [4, 5])));
+      results[backend] = Object.fromEntries(
+        Object.entries(grads).map(([k, g]) => [k, Float32Array.from(g.dataSync())]),
+      );
+      tf.dispose(Object.values(grads));
     }
-    const rel = Math.sqrt(diff / Math.max(norm, 1e-30));
-    worst = Math.max(worst, rel);
-    assert.ok(rel < 1e-4, `${name}: relative L2 error ${rel.toExponential(2)} between onednn and cpu gradients`);
+    tf.setBackend('onednn');
+    const names = Object.keys(results.cpu);
+    assert.ok(names.length >= 40, `expected gradients for every trainable weight, got ${names.length}`);
+    const mismatched: string[] = [];
+    for (const name of names) {
+      const [e, a] = [results.cpu[name], results.onednn[name]];
+      let diff = 0;
+      let norm = 0;
+      for (let i = 0; i < e.length; i++) {
+        diff += (a[i] - e[i]) ** 2;
+        norm += e[i] ** 2;
+      }
+      const rel = Math.sqrt(diff / Math.max(norm, 1e-30));
+      if (rel < 1e-4) worst = Math.max(worst, rel);
+      else mismatched.push(`${name} ${rel.toExponential(2)}`);
+    }
+    if (mismatched.length > 0) {
+      const ties = reluTies(model, x);
+      assert.ok(ties.length > 0, `seed ${seed}: gradients differ with no ReLU tie: ${mismatched.join(', ')}`);
+      for (const t of ties)
+        assert.ok(Math.max(Math.abs(t.onednn), Math.abs(t.cpu)) < 1e-5, `seed ${seed}: ${JSON.stringify(t)} is no tie`);
+      tied++;
+    }
+    tf.dispose([x, ...snapshot]);
+    model.dispose();
   }
-  console.log(`ResNet-20 gradients: worst relative L2 error onednn vs cpu ${worst.toExponential(2)}`);
-  tf.dispose(snapshot);
-  model.dispose();
+  console.log(
+    `ResNet-20 gradients, 7 initialisations: ${tied} with a ReLU tie; worst other relative L2 ${worst.toExponential(2)}`,
+  );
 });
 
 test('the standard-layers export and the folded inference model compute the same function', () => {

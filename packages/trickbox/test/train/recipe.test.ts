@@ -58,7 +58,7 @@ test('every default the schema declares reaches the resolved recipe, inside opti
   const nullable = Object.entries<any>(recipeSchema.properties.regularization.properties)
     .filter(([, s]) => Array.isArray(s.type) && s.type.includes('null'))
     .map(([k]) => k);
-  assert.deepEqual(nullable.sort(), ['earlyStopping', 'ema']);
+  assert.deepEqual(nullable.sort(), ['earlyStopping', 'ema', 'lookahead']);
   // (early stopping needs a validation split: the one field set explicitly)
   const r: any = resolveRecipe({
     ...minimal,
