@@ -100,7 +100,7 @@ function describe(errors: ErrorObject[], data: unknown, root: object = currentRe
   }
   switch (e.keyword) {
     case 'additionalProperties': {
-      const accepted = Object.keys(schemaAt(e.instancePath, root)?.properties ?? {}).join(', ');
+      const accepted = Object.keys(schemaAt(e.instancePath, root)?.properties ?? {}).join(', ') || 'none';
       const where = e.instancePath ? `${field}.${p.additionalProperty}` : p.additionalProperty;
       return `unknown field '${where}'; accepted fields${e.instancePath ? ` of ${field}` : ''}: ${accepted}`;
     }

@@ -76,3 +76,15 @@ test("a recipe's augment options are checked against the transform's schema, the
     /r\.json: augment\[0\]\.name: unknown transform 'mosaic'; accepted: randomCrop, .*invertPixels/,
   );
 });
+
+test('a transform that takes no options refuses any, saying so', () => {
+  assert.throws(
+    () =>
+      resolveRecipe({
+        data: { dataset: 'fashion-mnist' },
+        model: { name: 'simpleCnn' },
+        augment: [{ name: 'alternatingFlip', options: { p: 0.5 } }],
+      }),
+    /unknown field 'augment\.0\.options\.p'; accepted fields of augment\.0\.options: none/,
+  );
+});
