@@ -1,4 +1,6 @@
-// The image type every transform works on, and the argument checks shared by all of them.
+// The image type every transform works on, its check, and the pixel-buffer pool. Argument errors come from the
+// neutral check/ module, named by the public function (`augment.randomCrop: size must be …`).
+import { argError } from '../check/index.js';
 
 /** An 8-bit image, HWC interleaved: pixel (y, x), channel c is `data[(y * width + x) * channels + c]`. */
 export interface Image {
@@ -27,32 +29,24 @@ export interface SampleInfo {
  */
 export type Transform = (img: Image, rng: import('../rng/index.js').Rng, sample?: SampleInfo) => Image;
 
-/** Error for a bad argument: names the transform, the field, the accepted range and the value given. */
-export function argError(where: string, field: string, expected: string, got: unknown): RangeError {
-  let shown: string;
-  try {
-    shown = typeof got === 'string' ? `'${got}'` : Array.isArray(got) ? JSON.stringify(got) : String(got);
-  } catch {
-    shown = String(got);
-  }
-  return new RangeError(`augment.${where}: ${field} must be ${expected}, got ${shown}`);
-}
-
-/** Throws unless `img` is a well-formed Image (channels 1 or 3, positive integer sizes, buffer length H·W·C). */
-export function checkImage(where: string, img: Image, channels?: readonly number[]): void {
-  if (!img || typeof img !== 'object') throw argError(where, 'img', 'an Image { data, height, width, channels }', img);
+/**
+ * Throws unless `img` is a well-formed Image (channels 1 or 3, positive integer sizes, buffer length H·W·C); `fn` is
+ * the function named in the error (`augment.ops.crop`, `myTransform`).
+ */
+export function checkImage(fn: string, img: Image, channels?: readonly number[]): void {
+  if (!img || typeof img !== 'object') throw argError(fn, 'img', 'an Image { data, height, width, channels }', img);
   const { data, height, width } = img;
   if (!(data instanceof Uint8Array))
-    throw argError(where, 'img.data', 'a Uint8Array', (data as unknown as object | undefined)?.constructor?.name);
-  if (!Number.isInteger(height) || height < 1) throw argError(where, 'img.height', 'an integer >= 1', height);
-  if (!Number.isInteger(width) || width < 1) throw argError(where, 'img.width', 'an integer >= 1', width);
-  if (img.channels !== 1 && img.channels !== 3) throw argError(where, 'img.channels', '1 or 3', img.channels);
+    throw argError(fn, 'img.data', 'a Uint8Array', (data as unknown as object | undefined)?.constructor?.name);
+  if (!Number.isInteger(height) || height < 1) throw argError(fn, 'img.height', 'an integer >= 1', height);
+  if (!Number.isInteger(width) || width < 1) throw argError(fn, 'img.width', 'an integer >= 1', width);
+  if (img.channels !== 1 && img.channels !== 3) throw argError(fn, 'img.channels', '1 or 3', img.channels);
   if (channels && !channels.includes(img.channels))
-    throw argError(where, 'img.channels', channels.join(' or '), img.channels);
+    throw argError(fn, 'img.channels', channels.join(' or '), img.channels);
   const n = height * width * img.channels;
   if (data.length !== n)
     throw argError(
-      where,
+      fn,
       'img.data.length',
       `height·width·channels = ${height}·${width}·${img.channels} = ${n}`,
       data.length,
@@ -116,27 +110,6 @@ export function releaseIntermediate(input: Image, prev: Image, next: Image): voi
 
 export function cloneImage(img: Image): Image {
   return { data: img.data.slice(), height: img.height, width: img.width, channels: img.channels };
-}
-
-export function checkNumber(where: string, field: string, v: unknown, lo: number, hi: number, range?: string): number {
-  if (typeof v !== 'number' || !(v >= lo && v <= hi))
-    throw argError(where, field, range ?? `a number in [${lo}, ${hi}]`, v);
-  return v;
-}
-
-export function checkInt(where: string, field: string, v: unknown, lo: number, hi = Number.MAX_SAFE_INTEGER): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi)
-    throw argError(
-      where,
-      field,
-      hi === Number.MAX_SAFE_INTEGER ? `an integer >= ${lo}` : `an integer in [${lo}, ${hi}]`,
-      v,
-    );
-  return v;
-}
-
-export function checkProbability(where: string, field: string, v: unknown): number {
-  return checkNumber(where, field, v, 0, 1, 'a probability in [0, 1]');
 }
 
 /** A pixel fill value (0–255) for every channel: a number, or one number per channel. */

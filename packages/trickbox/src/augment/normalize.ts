@@ -1,5 +1,6 @@
 // Conversion of uint8 images to float tensors for the loader: [B, H, W, C] (NHWC, TensorFlow.js layout).
-import { type Image, argError, checkImage } from './image.js';
+import { argError } from '../check/index.js';
+import { type Image, checkImage } from './image.js';
 
 /** ImageNet channel mean/std on [0, 1] pixels (torchvision reference scripts). */
 export const IMAGENET_MEAN: readonly number[] = [0.485, 0.456, 0.406];
@@ -18,7 +19,7 @@ export function normalizeLuts(
   channels: number,
   mean: number | readonly number[],
   std: number | readonly number[],
-  where = 'normalize',
+  where = 'augment.normalize',
 ): Float32Array[] {
   const pick = (field: string, v: number | readonly number[], c: number) => {
     const x = typeof v === 'number' ? v : v.length === 1 ? v[0] : v[c];
@@ -46,7 +47,7 @@ export function normalizeLuts(
 export function normalizeInto(out: Float32Array, offset: number, img: Image, luts: Float32Array[]): number {
   const src = img.data;
   if (offset + src.length > out.length)
-    throw argError('normalizeInto', 'out', `room for ${src.length} values at ${offset}`, out.length);
+    throw argError('augment.normalizeInto', 'out', `room for ${src.length} values at ${offset}`, out.length);
   if (img.channels === 1) {
     const l = luts[0]!;
     for (let i = 0; i < src.length; i++) out[offset + i] = l[src[i]!]!;
@@ -74,22 +75,23 @@ export function normalize(
   out?: Float32Array,
 ): Float32Array {
   if (!Array.isArray(images) || images.length === 0)
-    throw argError('normalize', 'images', 'a non-empty array of images', images);
+    throw argError('augment.normalize', 'images', 'a non-empty array of images', images);
   const first = images[0]!;
-  checkImage('normalize', first);
+  checkImage('augment.normalize', first);
   const per = first.height * first.width * first.channels;
   images.forEach((img, i) => {
-    checkImage('normalize', img);
+    checkImage('augment.normalize', img);
     if (img.height !== first.height || img.width !== first.width || img.channels !== first.channels)
       throw argError(
-        'normalize',
+        'augment.normalize',
         `images[${i}]`,
         `the size of images[0], ${first.height}x${first.width}x${first.channels}`,
         `${img.height}x${img.width}x${img.channels}`,
       );
   });
   const total = per * images.length;
-  if (out && out.length !== total) throw argError('normalize', 'out', `a Float32Array of length ${total}`, out.length);
+  if (out && out.length !== total)
+    throw argError('augment.normalize', 'out', `a Float32Array of length ${total}`, out.length);
   const buf = out ?? new Float32Array(total);
   const luts = normalizeLuts(first.channels, mean, std);
   let off = 0;
@@ -99,9 +101,9 @@ export function normalize(
 
 /** One image as floats in [0, 1] (ToTensor), HWC. */
 export function toFloat(img: Image): Float32Array {
-  checkImage('toFloat', img);
+  checkImage('augment.toFloat', img);
   const out = new Float32Array(img.data.length);
-  return (normalizeInto(out, 0, img, normalizeLuts(img.channels, 0, 1, 'toFloat')), out);
+  return (normalizeInto(out, 0, img, normalizeLuts(img.channels, 0, 1, 'augment.toFloat')), out);
 }
 
 /** A batch as floats in [0, 1], [B, H, W, C]. */

@@ -2,7 +2,8 @@
 // (torchvision 0.14, `functional_tensor.py`). Arithmetic that torchvision does in float32 is done here in float32
 // too (Math.fround after every operation), so results are bit-exact where torchvision's are well defined.
 // Every op returns a new image; none allocates per pixel.
-import { type Fill, type Image, argError, checkImage, checkInt, checkNumber, makeImage, resolveFill } from './image.js';
+import { argError, checkInt, checkNumber } from '../check/index.js';
+import { type Fill, type Image, checkImage, makeImage, resolveFill } from './image.js';
 import { resampleWindow } from './resample.js';
 import { wasmKernels, wasmLayout } from './wasm.js';
 
@@ -120,21 +121,21 @@ function blendConstLut(ratio: number, other: number, lut: Uint8Array = LUT[0]!):
 
 /** 255 - x (F.invert). */
 export function invert(img: Image): Image {
-  checkImage('ops.invert', img);
+  checkImage('augment.ops.invert', img);
   return mapLut(img, INVERT_LUT);
 }
 
 /** Keep the `bits` high bits of every value (F.posterize: x & ~(2^(8-bits) - 1)); bits in [0, 8]. */
 export function posterize(img: Image, bits: number): Image {
-  checkImage('ops.posterize', img);
-  checkInt('ops.posterize', 'bits', bits, 0, 8);
+  checkImage('augment.ops.posterize', img);
+  checkInt('augment.ops.posterize', 'bits', bits, 0, 8);
   return mapLut(img, POSTERIZE_LUTS[bits]!);
 }
 
 /** Invert every value >= threshold (F.solarize); threshold in [0, 255]. */
 export function solarize(img: Image, threshold: number): Image {
-  checkImage('ops.solarize', img);
-  checkNumber('ops.solarize', 'threshold', threshold, 0, 255);
+  checkImage('augment.ops.solarize', img);
+  checkNumber('augment.ops.solarize', 'threshold', threshold, { min: 0, max: 255, range: 'a number in [0, 255]' });
   const lut = solarizeCache.get(threshold, (l) => {
     for (let v = 0; v < 256; v++) l[v] = v >= threshold ? 255 - v : v;
   });
@@ -143,8 +144,8 @@ export function solarize(img: Image, threshold: number): Image {
 
 /** Multiply by `factor` (F.adjust_brightness: blend with black); factor >= 0. */
 export function brightness(img: Image, factor: number): Image {
-  checkImage('ops.brightness', img);
-  checkNumber('ops.brightness', 'factor', factor, 0, Infinity, 'a number >= 0');
+  checkImage('augment.ops.brightness', img);
+  checkNumber('augment.ops.brightness', 'factor', factor, { min: 0, range: 'a number >= 0' });
   return mapLut(
     img,
     brightnessCache.get(factor, (l) => blendConstLut(factor, 0, l)),
@@ -196,9 +197,9 @@ const GRAY_LUT_B = grayLut(0.114);
 
 /** Grayscale (F.rgb_to_grayscale), with 1 or 3 output channels. */
 export function grayscale(img: Image, outputChannels: 1 | 3 = 1): Image {
-  checkImage('ops.grayscale', img);
+  checkImage('augment.ops.grayscale', img);
   if (outputChannels !== 1 && outputChannels !== 3)
-    throw argError('ops.grayscale', 'outputChannels', '1 or 3', outputChannels);
+    throw argError('augment.ops.grayscale', 'outputChannels', '1 or 3', outputChannels);
   const g = grayValues(img);
   if (outputChannels === 1) return { data: g, height: img.height, width: img.width, channels: 1 };
   const out = makeImage(img.height, img.width, 3);
@@ -208,8 +209,8 @@ export function grayscale(img: Image, outputChannels: 1 | 3 = 1): Image {
 
 /** Blend with the mean gray level (F.adjust_contrast); factor >= 0. */
 export function contrast(img: Image, factor: number): Image {
-  checkImage('ops.contrast', img);
-  checkNumber('ops.contrast', 'factor', factor, 0, Infinity, 'a number >= 0');
+  checkImage('augment.ops.contrast', img);
+  checkNumber('augment.ops.contrast', 'factor', factor, { min: 0, range: 'a number >= 0' });
   let sum = 0;
   if (img.channels === 3) {
     const n = img.height * img.width;
@@ -226,8 +227,8 @@ export function contrast(img: Image, factor: number): Image {
 
 /** Blend with the grayscale image (F.adjust_saturation, PIL's ImageEnhance.Color); gray images unchanged. */
 export function color(img: Image, factor: number): Image {
-  checkImage('ops.color', img);
-  checkNumber('ops.color', 'factor', factor, 0, Infinity, 'a number >= 0');
+  checkImage('augment.ops.color', img);
+  checkNumber('augment.ops.color', 'factor', factor, { min: 0, range: 'a number >= 0' });
   if (img.channels === 1) return { ...img, data: img.data.slice() };
   const g = grayInto(img, u8Scratch(img.height * img.width));
   return blendPerPixel(img, factor, g, 3);
@@ -279,8 +280,8 @@ function blendPerPixel(img: Image, ratio: number, other: Uint8Array, otherPerPix
  * on the interior, border pixels kept; images of height or width <= 2 are returned unchanged.
  */
 export function sharpness(img: Image, factor: number): Image {
-  checkImage('ops.sharpness', img);
-  checkNumber('ops.sharpness', 'factor', factor, 0, Infinity, 'a number >= 0');
+  checkImage('augment.ops.sharpness', img);
+  checkNumber('augment.ops.sharpness', 'factor', factor, { min: 0, range: 'a number >= 0' });
   const { height: h, width: w, channels: ch } = img;
   if (h <= 2 || w <= 2) return { ...img, data: img.data.slice() };
   const src = img.data;
@@ -304,7 +305,7 @@ export function sharpness(img: Image, factor: number): Image {
 
 /** Stretch each channel to the full [0, 255] range (F.autocontrast); constant channels unchanged. */
 export function autoContrast(img: Image): Image {
-  checkImage('ops.autoContrast', img);
+  checkImage('augment.ops.autoContrast', img);
   const ch = img.channels;
   const src = img.data;
   // A 256-entry presence table per channel is cheaper than comparisons per value.
@@ -345,7 +346,7 @@ export function autoContrast(img: Image): Image {
 
 /** Histogram equalization per channel (F.equalize, PIL's ImageOps.equalize). */
 export function equalize(img: Image): Image {
-  checkImage('ops.equalize', img);
+  checkImage('augment.ops.equalize', img);
   const ch = img.channels;
   const src = img.data;
   const luts: Uint8Array[] = [];
@@ -392,8 +393,8 @@ export function equalize(img: Image): Image {
  * factor in [-0.5, 0.5]; gray images unchanged.
  */
 export function hue(img: Image, factor: number): Image {
-  checkImage('ops.hue', img);
-  checkNumber('ops.hue', 'factor', factor, -0.5, 0.5);
+  checkImage('augment.ops.hue', img);
+  checkNumber('augment.ops.hue', 'factor', factor, { min: -0.5, max: 0.5, range: 'a number in [-0.5, 0.5]' });
   if (img.channels === 1) return { ...img, data: img.data.slice() };
   const hf = f32(factor);
   const out = makeImage(img.height, img.width, 3);
@@ -476,7 +477,7 @@ function copyBytes(dst: Uint8Array, di: number, src: Uint8Array, si: number, len
 
 /** Mirror left–right (F.hflip). */
 export function hflip(img: Image): Image {
-  checkImage('ops.hflip', img);
+  checkImage('augment.ops.hflip', img);
   const { height: h, width: w, channels: ch } = img;
   const out = makeImage(h, w, ch);
   const src = img.data,
@@ -511,7 +512,7 @@ export function hflip(img: Image): Image {
 
 /** Mirror top–bottom (F.vflip). */
 export function vflip(img: Image): Image {
-  checkImage('ops.vflip', img);
+  checkImage('augment.ops.vflip', img);
   const { height: h, width: w, channels: ch } = img;
   const out = makeImage(h, w, ch);
   const row = w * ch;
@@ -553,7 +554,12 @@ export function inverseAffineMatrix(
  * to the image centre, pixel centres at ±0.5): the affine grid and grid_sample(align_corners=False) computed in
  * float32 as torch does; samples outside the image get `fill`.
  */
-export function warpAffine(img: Image, matrix: readonly number[], fill?: Fill, where = 'ops.warpAffine'): Image {
+export function warpAffine(
+  img: Image,
+  matrix: readonly number[],
+  fill?: Fill,
+  where = 'augment.ops.warpAffine',
+): Image {
   checkImage(where, img);
   if (!Array.isArray(matrix) || matrix.length !== 6 || !matrix.every((v) => Number.isFinite(v)))
     throw argError(where, 'matrix', 'an array of 6 finite numbers', matrix);
@@ -652,9 +658,8 @@ function warpWasm(img: Image, coefficients: readonly number[], fill: Uint8Array)
 
 /** Rotate counter-clockwise by `degrees` about the image centre (F.rotate, nearest, no expand). */
 export function rotate(img: Image, degrees: number, fill?: Fill): Image {
-  checkNumber('ops.rotate', 'degrees', degrees, -Infinity, Infinity, 'a finite number');
-  if (!Number.isFinite(degrees)) throw argError('ops.rotate', 'degrees', 'a finite number', degrees);
-  return warpAffine(img, inverseAffineMatrix([0, 0], -degrees, [0, 0], 1, [0, 0]), fill, 'ops.rotate');
+  checkNumber('augment.ops.rotate', 'degrees', degrees, { range: 'a finite number' });
+  return warpAffine(img, inverseAffineMatrix([0, 0], -degrees, [0, 0], 1, [0, 0]), fill, 'augment.ops.rotate');
 }
 
 /**
@@ -662,36 +667,36 @@ export function rotate(img: Image, degrees: number, fill?: Fill): Image {
  * torchvision's AutoAugment (`F.affine(shear=[degrees(atan(v)), 0], center=[0, 0])`).
  */
 export function shearX(img: Image, v: number, fill?: Fill): Image {
-  checkImage('ops.shearX', img);
-  checkNumber('ops.shearX', 'v', v, -Infinity, Infinity, 'a finite number');
-  if (!Number.isFinite(v)) throw argError('ops.shearX', 'v', 'a finite number', v);
+  checkImage('augment.ops.shearX', img);
+  checkNumber('augment.ops.shearX', 'v', v, { range: 'a finite number' });
   const center: [number, number] = [-img.width * 0.5, -img.height * 0.5];
   const deg = Math.atan(v) * (180 / Math.PI);
-  return warpAffine(img, inverseAffineMatrix(center, 0, [0, 0], 1, [deg, 0]), fill, 'ops.shearX');
+  return warpAffine(img, inverseAffineMatrix(center, 0, [0, 0], 1, [deg, 0]), fill, 'augment.ops.shearX');
 }
 
 /** Shear along y by `v` (angle atan(v)) about the top-left corner, as torchvision's AutoAugment. */
 export function shearY(img: Image, v: number, fill?: Fill): Image {
-  checkImage('ops.shearY', img);
-  checkNumber('ops.shearY', 'v', v, -Infinity, Infinity, 'a finite number');
-  if (!Number.isFinite(v)) throw argError('ops.shearY', 'v', 'a finite number', v);
+  checkImage('augment.ops.shearY', img);
+  checkNumber('augment.ops.shearY', 'v', v, { range: 'a finite number' });
   const center: [number, number] = [-img.width * 0.5, -img.height * 0.5];
   const deg = Math.atan(v) * (180 / Math.PI);
-  return warpAffine(img, inverseAffineMatrix(center, 0, [0, 0], 1, [0, deg]), fill, 'ops.shearY');
+  return warpAffine(img, inverseAffineMatrix(center, 0, [0, 0], 1, [0, deg]), fill, 'augment.ops.shearY');
 }
 
 /** Shift right by `px` pixels (truncated to an integer, as AutoAugment's `int(magnitude)`); vacated area = fill. */
 export function translateX(img: Image, px: number, fill?: Fill): Image {
-  checkImage('ops.translateX', img);
-  if (typeof px !== 'number' || !Number.isFinite(px)) throw argError('ops.translateX', 'px', 'a finite number', px);
-  return shift(img, Math.trunc(px), 0, fill, 'ops.translateX');
+  checkImage('augment.ops.translateX', img);
+  if (typeof px !== 'number' || !Number.isFinite(px))
+    throw argError('augment.ops.translateX', 'px', 'a finite number', px);
+  return shift(img, Math.trunc(px), 0, fill, 'augment.ops.translateX');
 }
 
 /** Shift down by `px` pixels (truncated to an integer); vacated area = fill. */
 export function translateY(img: Image, px: number, fill?: Fill): Image {
-  checkImage('ops.translateY', img);
-  if (typeof px !== 'number' || !Number.isFinite(px)) throw argError('ops.translateY', 'px', 'a finite number', px);
-  return shift(img, 0, Math.trunc(px), fill, 'ops.translateY');
+  checkImage('augment.ops.translateY', img);
+  if (typeof px !== 'number' || !Number.isFinite(px))
+    throw argError('augment.ops.translateY', 'px', 'a finite number', px);
+  return shift(img, 0, Math.trunc(px), fill, 'augment.ops.translateY');
 }
 
 /** Integer translation: the affine warp with an integer offset samples exactly (x - dx, y - dy). */
@@ -725,15 +730,15 @@ function shift(img: Image, dx: number, dy: number, fill: Fill | undefined, where
 
 /** The `height`×`width` window whose top-left corner is (top, left); parts outside the image are `fill` (F.crop). */
 export function crop(img: Image, top: number, left: number, height: number, width: number, fill?: Fill): Image {
-  checkImage('ops.crop', img);
-  checkInt('ops.crop', 'top', top, -Number.MAX_SAFE_INTEGER);
-  checkInt('ops.crop', 'left', left, -Number.MAX_SAFE_INTEGER);
-  checkInt('ops.crop', 'height', height, 1);
-  checkInt('ops.crop', 'width', width, 1);
+  checkImage('augment.ops.crop', img);
+  checkInt('augment.ops.crop', 'top', top, -Number.MAX_SAFE_INTEGER);
+  checkInt('augment.ops.crop', 'left', left, -Number.MAX_SAFE_INTEGER);
+  checkInt('augment.ops.crop', 'height', height, 1);
+  checkInt('augment.ops.crop', 'width', width, 1);
   const ch = img.channels;
   const out = makeImage(height, width, ch);
   const inside = top >= 0 && left >= 0 && top + height <= img.height && left + width <= img.width;
-  const fillPx = inside ? null : resolveFill('ops.crop', fill, ch);
+  const fillPx = inside ? null : resolveFill('augment.ops.crop', fill, ch);
   const fillNeeded = fillPx !== null && fillPx.some((v) => v !== 0); // the new buffer is already zero
   const y0 = Math.max(0, top),
     y1 = Math.min(img.height, top + height);
@@ -761,23 +766,28 @@ export function crop(img: Image, top: number, left: number, height: number, widt
 
 /** Constant padding (F.pad, padding_mode 'constant'): [left, top, right, bottom] or one value for all sides. */
 export function pad(img: Image, padding: number | readonly number[], fill?: Fill): Image {
-  checkImage('ops.pad', img);
+  checkImage('augment.ops.pad', img);
   let l: number, t: number, r: number, b: number;
   if (typeof padding === 'number') l = t = r = b = padding;
   else if (Array.isArray(padding) && padding.length === 2)
     [l, t, r, b] = [padding[0], padding[1], padding[0], padding[1]];
   else if (Array.isArray(padding) && padding.length === 4) [l, t, r, b] = padding as number[];
   else
-    throw argError('ops.pad', 'padding', 'an integer >= 0 or an array [lr, tb] or [left, top, right, bottom]', padding);
-  for (const v of [l, t, r, b]) checkInt('ops.pad', 'padding', v, 0);
+    throw argError(
+      'augment.ops.pad',
+      'padding',
+      'an integer >= 0 or an array [lr, tb] or [left, top, right, bottom]',
+      padding,
+    );
+  for (const v of [l, t, r, b]) checkInt('augment.ops.pad', 'padding', v, 0);
   return crop(img, -t!, -l!, img.height + t! + b!, img.width + l! + r!, fill);
 }
 
 /** Fill the `h`×`w` rectangle at (top, left) with `value` (F.erase); the rectangle is clipped to the image. */
 export function erase(img: Image, top: number, left: number, h: number, w: number, value: Fill = 0): Image {
-  checkImage('ops.erase', img);
+  checkImage('augment.ops.erase', img);
   const out = { ...img, data: img.data.slice() };
-  eraseInPlace(out, top, left, h, w, resolveFill('ops.erase', value, img.channels));
+  eraseInPlace(out, top, left, h, w, resolveFill('augment.ops.erase', value, img.channels));
   return out;
 }
 
@@ -796,9 +806,9 @@ export function eraseInPlace(img: Image, top: number, left: number, h: number, w
  * triangle filter is widened when shrinking, as PIL and torchvision's `antialias=True` do; values are rounded.
  */
 export function resize(img: Image, height: number, width: number, antialias = true): Image {
-  checkImage('ops.resize', img);
-  checkInt('ops.resize', 'height', height, 1);
-  checkInt('ops.resize', 'width', width, 1);
+  checkImage('augment.ops.resize', img);
+  checkInt('augment.ops.resize', 'height', height, 1);
+  checkInt('augment.ops.resize', 'width', width, 1);
   if (height === img.height && width === img.width) return { ...img, data: img.data.slice() };
   return resampleWindow(img, 0, 0, img.height, img.width, height, width, antialias);
 }
@@ -817,13 +827,13 @@ export function resizedCrop(
   outWidth: number,
   antialias = true,
 ): Image {
-  checkImage('ops.resizedCrop', img);
-  checkInt('ops.resizedCrop', 'top', top, 0, img.height - 1);
-  checkInt('ops.resizedCrop', 'left', left, 0, img.width - 1);
-  checkInt('ops.resizedCrop', 'h', h, 1, img.height - top);
-  checkInt('ops.resizedCrop', 'w', w, 1, img.width - left);
-  checkInt('ops.resizedCrop', 'outHeight', outHeight, 1);
-  checkInt('ops.resizedCrop', 'outWidth', outWidth, 1);
+  checkImage('augment.ops.resizedCrop', img);
+  checkInt('augment.ops.resizedCrop', 'top', top, 0, img.height - 1);
+  checkInt('augment.ops.resizedCrop', 'left', left, 0, img.width - 1);
+  checkInt('augment.ops.resizedCrop', 'h', h, 1, img.height - top);
+  checkInt('augment.ops.resizedCrop', 'w', w, 1, img.width - left);
+  checkInt('augment.ops.resizedCrop', 'outHeight', outHeight, 1);
+  checkInt('augment.ops.resizedCrop', 'outWidth', outWidth, 1);
   if (h === outHeight && w === outWidth) return crop(img, top, left, h, w);
   return resampleWindow(img, top, left, h, w, outHeight, outWidth, antialias);
 }

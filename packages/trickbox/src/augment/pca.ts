@@ -1,7 +1,8 @@
 // AlexNet-style PCA lighting noise (Krizhevsky et al. 2012, §4.1; fb.resnet.torch `Lighting`): add
 // Σ_j eigvec[:, j] · α_j · eigval_j to every RGB pixel, α_j ~ N(0, alphaStd), on the [0, 1] image.
 import type { Rng } from '../rng/index.js';
-import { type Image, argError, checkImage, checkNumber, makeImage, roundHalfEven } from './image.js';
+import { argError, checkNumber, Shown } from '../check/index.js';
+import { type Image, checkImage, makeImage, roundHalfEven } from './image.js';
 import type { RandomTransform } from './transforms.js';
 
 /** ImageNet RGB eigenvalues (fb.resnet.torch, datasets/imagenet.lua `pca.eigval`; pixels in [0, 1]). */
@@ -27,11 +28,11 @@ export interface PcaLightingOptions {
  * (same as adding it to the [0, 1] image), then rounded and clamped to [0, 255].
  */
 export function pcaLighting(opts: PcaLightingOptions = {}): RandomTransform<Float64Array> {
-  const name = 'pcaLighting';
+  const name = 'augment.pcaLighting';
   for (const k of Object.keys(opts))
     if (!['alphaStd', 'eigval', 'eigvec'].includes(k))
-      throw argError(name, k, 'one of alphaStd, eigval, eigvec', 'an unknown option');
-  const alphaStd = checkNumber(name, 'alphaStd', opts.alphaStd ?? 0.1, 0, Infinity, 'a number >= 0');
+      throw argError(name, k, 'one of alphaStd, eigval, eigvec', new Shown('an unknown option'));
+  const alphaStd = checkNumber(name, 'alphaStd', opts.alphaStd ?? 0.1, { min: 0, range: 'a number >= 0' });
   const eigval = opts.eigval ?? IMAGENET_EIGVAL;
   const eigvec = opts.eigvec ?? IMAGENET_EIGVEC;
   const k = eigval.length;
@@ -88,8 +89,8 @@ export function pcaLighting(opts: PcaLightingOptions = {}): RandomTransform<Floa
     checkImage(name, img);
     return apply(img, sample(img, rng));
   }) as RandomTransform<Float64Array>;
-  Object.defineProperty(fn, 'transformName', { value: name });
-  Object.defineProperty(fn, 'name', { value: name });
+  Object.defineProperty(fn, 'transformName', { value: 'pcaLighting' });
+  Object.defineProperty(fn, 'name', { value: 'pcaLighting' });
   fn.sample = (img, rng) => (checkImage(name, img), sample(img, rng));
   fn.apply = (img, a) => (checkImage(name, img), apply(img, a));
   return fn;
@@ -104,10 +105,10 @@ export function computePcaLighting(
   images: readonly Image[],
   opts: { maxPixels?: number } = {},
 ): { eigval: number[]; eigvec: number[][] } {
-  const name = 'computePcaLighting';
+  const name = 'augment.computePcaLighting';
   if (!Array.isArray(images) || images.length === 0)
     throw argError(name, 'images', 'a non-empty array of RGB images', images);
-  const maxPixels = checkNumber(name, 'maxPixels', opts.maxPixels ?? 1e6, 1, Infinity, 'a number >= 1');
+  const maxPixels = checkNumber(name, 'maxPixels', opts.maxPixels ?? 1e6, { min: 1, range: 'a number >= 1' });
   let total = 0;
   images.forEach((img, i) => {
     checkImage(`${name}(images[${i}])`, img, [3]);

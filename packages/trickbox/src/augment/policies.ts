@@ -1,7 +1,8 @@
 // AutoAugment (Cubuk et al. 2019, arXiv:1805.09501), RandAugment (Cubuk et al. 2020, arXiv:1909.13719) and
 // TrivialAugment Wide (Müller & Hutter 2021, arXiv:2103.10158) as data: the sub-policy tables and the magnitude
 // bins of torchvision 0.14 (`transforms/autoaugment.py`), and the one op dispatch they share.
-import { type Fill, type Image, argError } from './image.js';
+import { argError } from '../check/index.js';
+import { type Fill, type Image } from './image.js';
 import * as ops from './ops.js';
 
 export type AugmentOpName =
@@ -475,6 +476,6 @@ export function applyOp(img: Image, op: AugmentOpName, magnitude: number, fill?:
     case 'Invert':
       return ops.invert(img);
     default:
-      throw argError('applyOp', 'op', 'an AutoAugment op name', op);
+      throw argError('augment.applyOp', 'op', 'an AutoAugment op name', op);
   }
 }

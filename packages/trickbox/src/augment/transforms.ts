@@ -4,16 +4,13 @@
 // return the input itself.
 import { detExp, detLog } from '../rng/detmath.js';
 import { Rng } from '../rng/index.js';
+import { argError, checkInt, checkNumber, checkProbability, Shown } from '../check/index.js';
 import {
   type Fill,
   type Image,
   type SampleInfo,
   type Transform,
-  argError,
   checkImage,
-  checkInt,
-  checkNumber,
-  checkProbability,
   releaseIntermediate,
   resolveFill,
   roundHalfEven,
@@ -39,22 +36,24 @@ export interface RandomTransform<P> extends Transform {
   apply(img: Image, params: P): Image;
 }
 
-function makeTransform<P>(name: string, sample: (img: Image, rng: Rng) => P, apply: (img: Image, p: P) => Image) {
-  const fn = ((img: Image, rng: Rng) => {
-    checkImage(name, img);
+/** `fn` is the public name (`augment.randomCrop`); the transform's own name drops the area (`randomCrop`). */
+function makeTransform<P>(fn: string, sample: (img: Image, rng: Rng) => P, apply: (img: Image, p: P) => Image) {
+  const name = fn.replace(/^augment\./, '');
+  const t = ((img: Image, rng: Rng) => {
+    checkImage(fn, img);
     return apply(img, sample(img, rng));
   }) as RandomTransform<P>;
-  Object.defineProperty(fn, 'transformName', { value: name });
-  Object.defineProperty(fn, 'name', { value: name });
-  fn.sample = (img, rng) => {
-    checkImage(name, img);
+  Object.defineProperty(t, 'transformName', { value: name });
+  Object.defineProperty(t, 'name', { value: name });
+  t.sample = (img, rng) => {
+    checkImage(fn, img);
     return sample(img, rng);
   };
-  fn.apply = (img, p) => {
-    checkImage(name, img);
+  t.apply = (img, p) => {
+    checkImage(fn, img);
     return apply(img, p);
   };
-  return fn;
+  return t;
 }
 
 function size2(where: string, field: string, size: unknown): [number, number] {
@@ -86,7 +85,8 @@ function checkFill(where: string, fill: Fill | undefined): void {
 
 function knownKeys(where: string, opts: object, keys: readonly string[]): void {
   for (const k of Object.keys(opts))
-    if (!keys.includes(k)) throw argError(where, k, `one of the options ${keys.join(', ')}`, 'an unknown option');
+    if (!keys.includes(k))
+      throw argError(where, k, `one of the options ${keys.join(', ')}`, new Shown('an unknown option'));
 }
 
 // ------------------------------------------------------------------------------------------------ crops, flips
@@ -105,7 +105,7 @@ export interface RandomCropOptions {
 
 /** torchvision RandomCrop: pad, then crop a uniformly placed `size` window (no buffer for the padded image). */
 export function randomCrop(opts: RandomCropOptions): RandomTransform<{ top: number; left: number }> {
-  const name = 'randomCrop';
+  const name = 'augment.randomCrop';
   if (!opts || typeof opts !== 'object') throw argError(name, 'options', 'an object { size, padding? }', opts);
   knownKeys(name, opts, ['size', 'padding', 'fill', 'padIfNeeded']);
   const [th, tw] = size2(name, 'size', opts.size);
@@ -165,7 +165,7 @@ export interface RandomResizedCropOptions {
 export function randomResizedCrop(
   opts: RandomResizedCropOptions,
 ): RandomTransform<{ top: number; left: number; height: number; width: number }> {
-  const name = 'randomResizedCrop';
+  const name = 'augment.randomResizedCrop';
   if (!opts || typeof opts !== 'object') throw argError(name, 'options', 'an object { size, scale?, ratio? }', opts);
   knownKeys(name, opts, ['size', 'scale', 'ratio', 'antialias']);
   const [oh, ow] = size2(name, 'size', opts.size);
@@ -203,7 +203,7 @@ export function randomResizedCrop(
 
 /** Mirror left–right with probability p (default 0.5, torchvision RandomHorizontalFlip). */
 export function randomHorizontalFlip(opts: { p?: number } = {}): RandomTransform<boolean> {
-  const name = 'randomHorizontalFlip';
+  const name = 'augment.randomHorizontalFlip';
   knownKeys(name, opts, ['p']);
   const p = checkProbability(name, 'p', opts.p ?? 0.5);
   return makeTransform(
@@ -224,7 +224,7 @@ export interface SampleTransform extends Transform {
  * so each image is seen mirrored in every other epoch.
  */
 export function alternatingFlipDecision(sample: SampleInfo): boolean {
-  const where = 'alternatingFlip';
+  const where = 'augment.alternatingFlip';
   if (!sample || typeof sample !== 'object')
     throw argError(where, 'sample', "the image's { epoch, index, imageSeed } (the data loader passes it)", sample);
   checkInt(where, 'sample.epoch', sample.epoch, 0);
@@ -241,8 +241,9 @@ export function alternatingFlipDecision(sample: SampleInfo): boolean {
 export function alternatingFlip(opts: Record<string, never> = {}): SampleTransform {
   const name = 'alternatingFlip';
   for (const k of Object.keys(opts)) throw new RangeError(`augment.${name}: takes no options, got '${k}'`);
+  const fnName = `augment.${name}`;
   const fn = ((img: Image, _rng: Rng, sample?: SampleInfo) => {
-    checkImage(name, img);
+    checkImage(fnName, img);
     return alternatingFlipDecision(sample!) ? ops.hflip(img) : img;
   }) as SampleTransform;
   Object.defineProperty(fn, 'transformName', { value: name });
@@ -252,7 +253,7 @@ export function alternatingFlip(opts: Record<string, never> = {}): SampleTransfo
 
 /** Mirror top–bottom with probability p (default 0.5, torchvision RandomVerticalFlip). */
 export function randomVerticalFlip(opts: { p?: number } = {}): RandomTransform<boolean> {
-  const name = 'randomVerticalFlip';
+  const name = 'augment.randomVerticalFlip';
   knownKeys(name, opts, ['p']);
   const p = checkProbability(name, 'p', opts.p ?? 0.5);
   return makeTransform(
@@ -267,12 +268,12 @@ export function randomRotation(opts: {
   degrees: number | readonly [number, number];
   fill?: Fill;
 }): RandomTransform<number> {
-  const name = 'randomRotation';
+  const name = 'augment.randomRotation';
   if (!opts || typeof opts !== 'object') throw argError(name, 'options', 'an object { degrees, fill? }', opts);
   knownKeys(name, opts, ['degrees', 'fill']);
   let lo: number, hi: number;
   if (typeof opts.degrees === 'number') {
-    checkNumber(name, 'degrees', opts.degrees, 0, 360, 'a number in [0, 360] or [min, max]');
+    checkNumber(name, 'degrees', opts.degrees, { min: 0, max: 360, range: 'a number in [0, 360] or [min, max]' });
     [lo, hi] = [-opts.degrees, opts.degrees];
   } else [lo, hi] = range2(name, 'degrees', opts.degrees, -360, 360);
   const fill = opts.fill;
@@ -305,13 +306,13 @@ export interface ColorJitterParams {
 
 /** torchvision ColorJitter: the four adjustments in random order, each factor uniform in its range. */
 export function colorJitter(opts: ColorJitterOptions = {}): RandomTransform<ColorJitterParams> {
-  const name = 'colorJitter';
+  const name = 'augment.colorJitter';
   knownKeys(name, opts, ['brightness', 'contrast', 'saturation', 'hue']);
   const factor = (field: string, v: unknown): [number, number] | null => {
     if (v === undefined) return null;
     let r: [number, number];
     if (typeof v === 'number') {
-      checkNumber(name, field, v, 0, Infinity, 'a number >= 0 or [min, max]');
+      checkNumber(name, field, v, { min: 0, range: 'a number >= 0 or [min, max]' });
       r = [Math.max(0, 1 - v), 1 + v];
     } else r = range2(name, field, v, 0, Infinity);
     return r[0] === 1 && r[1] === 1 ? null : r;
@@ -322,7 +323,11 @@ export function colorJitter(opts: ColorJitterOptions = {}): RandomTransform<Colo
   let h: [number, number] | null = null;
   if (opts.hue !== undefined) {
     if (typeof opts.hue === 'number') {
-      checkNumber(name, 'hue', opts.hue, 0, 0.5, 'a number in [0, 0.5] or [min, max] within [-0.5, 0.5]');
+      checkNumber(name, 'hue', opts.hue, {
+        min: 0,
+        max: 0.5,
+        range: 'a number in [0, 0.5] or [min, max] within [-0.5, 0.5]',
+      });
       h = [-opts.hue, opts.hue];
     } else h = range2(name, 'hue', opts.hue, -0.5, 0.5);
     if (h[0] === 0 && h[1] === 0) h = null;
@@ -363,7 +368,7 @@ function eraseFiller(where: string, fill: EraseFill, mean: readonly number[] | u
     const m = mean ?? ZHONG_MEAN_PIXEL;
     if (!Array.isArray(m) || m.length < 1 || m.length > 3 || m.length === 2)
       throw argError(where, 'mean', 'an array of 1 or 3 pixel values in [0, 255]', m);
-    for (const v of m) checkNumber(where, 'mean', v, 0, 255, 'pixel values in [0, 255]');
+    for (const v of m) checkNumber(where, 'mean', v, { min: 0, max: 255, range: 'pixel values in [0, 255]' });
     // gray images use the first value, as the official code (img[0] = mean[0])
     return (channels: number) =>
       resolveFill(where, channels === 1 ? [m[0]!] : m.length === 1 ? [m[0]!, m[0]!, m[0]!] : m, channels);
@@ -435,7 +440,7 @@ export interface EraseParams {
  * S_e ∈ [sl, sh]·S and aspect r_e ∈ [r1, 1/r1] (H_e = √(S_e r_e), W_e = √(S_e / r_e)) that fits, and fill it.
  */
 export function randomErasing(opts: RandomErasingOptions = {}): RandomTransform<EraseParams> {
-  const name = 'randomErasing';
+  const name = 'augment.randomErasing';
   knownKeys(name, opts, ['preset', 'p', 'scale', 'ratio', 'ratioSampling', 'attempts', 'fill', 'mean']);
   const preset = opts.preset ?? 'zhong';
   if (preset !== 'zhong' && preset !== 'torchvision')
@@ -505,7 +510,7 @@ export interface CutoutOptions {
  * rows [y - length//2, y + length//2) and the same for columns, clipped at the borders (holes may overlap).
  */
 export function cutout(opts: CutoutOptions = {}): RandomTransform<{ centers: Int32Array; values?: Uint8Array[] }> {
-  const name = 'cutout';
+  const name = 'augment.cutout';
   knownKeys(name, opts, ['holes', 'length', 'fill', 'mean', 'p']);
   const holes = checkInt(name, 'holes', opts.holes ?? 1, 0);
   const length = checkInt(name, 'length', opts.length ?? 16, 0);
@@ -566,7 +571,7 @@ export interface AutoAugmentParams {
 export function autoAugment(
   opts: { policy?: AutoAugmentPolicyName; fill?: Fill } = {},
 ): RandomTransform<AutoAugmentParams> {
-  const name = 'autoAugment';
+  const name = 'augment.autoAugment';
   knownKeys(name, opts, ['policy', 'fill']);
   const policyName = opts.policy ?? 'imagenet';
   const policy = AUTO_AUGMENT_POLICIES[policyName];
@@ -632,7 +637,7 @@ export interface OpChoice {
 export function randAugment(
   opts: { n?: number; m?: number; bins?: number; fill?: Fill } = {},
 ): RandomTransform<OpChoice[]> {
-  const name = 'randAugment';
+  const name = 'augment.randAugment';
   knownKeys(name, opts, ['n', 'm', 'bins', 'fill']);
   // Defaults N = 2, M = 9, 31 bins: torchvision RandAugment.
   const n = checkInt(name, 'n', opts.n ?? 2, 0);
@@ -668,7 +673,7 @@ export function randAugment(
 
 /** TrivialAugment Wide: one op chosen uniformly from 14, at a magnitude bin chosen uniformly from `bins` (31). */
 export function trivialAugment(opts: { bins?: number; fill?: Fill } = {}): RandomTransform<OpChoice> {
-  const name = 'trivialAugment';
+  const name = 'augment.trivialAugment';
   knownKeys(name, opts, ['bins', 'fill']);
   const bins = checkInt(name, 'bins', opts.bins ?? 31, 2);
   const fill = opts.fill;
@@ -692,10 +697,10 @@ export function trivialAugment(opts: { bins?: number; fill?: Fill } = {}): Rando
  * the image it was given.
  */
 export function compose(transforms: readonly Transform[]): Transform {
-  if (!Array.isArray(transforms)) throw argError('compose', 'transforms', 'an array of transforms', transforms);
+  if (!Array.isArray(transforms)) throw argError('augment.compose', 'transforms', 'an array of transforms', transforms);
   transforms.forEach((t, i) => {
     if (typeof t !== 'function')
-      throw argError('compose', `transforms[${i}]`, 'a function (img, rng) => Image', typeof t);
+      throw argError('augment.compose', `transforms[${i}]`, 'a function (img, rng) => Image', typeof t);
   });
   const list = transforms.slice();
   const fn: Transform = (img, rng, sample) => {

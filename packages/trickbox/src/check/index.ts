@@ -47,3 +47,14 @@ export function checkNumber(
   if (max !== undefined && (maxOpen ? !(value < max) : !(value <= max))) throw argError(fn, field, range, value);
   return value;
 }
+
+/** An integer in [lo, hi] (hi unbounded by default). */
+export function checkInt(fn: string, field: string, value: unknown, lo: number, hi = Number.MAX_SAFE_INTEGER): number {
+  const range = hi === Number.MAX_SAFE_INTEGER ? `an integer >= ${lo}` : `an integer in [${lo}, ${hi}]`;
+  return checkNumber(fn, field, value, { min: lo, max: hi, integer: true, range });
+}
+
+/** A probability in [0, 1]. */
+export function checkProbability(fn: string, field: string, value: unknown): number {
+  return checkNumber(fn, field, value, { min: 0, max: 1, range: 'a probability in [0, 1]' });
+}

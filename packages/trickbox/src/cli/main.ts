@@ -67,17 +67,10 @@ function timestamp(): string {
 
 /** The recipe of a run to resume: its own recipe.json, unchanged (a resumed run never takes another recipe). */
 async function resumedRecipe(resumeDir: string) {
-  const { resolveRecipe } = await import('../train/recipe.js');
+  const { loadRunRecipe } = await import('../train/run_recipe.js');
   const file = join(resumeDir, 'recipe.json');
   if (!existsSync(file)) throw new UsageError(`--resume ${resumeDir}: not a run directory (no recipe.json)`);
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new RecipeError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
-  const { resolvedSchedule: _s, ...raw } = parsed;
-  return resolveRecipe(raw, file);
+  return loadRunRecipe(file);
 }
 
 async function loadRecipeFrom(recipePath: string | undefined, sets: string[]) {
@@ -194,7 +187,9 @@ async function trainCommand(recipePath: string | undefined, o: TrainCliOptions) 
     let report: string | undefined;
     if (o.report) {
       const { writeReport } = await import('../report/index.js');
-      const grid = await gridFor(recipe).catch(() => undefined);
+      const { recipeAugmentationGrid } = await import('../train/augment_grid.js');
+      // the report's grid: 6 of 64 training images (a missing grid never fails a finished run)
+      const grid = await recipeAugmentationGrid(recipe, { sample: 64 }).catch(() => undefined);
       if (grid) writeFileAtomic(join(runDir, 'augment-grid.png'), grid);
       report = await writeReport(runDir);
     }
@@ -250,54 +245,25 @@ async function diskFullFailure(e: import('../fs/atomic.js').DiskFullError, runDi
   );
 }
 
-async function gridFor(recipe: import('../train/recipe.js').Recipe): Promise<Buffer> {
-  const { loadDatasets, prepareData } = await import('../train/data.js');
-  const { subset } = await import('../data/index.js');
-  const sets = await loadDatasets({ ...recipe, data: { ...recipe.data, subset: 0 } }, () => undefined);
-  const rd = prepareData(
-    { ...recipe, data: { ...recipe.data, subset: 0, valSplit: 0 } },
-    { train: subset(sets.train, 64, recipe.training.seed), test: sets.test },
-  );
-  const { augmentationGridPng } = await import('./grid.js');
-  return augmentationGridPng(rd.train, recipe.augment, { seed: recipe.training.seed });
-}
-
 async function cmdEval(
   model: string,
   o: { recipe?: string; set: string[]; flipTta?: boolean; batchSize: number; json?: boolean },
 ) {
   const { initBackend } = await import('./backend.js');
   await initBackend();
-  const { loadModel } = await import('../train/modelio.js');
-  const { loadDatasets, prepareData } = await import('../train/data.js');
-  const { evaluate } = await import('../train/evaluate.js');
   let recipeFile = o.recipe;
   if (!recipeFile && existsSync(join(model, 'recipe.json'))) recipeFile = join(model, 'recipe.json');
   if (!recipeFile)
     throw new UsageError(`eval: ${model} is not a run directory; pass --recipe FILE to say which data to evaluate on`);
-  const recipe = await recipeFromFile(recipeFile, o.set);
-  const { model: m, preprocessing, file: modelFile } = await loadModel(model);
-  const rd = await blamingRecipeFile(recipeFile, async () => prepareData(recipe, await loadDatasets(recipe)));
-  const expected = m.inputs[0].shape.slice(1).join('×');
-  const given = [rd.test.height, rd.test.width, rd.test.channels].join('×');
-  if (expected !== given)
-    throw new UsageError(
-      `eval: ${modelFile} expects ${expected} images; the test set of ${recipeFile} has ${given} (pass the recipe the model was trained with)`,
-    );
-  const outShape = m.outputs[0].shape;
-  const classes = outShape[outShape.length - 1];
-  if (classes !== rd.test.classNames.length)
-    throw new UsageError(
-      `eval: ${modelFile} predicts ${classes} classes; the test set of ${recipeFile} has ${rd.test.classNames.length} (pass the recipe the model was trained with)`,
-    );
-  const mean = preprocessing?.mean ?? rd.mean;
-  const std = preprocessing?.std ?? rd.std;
-  const r = await evaluate(m, rd.test, {
-    mean,
-    std,
-    batchSize: o.batchSize,
-    flipTta: o.flipTta ?? recipe.evaluation.flipTta,
-  });
+  const { loadRunRecipe } = await import('../train/run_recipe.js');
+  const recipe = loadRunRecipe(recipeFile, o.set);
+  const { evaluateSavedModel } = await import('../train/evaluate_saved.js');
+  const { result: r, modelFile } = await blamingRecipeFile(recipeFile, () =>
+    evaluateSavedModel(model, recipe, recipeFile, {
+      batchSize: o.batchSize,
+      flipTta: o.flipTta ?? recipe.evaluation.flipTta,
+    }),
+  );
   io.out(
     o.json
       ? JSON.stringify({
@@ -312,24 +278,12 @@ async function cmdEval(
   );
 }
 
-async function recipeFromFile(file: string, sets: string[]) {
-  const { resolveRecipe, applyOverrides } = await import('../train/recipe.js');
-  let raw: any;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new RecipeError(`${file}: cannot read recipe (${(e as Error).message})`);
-  }
-  delete raw.resolvedSchedule;
-  return resolveRecipe(applyOverrides(raw, sets), file);
-}
-
 async function cmdPredict(model: string, images: string[], o: { top: number; json?: boolean }) {
   const { initBackend } = await import('./backend.js');
   await initBackend();
-  const tf = await import('@tensorflow/tfjs');
-  const { decodeImageFile } = await import('../data/decodeImage.js');
   const { loadModel } = await import('../train/modelio.js');
+  const { decodeImageFile } = await import('../data/decodeImage.js');
+  const { classifyPixels } = await import('../train/predict.js');
   const { model: m, preprocessing: p } = await loadModel(model);
   if (!p) throw new UsageError(`predict: ${model} has no preprocessing metadata (export it with trickbox export)`);
   let failed = 0;
@@ -345,17 +299,7 @@ async function cmdPredict(model: string, images: string[], o: { top: number; jso
       io.err(`trickbox: ${file}: cannot decode image (${reason})\n`);
       continue;
     }
-    const x = new Float32Array(raw.length);
-    for (let i = 0; i < raw.length; i++) x[i] = (raw[i] / 255 - p.mean[i % p.channels]) / p.std[i % p.channels];
-    const probs = tf.tidy(() =>
-      tf.softmax(m.predict(tf.tensor4d(x, [1, p.height, p.width, p.channels])) as import('@tensorflow/tfjs').Tensor2D),
-    );
-    const pr = Array.from(await probs.data());
-    probs.dispose();
-    const top = pr
-      .map((v, k) => ({ class: p.classNames[k] ?? String(k), probability: v }))
-      .sort((a, b) => b.probability - a.probability)
-      .slice(0, o.top);
+    const top = await classifyPixels(m, raw, p, o.top);
     io.out(
       o.json
         ? JSON.stringify({ file, top }) + '\n'
@@ -372,17 +316,10 @@ async function cmdAugment(recipePath: string, o: { out: string; set: string[]; r
     throw new UsageError(`augment --out ${o.out}: unsupported image type; accepted: ${RASTER_EXTENSIONS.join(', ')}`);
   const { loadRecipe } = await import('../train/recipe.js');
   const recipe = loadRecipe(recipePath, o.set);
-  const { loadDatasets } = await import('../train/data.js');
-  const { subset } = await import('../data/index.js');
-  const { augmentationGridPng } = await import('./grid.js');
-  const sets = await loadDatasets(recipe);
+  const { recipeAugmentationGrid } = await import('../train/augment_grid.js');
   let png: Buffer;
   try {
-    png = await augmentationGridPng(subset(sets.train, Math.max(o.rows, 1), recipe.training.seed), recipe.augment, {
-      rows: o.rows,
-      cols: o.cols,
-      seed: recipe.training.seed,
-    });
+    png = await recipeAugmentationGrid(recipe, { rows: o.rows, cols: o.cols });
   } catch (e) {
     // the transform builders reject bad recipe entries with a RangeError naming augment[i]
     if (e instanceof RangeError) throw new RecipeError(`recipe: ${e.message.split('\n')[0]}`);

@@ -29,3 +29,10 @@ export {
   epochOrder,
   type TransformSpec,
 } from './transforms.js';
+export {
+  transformRegistry,
+  registerTransform,
+  type TransformRow,
+  type TransformBuild,
+  type SampleTransform,
+} from './transform_registry.js';

@@ -3,7 +3,14 @@
 import { Worker } from 'node:worker_threads';
 import type { Dataset } from './dataset.js';
 import { dataArgError } from './dataset.js';
-import { buildTransform, epochOrder, produceBatch, type SampleTransform, type TransformSpec } from './transforms.js';
+import {
+  buildTransform,
+  epochOrder,
+  produceBatch,
+  workerModules,
+  type SampleTransform,
+  type TransformSpec,
+} from './transforms.js';
 import { decodeBatch, isFileDataset, streamingPrefetch, type FileDataset } from './streamingFolder.js';
 import { Rng } from '../rng/index.js';
 
@@ -62,6 +69,7 @@ export class DataLoader {
   private readonly workers: Worker[] = [];
   private readonly pending = new Map<number, Pending>();
   private localTransform: SampleTransform | undefined;
+  private readonly workerModules: string[];
   private nextId = 0;
   private failure: Error | undefined;
 
@@ -97,6 +105,7 @@ export class DataLoader {
     };
     // Validate the transform specs on this thread, so a bad recipe fails here with a clear message.
     this.localTransform = this.opts.transforms.length ? buildTransform(this.opts.transforms) : undefined;
+    this.workerModules = workers > 0 ? workerModules(this.opts.transforms) : [];
     if (isFileDataset(ds) && options.prefetch === undefined) {
       // Streaming: a prefetch depth within the dataset's memory budget, from the augmented size of one image.
       const { height, width, channels } = ds;
@@ -135,7 +144,8 @@ export class DataLoader {
       source = { images: shared };
     }
     for (let w = 0; w < this.opts.workers; w++) {
-      const worker = startWorker({ ...source, height, width, channels, specs, mean, std, seed });
+      const modules = this.workerModules;
+      const worker = startWorker({ ...source, height, width, channels, specs, modules, mean, std, seed });
       worker.on('message', (m: { id: number; error?: string; x: Float32Array; height: number; width: number }) => {
         const p = this.pending.get(m.id);
         if (!p) return;

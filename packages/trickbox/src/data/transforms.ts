@@ -1,58 +1,55 @@
 // Recipe transform specs (plain JSON, so they can cross into worker threads) → augment transforms, and the
 // per-sample seeding that makes a batch independent of how many workers produced it.
-import * as augment from '../augment/index.js';
 import type { Image, SampleInfo } from '../augment/image.js';
 import { Rng } from '../rng/index.js';
+import { transformRegistry, type SampleTransform } from './transform_registry.js';
 
-/** One augmentation step of a recipe: the factory name in `augment` and its options. */
+/** The rows the registry starts with: every worker has them without importing anything. */
+const BUILT_IN = new Set(transformRegistry.names());
+
+/** One augmentation step of a recipe: the transform's name in the registry and its options. */
 export interface TransformSpec {
   name: string;
   options?: Record<string, unknown>;
 }
 
-export type SampleTransform = (img: Image, rng: Rng, sample?: SampleInfo) => Image;
+export type { SampleTransform } from './transform_registry.js';
 
-/** The random transforms of `augment` a recipe may name (docs/architecture.md, "Public API"), in the order of the docs. */
-const TRANSFORM_NAMES = [
-  'randomCrop',
-  'randomResizedCrop',
-  'randomHorizontalFlip',
-  'alternatingFlip',
-  'randomVerticalFlip',
-  'randomRotation',
-  'colorJitter',
-  'pcaLighting',
-  'cutout',
-  'randomErasing',
-  'autoAugment',
-  'randAugment',
-  'trivialAugment',
-];
-
-/** Names usable in a recipe's `augment` list (those this build of `augment` provides). */
+/** Names usable in a recipe's `augment` list: the rows of the transform registry. */
 export function availableTransforms(): string[] {
-  const table = augment as Record<string, unknown>;
-  return TRANSFORM_NAMES.filter((k) => typeof table[k] === 'function');
+  return transformRegistry.names();
 }
 
 /** Builds the transforms of `specs`, applied in order. Unknown names throw an error listing the accepted ones. */
 export function buildTransform(specs: readonly TransformSpec[]): SampleTransform {
-  const table = augment as Record<string, unknown>;
   const fns = specs.map((s, i) => {
-    const factory = TRANSFORM_NAMES.includes(s.name) ? table[s.name] : undefined;
-    if (typeof factory !== 'function')
+    if (!transformRegistry.names().includes(s.name))
       throw new RangeError(
-        `augment[${i}].name: unknown transform '${s.name}'; accepted: ${availableTransforms().join(', ') || '(none available yet)'}`,
+        `augment[${i}].name: unknown transform '${s.name}'; accepted: ${availableTransforms().join(', ')}`,
       );
-    const t =
-      s.options === undefined
-        ? (factory as (o?: unknown) => unknown)()
-        : (factory as (o: unknown) => unknown)(s.options);
+    const t = transformRegistry.get(s.name).build(s.options);
     if (typeof t !== 'function')
-      throw new RangeError(`augment[${i}]: augment.${s.name}(options) did not return a transform`);
-    return t as SampleTransform;
+      throw new RangeError(`augment[${i}]: transform '${s.name}' (options) did not return a transform`);
+    return t;
   });
   return (img, rng, sample) => fns.reduce((im, f) => f(im, rng, sample), img);
+}
+
+/**
+ * The modules worker threads import to get the rows of `specs` registered on this thread (a user's transforms);
+ * a user row without a module cannot reach a worker: an error naming it and the two ways out.
+ */
+export function workerModules(specs: readonly TransformSpec[]): string[] {
+  const modules = new Set<string>();
+  specs.forEach((s, i) => {
+    const row = transformRegistry.get(s.name);
+    if (row.module) modules.add(row.module);
+    else if (!BUILT_IN.has(row.name))
+      throw new RangeError(
+        `augment[${i}].name: transform '${s.name}' was registered without a module, so the loader's worker threads cannot import it; give its row \`module: import.meta.url\` (docs/architecture.md) or set data.workers to 0`,
+      );
+  });
+  return [...modules];
 }
 
 /** 32-bit finaliser of MurmurHash3 (Appleby), used to mix (seed, epoch, index) into independent seeds. */

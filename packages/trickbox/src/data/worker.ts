@@ -2,6 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { buildTransform, produceBatch, type TransformSpec } from './transforms.js';
 import { decodeBatch } from './streamingFolder.js';
+import { importTransformRow } from './transform_registry.js';
 
 interface Init {
   /** In memory: every image; streaming: `files` instead, decoded per batch. */
@@ -12,6 +13,8 @@ interface Init {
   width: number;
   channels: 1 | 3;
   specs: TransformSpec[];
+  /** ES modules whose default exports are the user rows `specs` names (data/transform_registry.ts). */
+  modules: string[];
   mean: number[];
   std: number[];
   seed: number;
@@ -25,11 +28,17 @@ interface Request {
 const init = workerData as Init;
 const images = init.images ? new Uint8Array(init.images) : undefined;
 const files = init.files;
-const transform = init.specs.length ? buildTransform(init.specs) : undefined;
+// a user's transforms are registered on the main thread only: import the modules that export their rows first
+const transform = (async () => {
+  for (const m of init.modules) await importTransformRow(m);
+  return init.specs.length ? buildTransform(init.specs) : undefined;
+})();
+transform.catch(() => undefined); // reported with the first request
 const produce = async (req: Request) => {
+  const t = await transform;
   const source =
     images ?? (await decodeBatch({ ...init, files: files!, limitInputPixels: init.limitInputPixels! }, req.indices));
-  return produceBatch(source, init, req.indices, req.epoch, init.seed, transform, init.mean, init.std);
+  return produceBatch(source, init, req.indices, req.epoch, init.seed, t, init.mean, init.std);
 };
 // One request at a time, in arrival order: a streaming worker holds one batch of decoded images at most.
 let queue: Promise<void> = Promise.resolve();

@@ -4,7 +4,9 @@
  * [2,2,2,2] basic blocks, 64–512 channels). Built from the fused BatchNormAct layer so that a training step on
  * 'onednn' runs one native kernel per BN (+ residual + ReLU) forward and one backward.
  */
+import { Type, type Static, type TObject } from '@sinclair/typebox';
 import * as tf from '@tensorflow/tfjs';
+import { argError, checkNumber } from '../check/index.js';
 import { BatchNormAct } from './layers/batch_norm_act.js';
 import { PadShortcut } from './layers/shortcut.js';
 import {
@@ -13,34 +15,57 @@ import {
   checkPositiveInt,
   conv,
   kernelInitializer,
-  type InputShape,
+  commonFields,
   type KernelInit,
+  type ModelInputs,
 } from './common.js';
+import { defaultsOf, oneOfValues } from '../registry/index.js';
 import { seedSource, type SeedSource } from './seeding.js';
 
-export interface ResNetOptions {
-  /** 6n+2 for 'cifar' (20, 32, 44, 56, 110, …); 18 for 'preact'. */
-  depth: number;
-  inputShape: InputShape;
-  numClasses: number;
-  variant?: 'cifar' | 'preact';
-  /** 'A': zero-padded identity (parameter-free, the paper's CIFAR choice); 'B': 1x1 convolution + BN. */
-  shortcut?: 'A' | 'B';
-  /** ResNet-D (Bag of Tricks §4.1): downsampling shortcut = 2x2 average pool, then 1x1 conv (implies shortcut 'B'). */
-  resnetD?: boolean;
-  /** Zero-γ in the last BN of each residual block (Goyal et al. 2017; Bag of Tricks §3.1). */
-  zeroInitResidual?: boolean;
-  /** Dropout rate before the classifier. */
-  dropout?: number;
-  /** Channel multiplier of every stage (1 = the paper's widths). */
-  widthMultiplier?: number;
-  init?: KernelInit;
-  /** BN momentum, PyTorch convention (default 0.1). */
-  bnMomentum?: number;
-  /** Seeds the weight initialisers (models/seeding.ts); without it tfjs draws from Math.random. */
-  seed?: number;
-  name?: string;
-}
+/** The options of `resnet` as schemas (the model registry's rows and the docs are made from them). */
+export const resnetFields = {
+  depth: Type.Integer({
+    minimum: 1,
+    default: 20,
+    description: "6n+2 for the 'cifar' variant (20, 32, 44, 56, 110, …); 18 for 'preact'",
+  }),
+  variant: oneOfValues(['cifar', 'preact'] as const, {
+    default: 'cifar',
+    description: "'cifar': He et al. 2016 §4.2 (16/32/64 channels); 'preact': PreAct ResNet-18 (64–512 channels)",
+  }),
+  shortcut: Type.Optional(
+    oneOfValues(['A', 'B'] as const, {
+      description:
+        "'A': zero-padded identity (parameter-free, the paper's CIFAR choice); 'B': 1x1 convolution + BN; default A for 'cifar', B for 'preact'",
+    }),
+  ),
+  resnetD: Type.Boolean({
+    default: false,
+    description:
+      'ResNet-D (Bag of Tricks §4.1): downsampling shortcut = 2x2 average pool, then 1x1 conv (implies shortcut B)',
+  }),
+  zeroInitResidual: Type.Boolean({
+    default: false,
+    description: 'zero-γ in the last BN of each residual block (Goyal et al. 2017; Bag of Tricks §3.1)',
+  }),
+  dropout: Type.Number({
+    minimum: 0,
+    exclusiveMaximum: 1,
+    default: 0,
+    description: 'dropout rate before the classifier',
+  }),
+  widthMultiplier: Type.Number({
+    exclusiveMinimum: 0,
+    default: 1,
+    description: "channel multiplier of every stage (1 = the paper's widths)",
+  }),
+  ...commonFields,
+};
+const defaults = defaultsOf(resnetFields);
+
+export type ResNetOptions = ModelInputs &
+  Pick<Static<TObject<typeof resnetFields>>, 'depth'> &
+  Partial<Static<TObject<typeof resnetFields>>>;
 
 interface BlockContext {
   init: KernelInit;
@@ -106,38 +131,36 @@ function preactBlock(x: tf.SymbolicTensor, filters: number, stride: number, ctx:
 
 export function resnet(options: ResNetOptions): tf.LayersModel {
   const fn = 'models.resnet';
-  const variant = options.variant ?? 'cifar';
+  const variant = options.variant ?? defaults.variant;
   if (variant !== 'cifar' && variant !== 'preact') {
-    throw new Error(`${fn}: variant must be 'cifar' or 'preact', got ${JSON.stringify(variant)}`);
+    throw argError(fn, 'variant', "'cifar' or 'preact'", variant);
   }
   const inputShape = checkInputShape(fn, options.inputShape);
   const numClasses = checkPositiveInt(fn, 'numClasses', options.numClasses);
   const depth = checkPositiveInt(fn, 'depth', options.depth);
-  const width = options.widthMultiplier ?? 1;
-  if (!(width > 0)) throw new Error(`${fn}: widthMultiplier must be > 0, got ${width}`);
-  const dropout = checkDropout(fn, options.dropout ?? 0);
+  const width = options.widthMultiplier ?? defaults.widthMultiplier;
+  checkNumber(fn, 'widthMultiplier', width, { min: 0, minOpen: true, range: '> 0' });
+  const dropout = checkDropout(fn, options.dropout ?? defaults.dropout);
   const shortcut = options.shortcut ?? (variant === 'cifar' ? 'A' : 'B');
-  if (shortcut !== 'A' && shortcut !== 'B')
-    throw new Error(`${fn}: shortcut must be 'A' or 'B', got ${JSON.stringify(shortcut)}`);
+  if (shortcut !== 'A' && shortcut !== 'B') throw argError(fn, 'shortcut', "'A' or 'B'", shortcut);
   const ctx: BlockContext = {
-    init: options.init ?? 'he',
-    bnMomentum: options.bnMomentum ?? 0.1,
-    zeroInitResidual: options.zeroInitResidual ?? false,
+    init: options.init ?? defaults.init,
+    bnMomentum: options.bnMomentum ?? defaults.bnMomentum,
+    zeroInitResidual: options.zeroInitResidual ?? defaults.zeroInitResidual,
     shortcut,
-    resnetD: options.resnetD ?? false,
+    resnetD: options.resnetD ?? defaults.resnetD,
     seeds: seedSource(options.seed),
   };
 
   let stages: number[];
   let blocks: number[];
   if (variant === 'cifar') {
-    if ((depth - 2) % 6 !== 0)
-      throw new Error(`${fn}: depth of a CIFAR ResNet must be 6n+2 (20, 32, 44, 56, 110), got ${depth}`);
+    if ((depth - 2) % 6 !== 0) throw argError(fn, 'depth of a CIFAR ResNet', '6n+2 (20, 32, 44, 56, 110)', depth);
     const n = (depth - 2) / 6;
     stages = [16, 32, 64];
     blocks = [n, n, n];
   } else {
-    if (depth !== 18) throw new Error(`${fn}: the 'preact' variant supports depth 18, got ${depth}`);
+    if (depth !== 18) throw argError(fn, "depth of the 'preact' variant", '18', depth);
     stages = [64, 128, 256, 512];
     blocks = [2, 2, 2, 2];
   }

@@ -2,6 +2,7 @@
  * A small fast CNN for quick experiments (the README's Fashion-MNIST job): two stages of two 3x3 conv + BN + ReLU,
  * each followed by 2x2 max pooling, then a dense layer with dropout and the classifier.
  */
+import { Type, type Static, type TObject } from '@sinclair/typebox';
 import * as tf from '@tensorflow/tfjs';
 import { BatchNormAct } from './layers/batch_norm_act.js';
 import {
@@ -10,35 +11,41 @@ import {
   checkPositiveInt,
   conv,
   kernelInitializer,
-  type InputShape,
-  type KernelInit,
+  commonFields,
+  type ModelInputs,
 } from './common.js';
+import { defaultsOf } from '../registry/index.js';
 import { seedSource } from './seeding.js';
 
-export interface SimpleCnnOptions {
-  inputShape: InputShape;
-  numClasses: number;
-  /** Channels of the two stages. Default [32, 64]. */
-  filters?: [number, number];
-  /** Units of the hidden dense layer. Default 128. */
-  denseUnits?: number;
-  /** Dropout before the classifier. Default 0.25. */
-  dropout?: number;
-  init?: KernelInit;
-  /** Seeds the weight initialisers (models/seeding.ts); without it tfjs draws from Math.random. */
-  seed?: number;
-  name?: string;
-}
+/** The options of `simpleCnn` as schemas (the model registry's rows and the docs are made from them). */
+export const simpleCnnFields = {
+  filters: Type.Tuple([Type.Integer({ minimum: 1 }), Type.Integer({ minimum: 1 })], {
+    default: [32, 64],
+    description: 'channels of the two stages',
+  }),
+  denseUnits: Type.Integer({ minimum: 1, default: 128, description: 'units of the hidden dense layer' }),
+  dropout: Type.Number({
+    minimum: 0,
+    exclusiveMaximum: 1,
+    default: 0.25,
+    description: 'dropout before the classifier',
+  }),
+  init: commonFields.init,
+  name: commonFields.name,
+};
+const defaults = defaultsOf(simpleCnnFields);
+
+export type SimpleCnnOptions = ModelInputs & Partial<Static<TObject<typeof simpleCnnFields>>>;
 
 export function simpleCnn(options: SimpleCnnOptions): tf.LayersModel {
   const fn = 'models.simpleCnn';
   const inputShape = checkInputShape(fn, options.inputShape);
   const numClasses = checkPositiveInt(fn, 'numClasses', options.numClasses);
-  const filters = options.filters ?? [32, 64];
+  const filters = options.filters ?? defaults.filters;
   filters.forEach((f, i) => checkPositiveInt(fn, `filters[${i}]`, f));
-  const denseUnits = checkPositiveInt(fn, 'denseUnits', options.denseUnits ?? 128);
-  const dropout = checkDropout(fn, options.dropout ?? 0.25);
-  const init = options.init ?? 'he';
+  const denseUnits = checkPositiveInt(fn, 'denseUnits', options.denseUnits ?? defaults.denseUnits);
+  const dropout = checkDropout(fn, options.dropout ?? defaults.dropout);
+  const init = options.init ?? defaults.init;
   const seeds = seedSource(options.seed);
 
   const input = tf.input({ shape: inputShape, name: 'image' });

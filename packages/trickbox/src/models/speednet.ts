@@ -7,10 +7,13 @@
  * identity (Dirac; init/dirac.ts), the others He-initialised. With ReLU the activation is fused into the BN
  * (one native kernel forward and backward on 'onednn', docs/backend.md).
  */
+import { Type } from '@sinclair/typebox';
 import * as tf from '@tensorflow/tfjs';
+import { argError, checkNumber } from '../check/index.js';
+import { oneOfValues } from '../registry/index.js';
 import { setDiracFilters } from '../init/dirac.js';
 import { BatchNormAct } from './layers/batch_norm_act.js';
-import { checkInputShape, checkPositiveInt, conv, kernelInitializer, type InputShape } from './common.js';
+import { checkInputShape, checkPositiveInt, commonFields, conv, kernelInitializer, type InputShape } from './common.js';
 import { seedSource } from './seeding.js';
 
 export type SpeedNetActivation = 'relu' | 'gelu';
@@ -42,7 +45,7 @@ export interface SpeedNetOptions {
   name?: string;
 }
 
-const ACTIVATIONS: readonly SpeedNetActivation[] = ['relu', 'gelu'];
+const ACTIVATIONS = ['relu', 'gelu'] as const satisfies readonly SpeedNetActivation[];
 const STEM_TRAINABLE = ['bias', 'all', 'none'] as const;
 
 /** The stem layer's name, which the whitening plug-in looks for. */
@@ -50,19 +53,37 @@ export const WHITENING_LAYER = 'whiten';
 
 function checkOption<T>(fn: string, field: string, value: T, accepted: readonly T[]): T {
   if (!accepted.includes(value))
-    throw new Error(
-      `${fn}: ${field} must be one of ${accepted.map((a) => JSON.stringify(a)).join(', ')}, got ${JSON.stringify(value)}`,
-    );
+    throw argError(fn, field, `one of ${accepted.map((a) => JSON.stringify(a)).join(', ')}`, value);
   return value;
 }
 
-function checkPositive(fn: string, field: string, value: number, max = Infinity): number {
-  if (typeof value !== 'number' || !(value > 0 && value <= max))
-    throw new Error(
-      `${fn}: ${field} must be a number > 0${max < Infinity ? ` and <= ${max}` : ''}, got ${JSON.stringify(value)}`,
-    );
-  return value;
-}
+/** The options of `speednet` as schemas (the model registry's row and the docs are made from them). */
+export const speednetFields = {
+  widths: Type.Array(Type.Integer({ minimum: 1 }), {
+    minItems: 1,
+    default: [64, 256, 256],
+    description: 'output channels of each block (airbench94: 64, 256, 256)',
+  }),
+  whiteningKernel: Type.Integer({ minimum: 1, default: 2, description: 'stem kernel size k (2·k²·C filters)' }),
+  whiteningTrainable: oneOfValues(STEM_TRAINABLE, {
+    default: 'bias',
+    description: "stem weights the optimizer trains: 'bias' (airbench), 'all' or 'none'",
+  }),
+  activation: oneOfValues(ACTIVATIONS, {
+    default: 'relu',
+    description: "'relu' (fused into the BN natively) or 'gelu' (airbench's; not native)",
+  }),
+  outputScale: Type.Number({ exclusiveMinimum: 0, default: 1 / 9, description: 'logits are multiplied by this' }),
+  bnMomentum: Type.Number({
+    minimum: 0,
+    maximum: 1,
+    default: 0.4,
+    description: 'BN momentum, PyTorch convention (airbench: 1 − 0.6)',
+  }),
+  bnEpsilon: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 1e-12, description: 'BN ε (airbench)' }),
+  diracInit: Type.Boolean({ default: true, description: 'first min(in, out) filters of each 3x3 conv the identity' }),
+  name: commonFields.name,
+};
 
 export function speednet(options: SpeedNetOptions): tf.LayersModel {
   const fn = 'models.speednet';
@@ -70,26 +91,25 @@ export function speednet(options: SpeedNetOptions): tf.LayersModel {
   const numClasses = checkPositiveInt(fn, 'numClasses', options.numClasses);
   const widths = options.widths ?? [64, 256, 256];
   if (!Array.isArray(widths) || widths.length < 1)
-    throw new Error(`${fn}: widths must be a non-empty list of channel counts, got ${JSON.stringify(widths)}`);
+    throw argError(fn, 'widths', 'a non-empty list of channel counts', widths);
   widths.forEach((w, i) => checkPositiveInt(fn, `widths[${i}]`, w));
   const k = checkPositiveInt(fn, 'whiteningKernel', options.whiteningKernel ?? 2);
   const stemTrainable = checkOption(fn, 'whiteningTrainable', options.whiteningTrainable ?? 'bias', STEM_TRAINABLE);
   const activation = checkOption(fn, 'activation', options.activation ?? 'relu', ACTIVATIONS);
-  const outputScale = checkPositive(fn, 'outputScale', options.outputScale ?? 1 / 9);
+  const outputScale = checkNumber(fn, 'outputScale', options.outputScale ?? 1 / 9, { min: 0, minOpen: true });
   const momentum = options.bnMomentum ?? 0.4;
-  if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1))
-    throw new Error(
-      `${fn}: bnMomentum must be a number in [0, 1] (PyTorch convention), got ${JSON.stringify(momentum)}`,
-    );
-  const epsilon = checkPositive(fn, 'bnEpsilon', options.bnEpsilon ?? 1e-12, 1);
+  checkNumber(fn, 'bnMomentum', momentum, { min: 0, max: 1 });
+  const epsilon = checkNumber(fn, 'bnEpsilon', options.bnEpsilon ?? 1e-12, { min: 0, minOpen: true, max: 1 });
   const diracInit = options.diracInit ?? true;
-  if (typeof diracInit !== 'boolean')
-    throw new Error(`${fn}: diracInit must be true or false, got ${JSON.stringify(diracInit)}`);
+  if (typeof diracInit !== 'boolean') throw argError(fn, 'diracInit', 'true or false', diracInit);
   const [height, width, channels] = inputShape;
   const spatialAfter = (size: number) => widths.reduce((s) => Math.floor(s / 2), size - k + 1);
   if (k > Math.min(height, width) || spatialAfter(Math.min(height, width)) < 1)
-    throw new Error(
-      `${fn}: a ${height}×${width} input is too small for a ${k}x${k} stem and ${widths.length} blocks (each halves the size)`,
+    throw argError(
+      fn,
+      'inputShape',
+      `large enough for a ${k}x${k} stem and ${widths.length} blocks (each halves the size)`,
+      inputShape,
     );
   const seeds = seedSource(options.seed);
 

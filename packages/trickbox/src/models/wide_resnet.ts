@@ -2,7 +2,9 @@
  * Wide ResNet WRN-d-k (Zagoruyko & Komodakis 2016): pre-activation basic blocks, (d-4)/6 per stage, widths
  * 16k/32k/64k, dropout between the two convolutions of a block, 1x1 convolution shortcuts where the shape changes.
  */
+import { Type, type Static, type TObject } from '@sinclair/typebox';
 import * as tf from '@tensorflow/tfjs';
+import { argError } from '../check/index.js';
 import { BatchNormAct } from './layers/batch_norm_act.js';
 import {
   checkDropout,
@@ -10,24 +12,31 @@ import {
   checkPositiveInt,
   conv,
   kernelInitializer,
-  type InputShape,
-  type KernelInit,
+  commonFields,
+  type ModelInputs,
 } from './common.js';
+import { defaultsOf } from '../registry/index.js';
 import { seedSource } from './seeding.js';
 
-export interface WideResNetOptions {
-  depth: number;
-  widenFactor: number;
-  inputShape: InputShape;
-  numClasses: number;
-  /** Dropout between the convolutions of each block (the paper uses 0.3 on CIFAR). */
-  dropout?: number;
-  init?: KernelInit;
-  bnMomentum?: number;
-  /** Seeds the weight initialisers (models/seeding.ts); without it tfjs draws from Math.random. */
-  seed?: number;
-  name?: string;
-}
+/** The options of `wideResnet` as schemas (the model registry's rows and the docs are made from them). */
+export const wideResnetFields = {
+  depth: Type.Integer({ minimum: 1, default: 28, description: '6n+4 (16, 22, 28, 40)' }),
+  widenFactor: Type.Integer({ minimum: 1, default: 10, description: 'k: stage widths 16k, 32k, 64k' }),
+  dropout: Type.Number({
+    minimum: 0,
+    exclusiveMaximum: 1,
+    default: 0,
+    description: 'dropout between the convolutions of each block (the paper uses 0.3 on CIFAR)',
+  }),
+  init: commonFields.init,
+  bnMomentum: commonFields.bnMomentum,
+  name: commonFields.name,
+};
+const defaults = defaultsOf(wideResnetFields);
+
+export type WideResNetOptions = ModelInputs &
+  Pick<Static<TObject<typeof wideResnetFields>>, 'depth' | 'widenFactor'> &
+  Partial<Static<TObject<typeof wideResnetFields>>>;
 
 export function wideResnet(options: WideResNetOptions): tf.LayersModel {
   const fn = 'models.wideResnet';
@@ -35,11 +44,11 @@ export function wideResnet(options: WideResNetOptions): tf.LayersModel {
   const numClasses = checkPositiveInt(fn, 'numClasses', options.numClasses);
   const depth = checkPositiveInt(fn, 'depth', options.depth);
   const k = checkPositiveInt(fn, 'widenFactor', options.widenFactor);
-  if ((depth - 4) % 6 !== 0) throw new Error(`${fn}: depth must be 6n+4 (16, 22, 28, 40), got ${depth}`);
-  const dropout = checkDropout(fn, options.dropout ?? 0);
-  const init = options.init ?? 'he';
+  if ((depth - 4) % 6 !== 0) throw argError(fn, 'depth', '6n+4 (16, 22, 28, 40)', depth);
+  const dropout = checkDropout(fn, options.dropout ?? defaults.dropout);
+  const init = options.init ?? defaults.init;
   const seeds = seedSource(options.seed);
-  const momentum = options.bnMomentum ?? 0.1;
+  const momentum = options.bnMomentum ?? defaults.bnMomentum;
   const n = (depth - 4) / 6;
   const bnRelu = (x: tf.SymbolicTensor, name: string) =>
     new BatchNormAct({ relu: true, momentum, name }).apply(x) as tf.SymbolicTensor;

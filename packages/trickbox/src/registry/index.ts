@@ -1,6 +1,6 @@
-// Registries: one per kind of named thing a recipe can choose (optimizers, schedules, mixers, trainer plug-ins). A row
-// holds the name, a one-line doc, the reference it follows, its recipe fields as TypeBox schemas (with defaults and
-// descriptions) and its constructor. The recipe schema, the `Recipe` type and the field tables of docs/recipes.md
+// Registries: one per kind of named thing a recipe can choose (models, optimizers, schedules, mixers, transforms,
+// trainer plug-ins). A row holds the name, a one-line doc, the reference it follows, its recipe fields as TypeBox
+// schemas (with defaults and descriptions) and its constructor. The recipe schema, the `Recipe` type and the field tables of docs/recipes.md
 // are made from the rows (scripts/generate.mjs writes the files; a test fails when a committed copy is stale).
 // Plain TypeScript and TypeBox only: the rows of plain areas (schedules) stay importable from browsers.
 import { Type, type Static, type TObject, type TProperties, type TSchema, type TUnsafe } from '@sinclair/typebox';
@@ -14,18 +14,28 @@ export interface RegistryRow<Build> {
   build: Build;
 }
 
-export class Registry<Build> {
-  private readonly rows: RegistryRow<Build>[] = [];
+export class Registry<Build, Row extends RegistryRow<Build> = RegistryRow<Build>> {
+  private readonly rows: Row[] = [];
   constructor(
     /** What the rows are, for messages: 'optimizer', 'schedule', … */
     readonly kind: string,
-    rows: RegistryRow<Build>[] = [],
+    rows: Row[] = [],
+    /**
+     * 'section': the rows' fields join one recipe section (a name shared by rows must have one schema);
+     * 'own': each row's fields are its own options (models, transforms: `depth` may differ between models).
+     */
+    readonly fieldScope: 'section' | 'own' = 'section',
   ) {
     for (const r of rows) this.register(r);
   }
-  register(row: RegistryRow<Build>): void {
+  register(row: Row): void {
     if (this.rows.some((r) => r.name === row.name))
       throw new Error(`register ${this.kind}: '${row.name}' is registered already`);
+    if (this.fieldScope === 'section') this.checkSharedFields(row);
+    this.rows.push(row);
+    version++;
+  }
+  private checkSharedFields(row: Row): void {
     for (const [field, schema] of Object.entries(row.fields)) {
       const other = this.rows.find((r) => field in r.fields);
       if (other && JSON.stringify(other.fields[field]) !== JSON.stringify(schema))
@@ -33,16 +43,14 @@ export class Registry<Build> {
           `register ${this.kind} '${row.name}': field '${field}' differs from the one of '${other.name}'`,
         );
     }
-    this.rows.push(row);
-    version++;
   }
-  list(): readonly RegistryRow<Build>[] {
+  list(): readonly Row[] {
     return this.rows;
   }
   names(): string[] {
     return this.rows.map((r) => r.name);
   }
-  get(name: string): RegistryRow<Build> {
+  get(name: string): Row {
     const row = this.rows.find((r) => r.name === name);
     if (!row) throw new RangeError(`unknown ${this.kind} '${name}'; accepted: ${this.names().join(', ')}`);
     return row;
@@ -61,6 +69,13 @@ export function registryVersion(): number {
 /** Marks the registries changed (for rows kept outside a Registry, such as plug-in fields). */
 export function registryChanged(): void {
   version++;
+}
+
+/** The defaults of a row's fields (undefined where a field has none), for constructors that share them. */
+export function defaultsOf<P extends TProperties>(fields: P): { [K in keyof P]: Static<P[K]> } {
+  return Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, (f as { default?: unknown }).default])) as {
+    [K in keyof P]: Static<P[K]>;
+  };
 }
 
 /** A JSON-schema `enum` of the given values, typed as their union. */

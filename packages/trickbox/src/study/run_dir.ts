@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { readRunDir, type EpochLine } from '../report/run.js';
 import type { Recipe } from '../train/recipe.js';
+import { readRunRecipe } from '../train/run_recipe.js';
 import { PRUNED_FILE, writePruned, type PruneRecord } from './prune.js';
 import type { Provenance } from './provenance.js';
 
@@ -27,10 +28,8 @@ export function canonicalJson(value: unknown): string {
 
 /** The resolved recipe a run directory was trained with (its recipe.json without the derived schedule). */
 export function storedRecipe(runDir: string): Record<string, unknown> | undefined {
-  const r = readJson(join(runDir, 'recipe.json'));
-  if (!r) return undefined;
-  delete r.resolvedSchedule;
-  return r;
+  const file = join(runDir, 'recipe.json');
+  return existsSync(file) ? readRunRecipe(file) : undefined;
 }
 
 export const sameRecipe = (runDir: string, recipe: Recipe): boolean =>

@@ -1,7 +1,7 @@
 // Factories: recipe sections → model, optimizer, schedule, mixer. Names are looked up in the area modules, so a
 // trick added there is usable from a recipe by its name (as timm's create_* factories do).
 import * as tf from '@tensorflow/tfjs';
-import * as models from '../models/index.js';
+import { modelNames, modelRegistry } from '../models/registry.js';
 import { optimizers } from '../optim/registry.js';
 import * as schedules from '../schedules/index.js';
 import { RecipeError, type Recipe } from './recipe.js';
@@ -12,34 +12,17 @@ export type ModelFactory = (opts: {
   seed: number;
 }) => tf.LayersModel;
 
-/** Model constructors a recipe may name directly (options as in docs/architecture.md, "Public API"), besides the registry's names. */
-const MODEL_CONSTRUCTORS = ['resnet', 'wideResnet', 'simpleCnn'];
-
-/** Every accepted `model.name`. */
-export function acceptedModelNames(): string[] {
-  const table = models as Record<string, unknown>;
-  const registry = typeof models.modelNames === 'function' ? models.modelNames() : [];
-  // a name can be both a constructor and a registry row ('resnet'): listed once
-  return [...new Set([...MODEL_CONSTRUCTORS.filter((n) => typeof table[n] === 'function'), ...registry])];
-}
-
 /**
- * The model named by the recipe: a constructor (`models.resnet(options)`) or a registry name (`resnet20`,
- * `wrn_28_10`, … via `models.createModel`), with inputShape / numClasses filled in.
+ * The model named by the recipe (a row of the model registry, its `model.options` checked against the row's schema
+ * when the recipe was resolved), with inputShape / numClasses / seed filled in.
  */
 export function modelFactory(recipe: Recipe): ModelFactory {
-  const table = models as Record<string, unknown>;
   const name = recipe.model.name;
-  const accepted = acceptedModelNames();
-  if (!accepted.includes(name))
-    throw new RecipeError(
-      `recipe: model.name is ${JSON.stringify(name)}; accepted: ${accepted.join(', ') || '(no models available in this build)'}`,
-    );
-  const build = MODEL_CONSTRUCTORS.includes(name)
-    ? (o: object) => (table[name] as (o: object) => tf.LayersModel)(o)
-    : (o: object) => models.createModel({ name, ...o } as models.ModelSpec);
+  if (!modelRegistry.names().includes(name))
+    throw new RecipeError(`recipe: model.name is ${JSON.stringify(name)}; accepted: ${modelNames().join(', ')}`);
+  const row = modelRegistry.get(name);
   // the seed reaches the initialisers explicitly (models/seeding.ts)
-  return ({ inputShape, numClasses, seed }) => build({ ...recipe.model.options, inputShape, numClasses, seed });
+  return ({ inputShape, numClasses, seed }) => row.build({ ...recipe.model.options, inputShape, numClasses, seed });
 }
 
 /** Effective base learning rate: the linear scaling rule when `linearScalingReference` is set (Goyal et al. 2017 §2.1). */

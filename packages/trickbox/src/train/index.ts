@@ -1,6 +1,7 @@
 // Training: recipes, factories, the trainer with checkpoints and exact resume, evaluation, model files.
 export * from './recipe.js';
 export { mergeRecipes, readRecipeFile } from './recipe_file.js';
+export { readRunRecipe, loadRunRecipe } from './run_recipe.js';
 export {
   train,
   finishedRun,

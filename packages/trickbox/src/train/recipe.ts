@@ -6,6 +6,8 @@ import { selfWarmingSchedules } from '../schedules/registry.js';
 import { currentRecipeSchema, type Recipe } from './recipe_schema.js';
 import { RecipeError } from './errors.js';
 import { readRecipeFile } from './recipe_file.js';
+import { transformRegistry } from '../data/transform_registry.js';
+import { modelRegistry } from '../models/registry.js';
 
 export { RecipeError } from './errors.js';
 
@@ -42,15 +44,16 @@ function valueAt(root: unknown, path: string): unknown {
 }
 
 /** Schema node at an instance path (for the list of accepted keys). */
-function schemaAt(path: string): any {
+function schemaAt(path: string, root: object = currentRecipeSchema()): any {
   // a `oneOf` (null | object, 'dataset' | object) is entered through its object branch
   const objectBranch = (n: any): any => n?.oneOf?.find((b: any) => b.type === 'object') ?? n;
   // (a node typed ['null', 'object'] is its own object branch)
-  let s: any = currentRecipeSchema();
+  let s: any = root;
   for (const k of path.split('/').filter(Boolean)) {
     s = objectBranch(s);
     if (s?.properties?.[k]) s = s.properties[k];
-    else if (s?.items) s = s.items;
+    else if (s?.items)
+      s = Array.isArray(s.items) ? s.items[Number(k)] : s.items; // a tuple's items are a list
     else return undefined;
   }
   return objectBranch(s);
@@ -78,8 +81,8 @@ function mostSpecific(errors: ErrorObject[]): ErrorObject {
   return atDeepest.find((x) => x.keyword !== 'type' && x.keyword !== 'const') ?? atDeepest[0] ?? errors[0];
 }
 
-/** One readable sentence for the most specific ajv error. */
-function describe(errors: ErrorObject[], data: unknown): string {
+/** One readable sentence for the most specific ajv error (`root`: the schema that was validated against). */
+function describe(errors: ErrorObject[], data: unknown, root: object = currentRecipeSchema()): string {
   const e = mostSpecific(errors);
   const atDeepest = errors.filter(
     (x) => x.keyword !== 'oneOf' && x.keyword !== 'if' && x.instancePath === e.instancePath,
@@ -99,14 +102,18 @@ function describe(errors: ErrorObject[], data: unknown): string {
   }
   switch (e.keyword) {
     case 'additionalProperties': {
-      const accepted = Object.keys(schemaAt(e.instancePath)?.properties ?? {}).join(', ');
+      const accepted = Object.keys(schemaAt(e.instancePath, root)?.properties ?? {}).join(', ') || 'none';
       const where = e.instancePath ? `${field}.${p.additionalProperty}` : p.additionalProperty;
       return `unknown field '${where}'; accepted fields${e.instancePath ? ` of ${field}` : ''}: ${accepted}`;
     }
     case 'required':
       return `missing field '${e.instancePath ? `${field}.` : ''}${p.missingProperty}'`;
-    case 'enum':
-      return `${field} is ${shown(value)}; accepted: ${(p.allowedValues as unknown[]).map(shown).join(', ')}`;
+    case 'enum': {
+      // a oneOf of values and other types (a fill: 'mean', 'random' or pixel values): name the types too
+      const types = atDeepest.filter((x) => x.keyword === 'type').map((x) => String((x.params as any).type));
+      const values = (p.allowedValues as unknown[]).map(shown).join(', ');
+      return `${field} is ${shown(value)}; accepted: ${[values, ...new Set(types)].join(' or ')}`;
+    }
     case 'const':
       return `${field} is ${shown(value)}; accepted: ${shown(p.allowedValue)}`;
     case 'type': {
@@ -121,7 +128,7 @@ function describe(errors: ErrorObject[], data: unknown): string {
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum': {
-      const s = schemaAt(e.instancePath) ?? {};
+      const s = (e.parentSchema as any) ?? schemaAt(e.instancePath, root) ?? {}; // a oneOf's branch when verbose
       const lo =
         s.minimum !== undefined ? `>= ${s.minimum}` : s.exclusiveMinimum !== undefined ? `> ${s.exclusiveMinimum}` : '';
       const hi =
@@ -136,6 +143,62 @@ function describe(errors: ErrorObject[], data: unknown): string {
     default:
       return `${field} is ${shown(value)}: ${e.message ?? 'invalid'}`;
   }
+}
+
+// A model's or a transform's options, checked against its registry row's schema inside a copy of the part of the
+// recipe they sit in, so errors read `model.options.depth …` / `augment.1.options.p …`. Not filled with defaults:
+// the constructors apply the same ones, and stored recipes stay as written.
+const optionsAjv = new Ajv({ allErrors: true, useDefaults: false, strict: false, verbose: true });
+const optionValidators = new WeakMap<object, { root: object; validate: ValidateFunction }>();
+
+function optionsError(
+  key: object,
+  fields: object,
+  wrap: (options: object) => object,
+  data: (options: unknown) => unknown,
+  options: unknown,
+): string | undefined {
+  let v = optionValidators.get(key);
+  if (!v) {
+    const root = wrap({ type: 'object', additionalProperties: false, properties: fields });
+    v = { root, validate: optionsAjv.compile(root) };
+    optionValidators.set(key, v);
+  }
+  const d = data(options);
+  return v.validate(d) ? undefined : describe(v.validate.errors ?? [], d, v.root);
+}
+
+const object = (properties: object) => ({ type: 'object', properties });
+
+/** `model.options` and each `augment` entry's options, checked against their rows; the message names the field. */
+function checkRowOptions(r: Recipe): string | undefined {
+  // a model name outside the registry is a model of the caller's (train's `model` option)
+  if (modelRegistry.names().includes(r.model.name)) {
+    const row = modelRegistry.get(r.model.name);
+    const bad = optionsError(
+      row,
+      row.fields,
+      (o) => object({ model: object({ options: o }) }),
+      (o) => ({ model: { options: o } }),
+      r.model.options,
+    );
+    if (bad) return bad;
+  }
+  for (const [i, t] of r.augment.entries()) {
+    if (!transformRegistry.names().includes(t.name))
+      return `augment[${i}].name: unknown transform '${t.name}'; accepted: ${transformRegistry.names().join(', ')}`;
+    if (t.options === undefined) continue;
+    const row = transformRegistry.get(t.name);
+    const bad = optionsError(
+      row,
+      row.fields,
+      (o) => object({ augment: { type: 'array', items: object({ options: o }) } }),
+      (o) => ({ augment: Array.from({ length: i + 1 }, (_, j) => (j === i ? { options: o } : {})) }),
+      t.options,
+    );
+    if (bad) return bad;
+  }
+  return undefined;
 }
 
 /** Checks the combinations the schema cannot express. */
@@ -225,6 +288,11 @@ export function resolveRecipe(raw: unknown, source = 'recipe', overrides: readon
     throw new RecipeError(`${blame(errorPath(mostSpecific(errors)))}: ${describe(errors, data)}`);
   }
   const r = data as unknown as Recipe;
+  const badOption = checkRowOptions(r);
+  if (badOption)
+    throw new RecipeError(
+      `${blame((/^(?:unknown field ')?([^\s';:]+)/.exec(badOption)?.[1] ?? '').replace(/\[(\d+)\]/g, '.$1'))}: ${badOption}`,
+    );
   try {
     checkConsistency(r);
   } catch (e) {

@@ -1,6 +1,8 @@
 // The field tables of docs/recipes.md, made from the recipe schema and the registries' rows (written between the
 // `<!-- generated:… -->` markers by scripts/generate.mjs; a test fails when the committed tables are stale).
+import { transformRegistry } from '../data/transform_registry.js';
 import { mixers } from '../mix/registry.js';
+import { modelRegistry } from '../models/registry.js';
 import { optimizers } from '../optim/registry.js';
 import type { Registry } from '../registry/index.js';
 import { scheduleRegistry } from '../schedules/registry.js';
@@ -17,7 +19,7 @@ function accepted(n: Node): string {
   if (n.enum) return n.enum.map((v: unknown) => code(v)).join(', ');
   if (Array.isArray(n.type)) return n.type.join(' or ');
   if (n.oneOf)
-    return n.oneOf.map((b: Node) => (b.const !== undefined ? code(b.const) : (b.type ?? 'object'))).join(' or ');
+    return n.oneOf.map((b: Node) => (b.const !== undefined ? code(b.const) : accepted(b) || 'object')).join(' or ');
   const bounds = [
     n.minimum !== undefined ? `≥ ${n.minimum}` : n.exclusiveMinimum !== undefined ? `> ${n.exclusiveMinimum}` : '',
     n.maximum !== undefined ? `≤ ${n.maximum}` : n.exclusiveMaximum !== undefined ? `< ${n.exclusiveMaximum}` : '',
@@ -64,6 +66,29 @@ function registryTable(title: string, field: string, reg: Registry<unknown>): st
   ];
 }
 
+/** One line per option of a registry's rows (an option whose schema differs between rows: one line per schema). */
+function optionsTable(title: string, column: string, reg: Registry<unknown>): string[] {
+  const lines = new Map<string, { option: string; node: Node; names: string[] }>();
+  for (const row of reg.list())
+    for (const [option, node] of Object.entries<Node>(row.fields as Record<string, Node>)) {
+      const key = `${option} ${JSON.stringify(node)}`;
+      const line = lines.get(key) ?? { option, node, names: [] };
+      line.names.push(row.name);
+      lines.set(key, line);
+    }
+  return [
+    title,
+    '',
+    `| option | ${column} | default | accepted | meaning |`,
+    '| --- | --- | --- | --- | --- |',
+    ...[...lines.values()].map(
+      ({ option, node, names }) =>
+        `| \`${option}\` | ${names.length === reg.list().length ? 'all' : names.map((m) => `\`${m}\``).join(', ')} | ${node.default === undefined ? '—' : code(node.default)} | ${cell(accepted(node))} | ${cell(node.description ?? '')} |`,
+    ),
+    '',
+  ];
+}
+
 /** The generated part of docs/recipes.md. */
 export function recipeFieldTables(): string {
   return [
@@ -71,6 +96,18 @@ export function recipeFieldTables(): string {
     '| --- | --- | --- | --- |',
     ...rows(currentRecipeSchema() as unknown as Node, ''),
     '',
+    ...registryTable('Models', 'model.name', modelRegistry as Registry<unknown>),
+    ...optionsTable(
+      '**Model options** (`model.options`: the fields of the chosen model; unset ones take these defaults):',
+      'models',
+      modelRegistry as Registry<unknown>,
+    ),
+    ...registryTable('Transforms', 'augment[].name', transformRegistry as Registry<unknown>),
+    ...optionsTable(
+      "**Transform options** (`augment[].options`: the fields of the entry's transform; docs/augment.md has the details):",
+      'transforms',
+      transformRegistry as Registry<unknown>,
+    ),
     ...registryTable('Optimizers', 'optimizer.name', optimizers as Registry<unknown>),
     ...registryTable('Schedules', 'schedule.name', scheduleRegistry as Registry<unknown>),
     ...registryTable('Mixers', 'mixing.name', mixers as Registry<unknown>),

@@ -3,7 +3,7 @@
 // recipe, every default filled in. Rebuilt when a registry gains a row (registerOptimizer, registerPlugin, …).
 import { Type, type Static } from '@sinclair/typebox';
 import { mixerFields, mixers } from '../mix/registry.js';
-import { modelNames } from '../models/index.js';
+import { modelRegistry } from '../models/registry.js';
 import { PARAM_SELECTORS } from '../optim/param_groups.js';
 import { optimizerFields, optimizers } from '../optim/registry.js';
 import { oneOfValues, registryVersion, section } from '../registry/index.js';
@@ -78,13 +78,15 @@ function dataSection() {
 function modelSection() {
   return section(
     {
+      // a string, not an enum: `train({ recipe, model })` may build a model of its own under any name
       name: Type.String({
         minLength: 1,
-        description: `\`simpleCnn\`, \`resnet\`, \`wideResnet\` (constructors) or a registry name: ${modelNames().join(', ')}`,
+        description: `a row of the model registry (the model table below): ${modelRegistry.names().join(', ')}`,
       }),
       options: Type.Record(Type.String(), Type.Unknown(), {
         default: {},
-        description: 'constructor options, e.g. `{"depth": 20, "zeroInitResidual": true, "dropout": 0.2}`',
+        description:
+          'the chosen model\'s options (its fields in the model table below; unset ones take the model\'s defaults), e.g. `{"depth": 20, "zeroInitResidual": true}`',
       }),
     },
     { required: ['name'] },

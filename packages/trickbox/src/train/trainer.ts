@@ -16,6 +16,7 @@ import { lockRunDir } from './lock.js';
 import { saveModel } from './modelio.js';
 import { provenance } from './provenance.js';
 import { RecipeError, type Recipe } from './recipe.js';
+import { runRecipeJson } from './run_recipe.js';
 import { setupRun, type RunSetup } from './setup.js';
 import {
   NonFiniteStateError,
@@ -202,8 +203,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 async function startPosition(run: Run): Promise<LoopPosition> {
   const pos: LoopPosition = { step: 0, epoch: 0, batch: 0, wallBeforeMs: 0, acc: emptyAcc(), stoppedBy: null };
   if (!run.opts.resume) {
-    const recipeJson = JSON.stringify({ ...run.recipe, resolvedSchedule: run.steps }, null, 2) + '\n';
-    writeFileAtomic(join(run.runDir, 'recipe.json'), recipeJson);
+    writeFileAtomic(join(run.runDir, 'recipe.json'), runRecipeJson(run.recipe, run.steps));
   }
   return pos;
 }

@@ -1,5 +1,5 @@
-// docs/architecture.md, "Areas and their arrows": augment/ and rng/ are plain TypeScript — no Node built-ins, no tfjs, nothing outside themselves — so the
-// data loader can run them in worker threads and a browser unchanged.
+// docs/architecture.md, "Areas and their arrows": augment/ and rng/ are plain TypeScript — no Node built-ins, no tfjs, nothing outside themselves
+// but the other plain areas (augment → rng, check) — so the data loader can run them in worker threads and a browser unchanged.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -9,8 +9,8 @@ import { packageRoot } from '../helpers/paths.js';
 
 const NODE_GLOBALS = /\b(Buffer|process|require|__dirname|__filename|setImmediate)\b/;
 
-for (const area of ['augment', 'rng']) {
-  test(`src/${area} imports only itself (and augment → rng) and uses no Node global`, () => {
+for (const area of ['augment', 'rng', 'check']) {
+  test(`src/${area} imports only itself (and augment → rng, check) and uses no Node global`, () => {
     const dir = join(packageRoot, 'src', area);
     const files = readdirSync(dir).filter((f) => f.endsWith('.ts'));
     assert.ok(files.length > 0);
@@ -19,7 +19,8 @@ for (const area of ['augment', 'rng']) {
       const code = src.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
       for (const m of code.matchAll(/\bfrom\s+'([^']+)'|\bimport\s*\(\s*'([^']+)'/g)) {
         const spec = m[1] ?? m[2]!;
-        const ok = spec.startsWith('./') || (area === 'augment' && spec.startsWith('../rng/'));
+        const ok =
+          spec.startsWith('./') || (area === 'augment' && (spec.startsWith('../rng/') || spec === '../check/index.js'));
         assert.ok(ok, `${area}/${f} imports '${spec}'`);
       }
       assert.doesNotMatch(code, NODE_GLOBALS, `${area}/${f} uses a Node global`);

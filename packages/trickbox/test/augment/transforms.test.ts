@@ -406,7 +406,7 @@ test('bad arguments throw errors naming the transform, the field and the accepte
   );
   assert.throws(
     () => augment.autoAugment({ policy: 'coco' as any }),
-    /augment\.autoAugment: policy must be 'imagenet', 'cifar10' or 'svhn', got 'coco'/,
+    /augment\.autoAugment: policy must be 'imagenet', 'cifar10' or 'svhn', got "coco"/,
   );
   assert.throws(
     () => augment.randAugment({ m: 31 }),

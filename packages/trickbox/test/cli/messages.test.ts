@@ -35,13 +35,20 @@ function usageError(r: { code: number; stderr: string }, expected: RegExp): void
 
 test('errors found while building the run name the recipe file, not "recipe:"', async () => {
   const f = greyRecipe.replace(/[.]/g, '\\.');
+  // an option the transform's schema accepts but its constructor refuses (m must be below bins)
+  const m31 = 'augment=[{"name":"randAugment","options":{"m":31}}]';
   usageError(
-    await cliInProcess(['train', greyRecipe, '--set', 'augment=[{"name":"mosaic"}]', ...out()]),
-    new RegExp(`^trickbox: ${f}: augment\\[0\\]\\.name: unknown transform 'mosaic'; accepted: randomCrop, `),
+    await cliInProcess(['train', greyRecipe, '--set', m31, ...out()]),
+    new RegExp(`^trickbox: ${f}: augment\\.randAugment: m must be an integer in \\[0, 30\\], got 31`),
   );
   usageError(
-    await cliInProcess(['augment', greyRecipe, '--set', 'augment=[{"name":"mosaic"}]', '--out', join(dir, 'g.png')]),
-    new RegExp(`^trickbox: ${f}: augment\\[0\\]\\.name: unknown transform 'mosaic'`),
+    await cliInProcess(['augment', greyRecipe, '--set', m31, '--out', join(dir, 'g.png')]),
+    new RegExp(`^trickbox: ${f}: augment\\.randAugment: m must be an integer in \\[0, 30\\], got 31`),
+  );
+  // an unknown transform is refused with the recipe, naming the --set that brought it
+  usageError(
+    await cliInProcess(['train', greyRecipe, '--set', 'augment=[{"name":"mosaic"}]', ...out()]),
+    /^trickbox: --set augment=\[\{"name":"mosaic"\}\]: augment\[0\]\.name: unknown transform 'mosaic'; accepted: randomCrop, /,
   );
   const model = await cliInProcess(['train', greyRecipe, '--set', 'model.name=noSuchModel', ...out()]);
   usageError(model, new RegExp(`^trickbox: ${f}: model\\.name is "noSuchModel"; accepted: `));

@@ -235,17 +235,22 @@ const CASES: [string, string[], RegExp][] = [
   [
     'bad transform option',
     ['train', withSection('augment', [{ name: 'randomCrop', options: { size: -3 } }]), ...out(4)],
-    /r\d+\.json: augment.*randomCrop: size must be an integer >= 1, got -3/,
+    /r\d+\.json: augment\.0\.options\.size is -3; accepted: an integer >= 1/,
   ],
   [
     'bad model option',
     ['train', withSection('model', { options: { filters: [0, 8] } }), ...out(5)],
-    /r\d+\.json: model\.options: models\.simpleCnn: filters\[0\] must be a positive integer, got 0/,
+    /r\d+\.json: model\.options\.filters\.0 is 0; accepted: an integer >= 1/,
   ],
   [
     'bad ResNet depth',
     ['train', goodFile, '--set', 'model.name=resnet', '--set', 'model.options={"depth":7}', ...out(6)],
     /r\d+\.json: model\.options: models\.resnet: depth .* must be 6n\+2 \(20, 32, 44, 56, 110\), got 7/,
+  ],
+  [
+    'unknown model option',
+    ['train', goodFile, '--set', 'model.name=resnet', '--set', 'model.options={"depht":20}', ...out(16)],
+    /--set model\.options=\{"depht":20\}: unknown field 'model\.options\.depht'; accepted fields of model\.options: depth, variant, /,
   ],
   [
     'teacher not found',

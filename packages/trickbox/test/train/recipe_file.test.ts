@@ -96,3 +96,35 @@ test('the per-trick recipes are small files that extend their baseline', () => {
     assert.equal(r.name, f.replace(/\.json$/, ''));
   }
 });
+
+test("a run's recipe.json reads back through one reader: resolvedSchedule dropped, overrides applied, errors name the file", async () => {
+  const { loadRunRecipe, readRunRecipe } = await import('../../src/train/index.js');
+  const { runRecipeJson } = await import('../../src/train/run_recipe.js');
+  const { storedRecipe } = await import('../../src/study/run_dir.js');
+  const recipe = loadRecipe(write('stored-src.json', base));
+  const runDir = join(dir, 'run');
+  mkdirSync(runDir, { recursive: true });
+  const file = join(runDir, 'recipe.json');
+  writeFileSync(file, runRecipeJson(recipe, { stepsPerEpoch: 3, totalSteps: 30 }));
+  assert.equal(JSON.parse(readFileSync(file, 'utf8')).resolvedSchedule.totalSteps, 30);
+  assert.deepEqual(readRunRecipe(file), recipe);
+  assert.deepEqual(storedRecipe(runDir), recipe);
+  assert.equal(storedRecipe(join(dir, 'no-run')), undefined);
+  assert.deepEqual(loadRunRecipe(file), recipe);
+  assert.equal(loadRunRecipe(file, ['optimizer.lr=0.05']).optimizer.lr, 0.05);
+  assert.throws(
+    () => loadRunRecipe(file, ['optimizer.lr=-1']),
+    /^RecipeError: --set optimizer\.lr=-1: optimizer\.lr is -1/,
+  );
+  const corrupt = write('corrupt/recipe.json', '{"name": ');
+  assert.throws(() => readRunRecipe(corrupt), /corrupt\/recipe\.json: not valid JSON/);
+  assert.throws(() => storedRecipe(dirname(corrupt)), /corrupt\/recipe\.json: not valid JSON/);
+  assert.throws(
+    () => readRunRecipe(join(dir, 'gone', 'recipe.json')),
+    /gone\/recipe\.json: cannot read recipe \(ENOENT\)/,
+  );
+  assert.throws(
+    () => readRunRecipe(write('list/recipe.json', '[1]')),
+    /list\/recipe\.json: a recipe must be a JSON object, got \[1\]/,
+  );
+});

@@ -6,6 +6,7 @@
  * Momentum follows PyTorch (weight of the batch statistics, default 0.1); ε defaults to PyTorch's 1e-5.
  */
 import * as tf from '@tensorflow/tfjs';
+import { checkNumber } from '../../check/index.js';
 import { batchNormTrain } from 'tfjs-backend-onednn/ops';
 
 export interface BatchNormActConfig {
@@ -37,10 +38,8 @@ export class BatchNormAct extends tf.layers.Layer {
     this.momentum = config.momentum ?? 0.1;
     this.epsilon = config.epsilon ?? 1e-5;
     this.gammaInitializer = config.gammaInitializer ?? 'ones';
-    if (!(this.momentum >= 0 && this.momentum <= 1)) {
-      throw new Error(`BatchNormAct: momentum must be in [0, 1] (PyTorch convention), got ${this.momentum}`);
-    }
-    if (!(this.epsilon > 0)) throw new Error(`BatchNormAct: epsilon must be > 0, got ${this.epsilon}`);
+    checkNumber('BatchNormAct', 'momentum', this.momentum, { min: 0, max: 1, range: 'in [0, 1] (PyTorch convention)' });
+    checkNumber('BatchNormAct', 'epsilon', this.epsilon, { min: 0, minOpen: true, range: '> 0' });
     this.supportsMasking = true;
   }
 
