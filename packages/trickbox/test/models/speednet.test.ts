@@ -152,10 +152,16 @@ test('speednet: bad options are refused in one line', () => {
     () => speednet({ ...base, activation: 'tanh' as 'relu' }),
     /activation must be one of "relu", "gelu", got "tanh"/,
   );
-  assert.throws(() => speednet({ ...base, outputScale: 0 }), /outputScale must be a number > 0, got 0/);
-  assert.throws(() => speednet({ ...base, bnMomentum: 2 }), /bnMomentum must be a number in \[0, 1\]/);
+  assert.throws(
+    () => speednet({ ...base, outputScale: 0 }),
+    /models\.speednet: outputScale must be a finite number > 0, got 0/,
+  );
+  assert.throws(
+    () => speednet({ ...base, bnMomentum: 2 }),
+    /models\.speednet: bnMomentum must be a finite number >= 0 and <= 1, got 2/,
+  );
   assert.throws(
     () => speednet({ ...base, inputShape: [8, 8, 1], widths: [8, 8, 8] }),
-    /models\.speednet: a 8×8 input is too small for a 2x2 stem and 3 blocks/,
+    /models\.speednet: inputShape must be large enough for a 2x2 stem and 3 blocks \(each halves the size\), got \[8, 8, 1\]/,
   );
 });
