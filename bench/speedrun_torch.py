@@ -488,6 +488,7 @@ def describe(recipe: dict, train_count: int) -> dict:
     return {
         "type": "describe",
         "trainCount": train_count,
+        "modelOptions": opts,
         "stepsPerEpoch": steps_per_epoch,
         "totalSteps": total,
         "parameters": sum(p.numel() for p in model.parameters()),
