@@ -472,6 +472,12 @@ def evaluate(model: nn.Module, loader, flip: bool, shift: int) -> tuple[float, f
     return correct / n, loss_sum / n
 
 
+def synthetic_images(count: int, size: int) -> np.ndarray:
+    """Deterministic uint8 images [count, size, size] for the whitening check (the test makes the same ones)."""
+    n, y, x = np.meshgrid(np.arange(count), np.arange(size), np.arange(size), indexing="ij")
+    return ((n * 31 + y * 7 + x * 13 + (x * y) % 11) % 256).astype(np.uint8)
+
+
 def describe(recipe: dict, train_count: int) -> dict:
     """What the consistency test compares with trickbox: parameter counts, lr and lookahead decay at some steps."""
     opts = {**SPEEDNET_DEFAULTS, **recipe["model"].get("options", {})}
@@ -485,6 +491,9 @@ def describe(recipe: dict, train_count: int) -> dict:
     at = sorted({0, 1, total // 4, math.floor(recipe["schedule"]["peakFraction"] * total), total // 2, total - 1})
     la = recipe["regularization"]["lookahead"]
     look = Lookahead(model, la, total) if la else None
+    images = synthetic_images(3, 8)
+    plain = T.Normalize([0.5], [0.25])(torch.from_numpy(images).float()[:, None] / 255)
+    kernel = whitening_filters(plain, opts["whiteningKernel"], recipe["init"]["whitening"]["eps"])
     return {
         "type": "describe",
         "trainCount": train_count,
@@ -500,6 +509,7 @@ def describe(recipe: dict, train_count: int) -> dict:
         ],
         "lr": [[s, lr * factor(s)] for s in at],
         "lookaheadDecay": [[s, look.decay(s)] for s in sorted({la["every"], total // 2, total})] if look else [],
+        "whitening": {"count": 3, "size": 8, "mean": 0.5, "std": 0.25, "kernel": kernel.tolist()},
     }
 
 

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DataLoader } from '../../src/data/loader.js';
 import { BatchNormAct } from '../../src/models/layers/batch_norm_act.js';
 import type { TrickboxOptimizer } from '../../src/optim/base.js';
+import { patchWhitening } from '../../src/init/whitening.js';
 import { lookaheadDecay } from '../../src/regularizers/index.js';
 import { baseLr, buildOptimizer, buildSchedule, modelFactory } from '../../src/train/build.js';
 import { resolveRecipe, type Recipe } from '../../src/train/recipe.js';
@@ -35,6 +36,7 @@ interface Described {
   groups: Array<{ lr: number; weightDecay: number; size: number }>;
   lr: Array<[number, number]>;
   lookaheadDecay: Array<[number, number]>;
+  whitening: { count: number; size: number; mean: number; std: number; kernel: number[][][][] };
 }
 const fixture = JSON.parse(readFileSync(fixturePath('speedrun_torch', 'describe.json'), 'utf8')) as Record<
   string,
@@ -121,6 +123,33 @@ for (const [name, { recipe, torch }] of Object.entries(fixture)) {
       assert.ok(torch.lookaheadDecay.length > 0);
       for (const [step, rho] of torch.lookaheadDecay)
         close(lookaheadDecay(step, steps.totalSteps, la), rho, `lookahead decay after step ${step}`);
+    });
+
+    it('the patch-whitening stem of the same images (torch layout [out, C, k, k] against tfjs [k, k, C, out])', () => {
+      const { count, size: side, mean, std, kernel } = torch.whitening;
+      const pixels = new Uint8Array(count * side * side);
+      for (let n = 0; n < count; n++)
+        for (let y = 0; y < side; y++)
+          for (let x = 0; x < side; x++)
+            pixels[(n * side + y) * side + x] = (n * 31 + y * 7 + x * 13 + ((x * y) % 11)) % 256;
+      const k = torch.modelOptions.whiteningKernel;
+      const w = patchWhitening(
+        { pixels, count, height: side, width: side, channels: 1, mean: [mean], std: [std] },
+        k,
+        recipe.init.whitening!.eps,
+      );
+      const filters = w.kernelShape[3];
+      assert.equal(filters, kernel.length);
+      for (let o = 0; o < filters; o++)
+        for (let dy = 0; dy < k; dy++)
+          for (let dx = 0; dx < k; dx++) {
+            const ours = w.kernel[(dy * k + dx) * filters + o]!;
+            const theirs = kernel[o]![0]![dy]![dx]!;
+            assert.ok(
+              Math.abs(ours - theirs) <= 1e-4 * Math.max(1, Math.abs(theirs)),
+              `filter ${o} at (${dy}, ${dx}): trickbox ${ours}, PyTorch ${theirs}`,
+            );
+          }
     });
   });
 }
