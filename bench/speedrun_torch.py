@@ -27,8 +27,9 @@ Usage:
   /usr/bin/python3 bench/speedrun_torch.py --recipe resolved.json [--threads 2] [--seed S] [--subset N] [--data DIR]
   /usr/bin/python3 bench/speedrun_torch.py --recipe resolved.json --describe   (no training; see below)
 Training prints one JSON line per epoch and a final {"type": "summary", ...} line on stdout. `--describe` prints
-one JSON object: the model's parameter counts and the lr and lookahead decay at a few steps, for the consistency
-test (packages/trickbox/test/bench/speedrun_torch.test.ts; its fixture is written by scripts/fixtures/speedrun_torch.sh).
+one JSON object (the model's parameter counts and defaults, its torch parameter groups, the lr and lookahead decay at
+a few steps, the whitening filters of fixed images) for the consistency test
+packages/trickbox/test/bench/speedrun_torch.test.ts, whose fixture scripts/fixtures/speedrun_torch.mjs writes.
 """
 
 import argparse
