@@ -5,8 +5,9 @@ It reads a resolved recipe (the JSON `trickbox recipe recipes/fashion-speedrun.j
 
 - the model: speednet (packages/trickbox/src/models/speednet.ts) as an nn.Module: a k x k patch-whitening stem
   convolution (no padding, bias) + activation, then per width conv3x3 -> maxpool 2 -> BN -> act -> conv3x3 -> BN ->
-  act, a global max pool, a bias-free linear layer, logits times outputScale; 3x3 convolutions He-normal (fan in)
-  with their first min(in, out) filters set by `nn.init.dirac_`, the head Xavier-uniform;
+  act, a global max pool, a bias-free linear layer, logits times outputScale; 3x3 convolutions He-normal (fan in,
+  cut at 2 std as tfjs draws it) with their first min(in, out) filters set by `nn.init.dirac_`, the head
+  Xavier-uniform;
 - patch whitening (docs/training-math.md, "Patch whitening"): the stem's filters are v / sqrt(lambda + eps) of the
   uncentred second moments of the k x k patches of a seeded sample of normalised training images, and their
   negations; the kernel is frozen, the bias trains for `init.whitening.biasEpochs` epochs, then `requires_grad` off;
@@ -353,7 +354,10 @@ class SpeedNet(nn.Module):
         self.scale = opts["outputScale"]
         for m in self.modules():
             if isinstance(m, nn.Conv2d) and m is not self.whiten:
-                nn.init.kaiming_normal_(m.weight, mode="fan_in", nonlinearity="relu")
+                # He normal (fan in) as trickbox draws it: tfjs's varianceScaling 'normal' is a normal cut at
+                # +-2 std without rescaling (std about 0.88 of sqrt(2 / fan_in)), not nn.init.kaiming_normal_
+                std = math.sqrt(2 / nn.init._calculate_correct_fan(m.weight, "fan_in"))
+                nn.init.trunc_normal_(m.weight, std=std, a=-2 * std, b=2 * std)
                 if opts["diracInit"]:
                     with torch.no_grad():
                         nn.init.dirac_(m.weight[: m.weight.size(1)])
@@ -492,6 +496,8 @@ def describe(recipe: dict, train_count: int) -> dict:
     at = sorted({0, 1, total // 4, math.floor(recipe["schedule"]["peakFraction"] * total), total // 2, total - 1})
     la = recipe["regularization"]["lookahead"]
     look = Lookahead(model, la, total) if la else None
+    last = model.blocks[-1].conv1.weight  # its filters from in_channels on are He-drawn, not Dirac
+    he = last[last.size(1) :] / math.sqrt(2 / (9 * last.size(1)))
     images = synthetic_images(3, 8)
     plain = T.Normalize([0.5], [0.25])(torch.from_numpy(images).float()[:, None] / 255)
     kernel = whitening_filters(plain, opts["whiteningKernel"], recipe["init"]["whitening"]["eps"])
@@ -510,6 +516,7 @@ def describe(recipe: dict, train_count: int) -> dict:
         ],
         "lr": [[s, lr * factor(s)] for s in at],
         "lookaheadDecay": [[s, look.decay(s)] for s in sorted({la["every"], total // 2, total})] if look else [],
+        "heInit": {"stdOverHe": he.pow(2).mean().sqrt().item(), "maxOverHe": he.abs().max().item()},
         "whitening": {"count": 3, "size": 8, "mean": 0.5, "std": 0.25, "kernel": kernel.tolist()},
     }
 

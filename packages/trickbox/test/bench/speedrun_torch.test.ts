@@ -36,6 +36,7 @@ interface Described {
   groups: Array<{ lr: number; weightDecay: number; size: number }>;
   lr: Array<[number, number]>;
   lookaheadDecay: Array<[number, number]>;
+  heInit: { stdOverHe: number; maxOverHe: number };
   whitening: { count: number; size: number; mean: number; std: number; kernel: number[][][][] };
 }
 const fixture = JSON.parse(readFileSync(fixturePath('speedrun_torch', 'describe.json'), 'utf8')) as Record<
@@ -75,6 +76,22 @@ for (const [name, { recipe, torch }] of Object.entries(fixture)) {
       // Dirac: block 1's second convolution passes channel 0 through at its centre
       const k = model.getLayer('block1_conv2').getWeights()[0]!.arraySync() as number[][][][];
       assert.equal(o.diracInit, k[1]![1]![0]![0] === 1 && k[1]![1]![1]![0] === 0);
+      // the He-drawn filters of the last block's first convolution (those past its input channels): the same
+      // distribution, a normal cut at 2 std without rescaling (std ≈ 0.88 of He's)
+      const last = model.getLayer(`block${o.widths.length}_conv1`).getWeights()[0]!;
+      const [kh, kw, cin, cout] = last.shape as number[];
+      const a = last.arraySync() as number[][][][];
+      const he: number[] = [];
+      for (let y = 0; y < kh!; y++)
+        for (let x = 0; x < kw!; x++)
+          for (let i = 0; i < cin!; i++)
+            for (let f = cin!; f < cout!; f++) he.push(a[y]![x]![i]![f]! / Math.sqrt(2 / (kh! * kw! * cin!)));
+      const std = Math.sqrt(sum(he.map((v) => v * v)) / he.length);
+      assert.ok(
+        Math.abs(std / torch.heInit.stdOverHe - 1) < 0.05,
+        `std/He: trickbox ${std}, PyTorch ${torch.heInit.stdOverHe}`,
+      );
+      assert.ok(Math.max(...he.map(Math.abs)) <= 2 + 1e-6 && torch.heInit.maxOverHe <= 2 + 1e-6);
       model.dispose();
     });
 
