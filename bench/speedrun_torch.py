@@ -114,6 +114,7 @@ NO_EFFECT = {
     "$schema",
     "name",
     "description",
+    "model.options.name",  # the tfjs model name
     "data.height",  # image folders only
     "data.width",
     "data.channels",
