@@ -487,6 +487,7 @@ def synthetic_images(count: int, size: int) -> np.ndarray:
 def describe(recipe: dict, train_count: int) -> dict:
     """What the consistency test compares with trickbox: parameter counts, lr and lookahead decay at some steps."""
     opts = {**SPEEDNET_DEFAULTS, **recipe["model"].get("options", {})}
+    torch.manual_seed(0)  # the He-filter statistics below: the same fixture on every run
     model = SpeedNet(1, 10, opts)
     o, t = recipe["optimizer"], recipe["training"]
     lr = o["lr"] * (t["batchSize"] / o["linearScalingReference"] if o["linearScalingReference"] > 0 else 1)
