@@ -2,7 +2,7 @@
 // The `trickbox` command line (docs/cli.md). Exit codes: 0 success, 1 runtime failure, 2 usage or recipe error,
 // 130 / 143 stopped by SIGINT (Ctrl-C) / SIGTERM after a checkpoint was written.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
