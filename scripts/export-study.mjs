@@ -17,7 +17,14 @@ if (!existsSync(join(src, 'study-input.json'))) {
   process.exit(2);
 }
 const STUDY_FILES = ['study-input.json', 'study.json', 'study.md', 'study.html'];
-const TRIAL_FILES = ['recipe.json', 'metrics.jsonl', 'summary.json', 'provenance.json', 'confusion.json', 'pruned.json'];
+const TRIAL_FILES = [
+  'recipe.json',
+  'metrics.jsonl',
+  'summary.json',
+  'provenance.json',
+  'confusion.json',
+  'pruned.json',
+];
 
 mkdirSync(dest, { recursive: true });
 for (const f of STUDY_FILES) if (existsSync(join(src, f))) copyFileSync(join(src, f), join(dest, f));

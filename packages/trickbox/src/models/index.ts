@@ -2,7 +2,13 @@
 export { resnet, resnetFields, type ResNetOptions } from './resnet.js';
 export { wideResnet, wideResnetFields, type WideResNetOptions } from './wide_resnet.js';
 export { simpleCnn, simpleCnnFields, type SimpleCnnOptions } from './simple_cnn.js';
-export { speednet, speednetFields, WHITENING_LAYER, type SpeedNetOptions, type SpeedNetActivation } from './speednet.js';
+export {
+  speednet,
+  speednetFields,
+  WHITENING_LAYER,
+  type SpeedNetOptions,
+  type SpeedNetActivation,
+} from './speednet.js';
 export { BatchNormAct, type BatchNormActConfig } from './layers/batch_norm_act.js';
 export { PadShortcut, type PadShortcutConfig } from './layers/shortcut.js';
 export { countParams, type InputShape, type KernelInit, type ModelInputs } from './common.js';
