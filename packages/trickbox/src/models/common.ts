@@ -20,7 +20,7 @@ export const commonFields = {
   init: oneOfValues(['he', 'xavier'] as const, {
     default: 'he',
     description:
-      'conv/dense kernel initialisation: He (fan-in, normal; He et al. 2015) or Xavier (uniform; Glorot & Bengio 2010)',
+      'conv/dense kernel initialisation: He (fan-in, normal; He et al. 2015; drawn by tfjs varianceScaling, a normal truncated at ±2σ, std ≈ 0.88× the paper’s) or Xavier (uniform; Glorot & Bengio 2010)',
   }),
   bnMomentum: Type.Number({
     minimum: 0,
