@@ -4,8 +4,9 @@
 // provenance.json, confusion.json, pruned.json) — never checkpoints, models or locks. `trickbox study --report` on
 // the copy rebuilds study.json/md/html from these files alone.
 //   node scripts/export-study.mjs <study dir> <destination dir>
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { dirname, join, relative, resolve } from 'node:path';
 
 const [src, dest] = process.argv.slice(2);
 if (!src || !dest) {
@@ -28,6 +29,19 @@ const TRIAL_FILES = [
 
 mkdirSync(dest, { recursive: true });
 for (const f of STUDY_FILES) if (existsSync(join(src, f))) copyFileSync(join(src, f), join(dest, f));
+// The study directory keeps its recipe as an absolute path (often in a worktree pinned at the study's commit): the
+// copy points at the same file of the destination's repository, relative to the copy.
+const topLevel = (dir) => {
+  const r = spawnSync('git', ['-C', dir, 'rev-parse', '--show-toplevel'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+};
+const input = JSON.parse(readFileSync(join(dest, 'study-input.json'), 'utf8'));
+const srcRepo = topLevel(dirname(input.recipe));
+const destRepo = topLevel(resolve(dest));
+if (srcRepo && destRepo) {
+  input.recipe = relative(resolve(dest), join(destRepo, relative(srcRepo, input.recipe)));
+  writeFileSync(join(dest, 'study-input.json'), JSON.stringify(input, null, 2) + '\n');
+}
 let finished = 0;
 let partial = 0;
 const trials = join(src, 'trials');
