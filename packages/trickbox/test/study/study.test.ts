@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { packageRoot } from '../helpers/paths.js';
 import { expandGrid, planStudy, withAbsolutePaths } from '../../src/study/expand.js';
 import { welch, summarize } from '../../src/study/stats.js';
 import { parseStudy } from '../../src/study/study_file.js';
@@ -182,6 +184,28 @@ test('a local study: trial run directories, study.json/md/html, statistics from 
     sj.configs.smoothing.mean,
   );
   writeFileSync(input, kept);
+  // the export script copies the result files only, and a report of the copy gives the same statistics
+  const copy = join(tempDir(), 'exported');
+  const exported = spawnSync(
+    process.execPath,
+    [join(packageRoot, '..', '..', 'scripts', 'export-study.mjs'), out, copy],
+    {
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(exported.status, 0, exported.stderr);
+  assert.deepEqual(readdirSync(join(copy, 'trials', 'baseline', 'seed-0')).sort(), [
+    'confusion.json',
+    'metrics.jsonl',
+    'provenance.json',
+    'recipe.json',
+    'summary.json',
+  ]);
+  const fromCopy = cli(['study', '--report', copy]);
+  assert.equal(fromCopy.code, 0, fromCopy.stderr);
+  const copied = JSON.parse(readFileSync(join(copy, 'study.json'), 'utf8'));
+  assert.deepEqual(copied.configs.smoothing.mean, sj.configs.smoothing.mean);
+  assert.deepEqual(copied.configs.smoothing.pValue, sj.configs.smoothing.pValue);
 
   // one config changes: only its trials train again, the old runs are moved aside and the report says so
   writeStudy(dir, { configs: { baseline: [], smoothing: ['loss.labelSmoothing=0.2'] } });
