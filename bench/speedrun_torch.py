@@ -34,7 +34,6 @@ packages/trickbox/test/bench/speedrun_torch.test.ts, whose fixture scripts/fixtu
 """
 
 import argparse
-import gzip
 import json
 import math
 import os
@@ -50,6 +49,9 @@ import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 import torchvision.transforms as T  # noqa: E402
 from PIL import Image  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from baseline_torch import find, read_idx  # noqa: E402  (the IDX reader of the baseline's PyTorch side)
 
 # speednet's defaults (packages/trickbox/src/models/speednet.ts) for the options a recipe leaves out.
 SPEEDNET_DEFAULTS = {
@@ -224,29 +226,6 @@ def check_recipe(r: dict) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------- data
-
-
-def read_idx(path: str) -> np.ndarray:
-    """IDX file (LeCun's MNIST format), gzip or raw: big-endian magic (0, 0, type 0x08 = uint8, ndim), dims, data."""
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        raw = f.read()
-    if raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
-        raise ValueError(f"{path}: not an IDX uint8 file")
-    ndim = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
-    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
-    if data.size != int(np.prod(dims)):
-        raise ValueError(f"{path}: {data.size} bytes of data, header says {dims}")
-    return data.reshape(dims)
-
-
-def find(dir_: str, stem: str) -> str:
-    for name in (stem + ".gz", stem):
-        p = os.path.join(dir_, name)
-        if os.path.exists(p):
-            return p
-    raise FileNotFoundError(f"{dir_}: no {stem}[.gz] (install Debian's dataset-fashion-mnist)")
 
 
 def seeded_subset(n: int, size: int, seed: int) -> np.ndarray:
