@@ -6,12 +6,12 @@
 //   node --import tsx bench/baseline.ts [--epochs 10] [--subset N] [--skip-torch] [--skip-trickbox] [--tag name]
 // --subset N trains both on N training images (a smoke test; trickbox takes a seeded random subset, PyTorch the
 // first N). The runs take about 12 + 20 minutes on 2 cores with the defaults.
-import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { timedRun } from './timed_run.js';
 import { PYTHON, pythonCannotImport } from './python.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,27 +43,7 @@ interface ContenderResult {
   loadAfter: number[];
 }
 
-/** Runs a command, copying its output to `logPath`; resolves with the wall time from spawn to exit. */
-function run(cmd: string, args: string[], logPath: string): Promise<{ wallSeconds: number; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const log = createWriteStream(logPath);
-    const t0 = performance.now();
-    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      log.write(d);
-    });
-    child.stderr.on('data', (d: Buffer) => log.write(d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const wallSeconds = (performance.now() - t0) / 1000;
-      log.end();
-      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}; log: ${logPath}`));
-      else resolve({ wallSeconds, stdout });
-    });
-  });
-}
+const run = (cmd: string, args: string[], logPath: string) => timedRun(cmd, args, logPath, { cwd: root });
 
 const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-');
 const outDir = join(root, 'runs', `baseline-bench-${stamp}`);

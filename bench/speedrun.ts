@@ -12,12 +12,12 @@
 // bench/results/speedrun-<date>-<time>.json.
 // --subset / --test-subset are smoke-test options (data.subset / data.testSubset of both sides; each side draws its
 // own seeded subset, so on a test subset the two are scored on different images).
-import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { timedRun } from './timed_run.js';
 import { PYTHON, pythonCannotImport } from './python.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -70,32 +70,8 @@ interface ContenderRun {
   loadAfter: number[];
 }
 
-/** Runs a command, copying its output to `logPath`; resolves with its stdout and the wall time from spawn to exit. */
-function run(
-  cmd: string,
-  args: string[],
-  logPath: string,
-  env: NodeJS.ProcessEnv,
-): Promise<{ wallSeconds: number; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const log = createWriteStream(logPath);
-    const t0 = performance.now();
-    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      log.write(d);
-    });
-    child.stderr.on('data', (d: Buffer) => log.write(d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const wallSeconds = (performance.now() - t0) / 1000;
-      log.end();
-      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}; log: ${logPath}`));
-      else resolve({ wallSeconds, stdout });
-    });
-  });
-}
+const run = (cmd: string, args: string[], logPath: string, env: NodeJS.ProcessEnv) =>
+  timedRun(cmd, args, logPath, { cwd: root, env });
 
 const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-');
 const outDir = join(root, 'runs', `speedrun-bench-${stamp}${values.tag ? '-' + values.tag : ''}`);
@@ -113,6 +89,20 @@ function overrides(seed: number): string[] {
   return sets.flatMap((s) => ['--set', s]);
 }
 
+/** A contender's run from its epoch rows: the training time is their sum, the accuracy the last epoch's. */
+function contenderRun(
+  head: Pick<ContenderRun, 'contender' | 'seed' | 'order' | 'command' | 'wallSeconds' | 'loadBefore'>,
+  epochs: EpochRow[],
+): ContenderRun {
+  return {
+    ...head,
+    trainSeconds: sum(epochs.map((r) => r.trainSeconds)),
+    testTop1: epochs[epochs.length - 1]!.testTop1,
+    epochs,
+    loadAfter: loadavg(),
+  };
+}
+
 async function runTrickbox(seed: number, order: number): Promise<ContenderRun> {
   const runDir = join(outDir, `trickbox-seed${seed}`);
   const args = [cli, 'train', values.recipe, ...overrides(seed), '--out', runDir, '--quiet'];
@@ -125,23 +115,22 @@ async function runTrickbox(seed: number, order: number): Promise<ContenderRun> {
     .split('\n')
     .filter((l) => l.includes('"type":"epoch"'))
     .map((l) => JSON.parse(l) as { epoch: number; testTop1: number; epochSeconds: number; wallSeconds: number });
-  return {
-    contender: 'trickbox',
-    seed,
-    order,
-    command: `TFJS_ONEDNN_THREADS=${threads} node ${args.map(rel).join(' ')}`,
-    trainSeconds: sum(rows.map((r) => r.epochSeconds)),
-    wallSeconds,
-    testTop1: rows[rows.length - 1]!.testTop1,
-    epochs: rows.map((r) => ({
+  return contenderRun(
+    {
+      contender: 'trickbox',
+      seed,
+      order,
+      command: `TFJS_ONEDNN_THREADS=${threads} node ${args.map(rel).join(' ')}`,
+      wallSeconds,
+      loadBefore,
+    },
+    rows.map((r) => ({
       epoch: r.epoch,
       testTop1: r.testTop1,
       trainSeconds: r.epochSeconds,
       wallSeconds: r.wallSeconds,
     })),
-    loadBefore,
-    loadAfter: loadavg(),
-  };
+  );
 }
 
 let torchVersion = '';
@@ -165,23 +154,15 @@ async function runTorch(seed: number, order: number): Promise<ContenderRun> {
     .map((l) => JSON.parse(l) as EpochRow & { type: string; torch?: string });
   const rows = lines.filter((l) => l.type === 'epoch');
   torchVersion = lines.find((l) => l.type === 'summary')?.torch ?? '';
-  return {
-    contender: 'pytorch',
-    seed,
-    order,
-    command: `${PYTHON} ${args.map(rel).join(' ')}`,
-    trainSeconds: sum(rows.map((r) => r.trainSeconds)),
-    wallSeconds,
-    testTop1: rows[rows.length - 1]!.testTop1,
-    epochs: rows.map((r) => ({
+  return contenderRun(
+    { contender: 'pytorch', seed, order, command: `${PYTHON} ${args.map(rel).join(' ')}`, wallSeconds, loadBefore },
+    rows.map((r) => ({
       epoch: r.epoch,
       testTop1: r.testTop1,
       trainSeconds: r.trainSeconds,
       wallSeconds: r.wallSeconds,
     })),
-    loadBefore,
-    loadAfter: loadavg(),
-  };
+  );
 }
 
 let skipTorch = values['skip-torch'];
