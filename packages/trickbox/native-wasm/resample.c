@@ -2,7 +2,14 @@
 // arithmetic (taps summing to 2^14, 7 fraction bits between the passes), so the results are identical to the
 // TypeScript loops, which stay as the fallback. Built by scripts/build-wasm.sh into src/augment/kernels_wasm.ts.
 // No libc: the caller lays out every buffer in linear memory and passes byte offsets.
+//
+// The intermediate image is int16: a first-pass value is (Σ w·v + 2^6) >> 7 with non-negative taps summing to 2^14
+// and v <= 255, so it lies in [0, 32640]. That lets a columns pass multiply two taps of one pixel's three channels
+// in one i32x4.dot_i16x8_s. The vector loops read up to 16 bytes past their source rows and write up to 8 bytes past
+// their output (into what the next iteration overwrites, or the slack the caller leaves after each buffer); taps
+// past the filter's end are multiplied by 0.
 #include <stdint.h>
+#include <wasm_simd128.h>
 
 #define WEIGHT_BITS 14
 #define EXTRA_BITS 7
@@ -14,71 +21,110 @@
 
 static inline uint8_t to_u8(int32_t v) { return v <= 0 ? 0 : v >= OUT_MAX ? 255 : (uint8_t)(v >> OUT_SHIFT); }
 
-// Rows pass: dst row y = Σ_k w·src row (start + k); `acc` holds one row of sums for filters of more than two taps.
-#define ROWS_BODY(SRC_T, DST_T, ROUND, STORE)                                           \
-  for (int y = 0; y < out_rows; y++) {                                                  \
-    const int n = count[y];                                                             \
-    const int32_t* wy = w + y * stride;                                                 \
-    const SRC_T* s = src + start[y] * src_stride;                                       \
-    DST_T* d = dst + y * row_len;                                                       \
-    if (n == 2) {                                                                       \
-      const int32_t w0 = wy[0], w1 = wy[1];                                             \
-      const SRC_T* s1 = s + src_stride;                                                 \
-      for (int i = 0; i < row_len; i++) d[i] = STORE(w0 * s[i] + w1 * s1[i] + ROUND);   \
-      continue;                                                                         \
-    }                                                                                   \
-    for (int i = 0; i < row_len; i++) acc[i] = ROUND;                                   \
-    for (int k = 0; k < n; k++) {                                                       \
-      const int32_t wk = wy[k];                                                         \
-      const SRC_T* sk = s + k * src_stride;                                             \
-      for (int i = 0; i < row_len; i++) acc[i] += wk * sk[i];                           \
-    }                                                                                   \
-    for (int i = 0; i < row_len; i++) d[i] = STORE(acc[i]);                             \
+// Sums are >= 0 and at most 255·2^21 + 2^20, so (v >> 21) saturated to [0, 255] by the narrowing equals to_u8.
+static inline v128_t final_u8(v128_t a, v128_t b, v128_t c, v128_t d) {
+  const v128_t lo = wasm_i16x8_narrow_i32x4(wasm_i32x4_shr(a, OUT_SHIFT), wasm_i32x4_shr(b, OUT_SHIFT));
+  const v128_t hi = wasm_i16x8_narrow_i32x4(wasm_i32x4_shr(c, OUT_SHIFT), wasm_i32x4_shr(d, OUT_SHIFT));
+  return wasm_u8x16_narrow_i16x8(lo, hi);
+}
+
+// Loads 8 source values as i16x8 (uint8 sources widened).
+static inline v128_t load8_u8(const uint8_t* p) { return wasm_u16x8_load8x8(p); }
+static inline v128_t load8_i16(const int16_t* p) { return wasm_v128_load(p); }
+
+// Rows pass: dst row y = Σ_k w·src row (start + k), 8 values at a time, the sums in registers.
+#define ROWS_BODY(SRC_T, LOAD8, ROUND, SCALAR_STORE, VECTOR_STORE)                           \
+  const v128_t round = wasm_i32x4_splat(ROUND);                                               \
+  for (int y = 0; y < out_rows; y++) {                                                        \
+    const int n = count[y];                                                                   \
+    const int32_t* wy = w + y * stride;                                                       \
+    const SRC_T* s = src + start[y] * src_stride;                                             \
+    DST_T* d = dst + y * row_len;                                                             \
+    int i = 0;                                                                                \
+    for (; i + 8 <= row_len; i += 8) {                                                        \
+      v128_t lo = round, hi = round;                                                          \
+      for (int k = 0; k < n; k++) {                                                           \
+        const v128_t x = LOAD8(s + k * src_stride + i);                                       \
+        const v128_t wk = wasm_i16x8_splat((int16_t)wy[k]);                                   \
+        lo = wasm_i32x4_add(lo, wasm_i32x4_extmul_low_i16x8(x, wk));                          \
+        hi = wasm_i32x4_add(hi, wasm_i32x4_extmul_high_i16x8(x, wk));                         \
+      }                                                                                       \
+      VECTOR_STORE(d + i, lo, hi);                                                            \
+    }                                                                                         \
+    for (; i < row_len; i++) {                                                                \
+      int32_t a = ROUND;                                                                      \
+      for (int k = 0; k < n; k++) a += wy[k] * s[k * src_stride + i];                         \
+      d[i] = SCALAR_STORE(a);                                                                 \
+    }                                                                                         \
   }
 
-#define MID_STORE(a) ((a) >> MID_SHIFT)
+#define MID_STORE(a) ((int16_t)((a) >> MID_SHIFT))
+static inline void mid_store8(int16_t* d, v128_t lo, v128_t hi) {
+  wasm_v128_store(d, wasm_i16x8_narrow_i32x4(wasm_i32x4_shr(lo, MID_SHIFT), wasm_i32x4_shr(hi, MID_SHIFT)));
+}
+static inline void out_store8(uint8_t* d, v128_t lo, v128_t hi) {
+  wasm_v128_store64_lane(d, final_u8(lo, hi, lo, hi), 0);
+}
 
 // uint8 source → intermediate.
 void rows_first(const uint8_t* src, int src_stride, int row_len, const int32_t* start, const int32_t* count,
-                const int32_t* w, int stride, int out_rows, int32_t* dst, int32_t* acc) {
-  ROWS_BODY(uint8_t, int32_t, MID_ROUND, MID_STORE)
+                const int32_t* w, int stride, int out_rows, int16_t* dst) {
+  typedef int16_t DST_T;
+  ROWS_BODY(uint8_t, load8_u8, MID_ROUND, MID_STORE, mid_store8)
 }
 
 // Intermediate → uint8.
-void rows_final(const int32_t* src, int src_stride, int row_len, const int32_t* start, const int32_t* count,
-                const int32_t* w, int stride, int out_rows, uint8_t* dst, int32_t* acc) {
-  ROWS_BODY(int32_t, uint8_t, OUT_ROUND, to_u8)
+void rows_final(const int16_t* src, int src_stride, int row_len, const int32_t* start, const int32_t* count,
+                const int32_t* w, int stride, int out_rows, uint8_t* dst) {
+  typedef uint8_t DST_T;
+  ROWS_BODY(int16_t, load8_i16, OUT_ROUND, to_u8, out_store8)
 }
 
-// Columns pass over `rows` rows of `ch` interleaved channels; `final` selects the output form.
-#define COLS_BODY(SRC_T, DST_T, ROUND, STORE)                                          \
+// RGB columns pass, one output pixel at a time: taps k and k + 1 of the three channels as
+// [r_k, r_k+1, g_k, g_k+1, b_k, b_k+1, 0, 0] · [w_k, w_k+1, …] in one dot product, giving [r, g, b, 0].
+static inline v128_t tap_pair_weights(const int32_t* wx, int k, int n) {
+  const int32_t w1 = k + 1 < n ? wx[k + 1] : 0;
+  return wasm_i32x4_splat((int32_t)(((uint32_t)w1 << 16) | ((uint32_t)wx[k] & 0xffff)));
+}
+
+static inline v128_t cols_rgb_u8(const uint8_t* s, int n, const int32_t* wx, v128_t acc) {
+  for (int k = 0; k < n; k += 2, s += 6) {
+    // bytes of pixels k, k+1 widened to [r_k, r_k+1, g_k, g_k+1, b_k, b_k+1, 0, 0]
+    const v128_t px = wasm_v128_load64_zero(s);
+    const v128_t x = wasm_i8x16_shuffle(px, wasm_i64x2_const(0, 0), 0, 16, 3, 16, 1, 16, 4, 16, 2, 16, 5, 16, 16, 16,
+                                        16, 16);
+    acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(x, tap_pair_weights(wx, k, n)));
+  }
+  return acc;
+}
+
+static inline v128_t cols_rgb_i16(const int16_t* s, int n, const int32_t* wx, v128_t acc) {
+  for (int k = 0; k < n; k += 2, s += 6) {
+    const v128_t px = wasm_v128_load(s);
+    const v128_t x = wasm_i16x8_shuffle(px, wasm_i64x2_const(0, 0), 0, 3, 1, 4, 2, 5, 8, 8);
+    acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(x, tap_pair_weights(wx, k, n)));
+  }
+  return acc;
+}
+
+// Columns pass over `rows` rows of `ch` interleaved channels (RGB vectorised, gray scalar).
+#define COLS_BODY(SRC_T, DST_T, ROUND, STORE, RGB_TAPS, RGB_STORE)                     \
   const int dst_row = out_cols * ch;                                                    \
+  const v128_t round = wasm_i32x4_splat(ROUND);                                         \
   for (int y = 0; y < rows; y++) {                                                      \
     const SRC_T* r = src + y * src_stride;                                              \
     DST_T* o = dst + y * dst_row;                                                       \
+    if (ch == 3) {                                                                      \
+      for (int x = 0; x < out_cols; x++) {                                              \
+        const v128_t a = RGB_TAPS(r + start[x] * 3, count[x], w + x * stride, round);   \
+        RGB_STORE(o + x * 3, a);                                                        \
+      }                                                                                 \
+      continue;                                                                         \
+    }                                                                                   \
     for (int x = 0; x < out_cols; x++) {                                                \
       const int n = count[x];                                                           \
       const int32_t* wx = w + x * stride;                                               \
       const SRC_T* s = r + start[x] * ch;                                               \
-      if (ch == 3 && n == 2) { /* enlarging RGB: the common case, unrolled */           \
-        const int32_t w0 = wx[0], w1 = wx[1];                                           \
-        o[x * 3] = STORE(ROUND + w0 * s[0] + w1 * s[3]);                                \
-        o[x * 3 + 1] = STORE(ROUND + w0 * s[1] + w1 * s[4]);                            \
-        o[x * 3 + 2] = STORE(ROUND + w0 * s[2] + w1 * s[5]);                            \
-        continue;                                                                       \
-      }                                                                                 \
-      if (ch == 3) {                                                                    \
-        int32_t a0 = ROUND, a1 = ROUND, a2 = ROUND;                                     \
-        for (int k = 0; k < n; k++, s += 3) {                                           \
-          a0 += wx[k] * s[0];                                                           \
-          a1 += wx[k] * s[1];                                                           \
-          a2 += wx[k] * s[2];                                                           \
-        }                                                                               \
-        o[x * 3] = STORE(a0);                                                           \
-        o[x * 3 + 1] = STORE(a1);                                                       \
-        o[x * 3 + 2] = STORE(a2);                                                       \
-        continue;                                                                       \
-      }                                                                                 \
       for (int c = 0; c < ch; c++) {                                                    \
         int32_t a = ROUND;                                                              \
         for (int k = 0; k < n; k++) a += wx[k] * s[k * ch + c];                          \
@@ -87,12 +133,18 @@ void rows_final(const int32_t* src, int src_stride, int row_len, const int32_t* 
     }                                                                                   \
   }
 
+// [r, g, b, 0] sums → three int16 (the fourth lane, 0, lands on the next pixel's first value, written after).
+static inline void mid_store_rgb(int16_t* o, v128_t a) {
+  wasm_v128_store64_lane(o, wasm_i16x8_narrow_i32x4(wasm_i32x4_shr(a, MID_SHIFT), a), 0);
+}
+static inline void out_store_rgb(uint8_t* o, v128_t a) { wasm_v128_store32_lane(o, final_u8(a, a, a, a), 0); }
+
 void cols_first(const uint8_t* src, int src_stride, int rows, int ch, const int32_t* start, const int32_t* count,
-                const int32_t* w, int stride, int out_cols, int32_t* dst) {
-  COLS_BODY(uint8_t, int32_t, MID_ROUND, MID_STORE)
+                const int32_t* w, int stride, int out_cols, int16_t* dst) {
+  COLS_BODY(uint8_t, int16_t, MID_ROUND, MID_STORE, cols_rgb_u8, mid_store_rgb)
 }
 
-void cols_final(const int32_t* src, int src_stride, int rows, int ch, const int32_t* start, const int32_t* count,
+void cols_final(const int16_t* src, int src_stride, int rows, int ch, const int32_t* start, const int32_t* count,
                 const int32_t* w, int stride, int out_cols, uint8_t* dst) {
-  COLS_BODY(int32_t, uint8_t, OUT_ROUND, to_u8)
+  COLS_BODY(int16_t, uint8_t, OUT_ROUND, to_u8, cols_rgb_i16, out_store_rgb)
 }

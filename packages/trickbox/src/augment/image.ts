@@ -74,6 +74,20 @@ export function makeImage(height: number, width: number, channels: 1 | 3): Image
 }
 
 /**
+ * A new image of the given size whose contents are unspecified (a recycled buffer is not cleared): for ops that
+ * write every byte of their output.
+ */
+export function allocImage(height: number, width: number, channels: 1 | 3): Image {
+  const n = height * width * channels;
+  const data = pool.get(n)?.pop();
+  if (data) {
+    pooledBytes -= n;
+    return { data, height, width, channels };
+  }
+  return { data: new Uint8Array(n), height, width, channels };
+}
+
+/**
  * Gives an intermediate image's buffer back for reuse. Only for buffers nobody else can see: the caller created
  * the image and is about to drop it.
  */

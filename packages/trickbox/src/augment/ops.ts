@@ -3,7 +3,7 @@
 // too (Math.fround after every operation), so results are bit-exact where torchvision's are well defined.
 // Every op returns a new image; none allocates per pixel.
 import { argError, checkInt, checkNumber } from '../check/index.js';
-import { type Fill, type Image, checkImage, makeImage, resolveFill } from './image.js';
+import { type Fill, type Image, allocImage, checkImage, makeImage, resolveFill } from './image.js';
 import { resampleWindow } from './resample.js';
 import { wasmKernels, wasmLayout } from './wasm.js';
 
@@ -102,10 +102,30 @@ function mapLutWasm(img: Image, luts: readonly Uint8Array[]): Image {
   const { at, heap } = wasmLayout([len, 768, len]);
   const [src, tables, dst] = at as [number, number, number];
   heap.set(img.data, src);
+  return mapResidentLut(img, heap, src, tables, dst, luts);
+}
+
+/**
+ * The table lookup of `img`, whose pixels are already at `src` in the kernels' memory (ops that first compute
+ * their tables from the pixels copy them in once): the tables go to `tables`, the result to `dst` and out.
+ */
+function mapResidentLut(
+  img: Image,
+  heap: Uint8Array,
+  src: number,
+  tables: number,
+  dst: number,
+  luts: readonly Uint8Array[],
+): Image {
   for (let c = 0; c < img.channels; c++) heap.set(luts[c]!.subarray(0, 256), tables + 256 * c);
   wasmKernels()!.lutMap(src, img.height * img.width, img.channels, tables, dst);
-  const out = makeImage(img.height, img.width, img.channels);
-  out.data.set(heap.subarray(dst, dst + len));
+  return copyOut(img, heap, dst);
+}
+
+/** A new image of img's size holding the kernel result at `dst`. */
+function copyOut(img: Image, heap: Uint8Array, dst: number): Image {
+  const out = allocImage(img.height, img.width, img.channels);
+  out.data.set(heap.subarray(dst, dst + out.data.length));
   return out;
 }
 
@@ -164,13 +184,10 @@ function grayInto(img: Image, out: Uint8Array): Uint8Array {
   const n = img.height * img.width;
   const k = wasmKernels();
   if (k) {
-    const { at, heap, f32: f } = wasmLayout([3 * n, 1024, 1024, 1024, n]);
-    const [src, lr, lg, lb, dst] = at as [number, number, number, number, number];
+    const { at, heap } = wasmLayout([3 * n, n]);
+    const [src, dst] = at as [number, number];
     heap.set(img.data.subarray(0, 3 * n), src);
-    f.set(GRAY_LUT_R, lr >> 2);
-    f.set(GRAY_LUT_G, lg >> 2);
-    f.set(GRAY_LUT_B, lb >> 2);
-    k.gray(src, n, lr, lg, lb, dst);
+    k.gray(src, n, GRAY_R, GRAY_G, GRAY_B, dst);
     out.set(heap.subarray(dst, dst + n));
     return out;
   }
@@ -184,16 +201,20 @@ function grayInto(img: Image, out: Uint8Array): Uint8Array {
   return out;
 }
 
+// ITU-R 601-2 luma weights as torchvision uses them (functional_tensor.rgb_to_grayscale), in float32.
+const GRAY_R = f32(0.2989);
+const GRAY_G = f32(0.587);
+const GRAY_B = f32(0.114);
+
 function grayLut(coef: number): Float64Array {
   const c = f32(coef);
   const lut = new Float64Array(256);
   for (let v = 0; v < 256; v++) lut[v] = f32(c * v);
   return lut;
 }
-// ITU-R 601-2 luma weights as torchvision uses them (functional_tensor.rgb_to_grayscale).
-const GRAY_LUT_R = grayLut(0.2989);
-const GRAY_LUT_G = grayLut(0.587);
-const GRAY_LUT_B = grayLut(0.114);
+const GRAY_LUT_R = grayLut(GRAY_R);
+const GRAY_LUT_G = grayLut(GRAY_G);
+const GRAY_LUT_B = grayLut(GRAY_B);
 
 /** Grayscale (F.rgb_to_grayscale), with 1 or 3 output channels. */
 export function grayscale(img: Image, outputChannels: 1 | 3 = 1): Image {
@@ -211,6 +232,18 @@ export function grayscale(img: Image, outputChannels: 1 | 3 = 1): Image {
 export function contrast(img: Image, factor: number): Image {
   checkImage('augment.ops.contrast', img);
   checkNumber('augment.ops.contrast', 'factor', factor, { min: 0, range: 'a number >= 0' });
+  const k = wasmKernels();
+  if (k && img.channels === 3) {
+    // One copy in: the gray levels' sum and the table lookup both read the resident pixels.
+    const n = img.height * img.width,
+      len = 3 * n;
+    const { at, heap } = wasmLayout([len, n, 768, len]);
+    const [src, gray, tables, dst] = at as [number, number, number, number];
+    heap.set(img.data, src);
+    const sum = k.gray(src, n, GRAY_R, GRAY_G, GRAY_B, gray);
+    const lut = blendConstLut(factor, f32(f32(sum) / n));
+    return mapResidentLut(img, heap, src, tables, dst, [lut, lut, lut]);
+  }
   let sum = 0;
   if (img.channels === 3) {
     const n = img.height * img.width;
@@ -230,11 +263,26 @@ export function color(img: Image, factor: number): Image {
   checkImage('augment.ops.color', img);
   checkNumber('augment.ops.color', 'factor', factor, { min: 0, range: 'a number >= 0' });
   if (img.channels === 1) return { ...img, data: img.data.slice() };
+  const k = wasmKernels();
+  if (k) {
+    // One copy in, one out: gray levels and the blend on the resident pixels.
+    const n = img.height * img.width,
+      len = 3 * n;
+    const { at, heap } = wasmLayout([len, n, len]);
+    const [src, gray, dst] = at as [number, number, number];
+    heap.set(img.data, src);
+    k.gray(src, n, GRAY_R, GRAY_G, GRAY_B, gray);
+    k.blend(src, len, 1, gray, f32(factor), f32(1 - factor), dst);
+    return copyOut(img, heap, dst);
+  }
   const g = grayInto(img, u8Scratch(img.height * img.width));
   return blendPerPixel(img, factor, g, 3);
 }
 
-/** blend(img, other, ratio) where `other` has one value per pixel (shared by all channels when stride 3). */
+/**
+ * blend(img, other, ratio) where `other` has one value per pixel (shared by all channels when stride 3), in
+ * TypeScript (the WebAssembly paths of color and sharpness call the blend kernel on resident buffers).
+ */
 function blendPerPixel(img: Image, ratio: number, other: Uint8Array, otherPerPixel: 1 | 3): Image {
   const r = f32(ratio);
   const s = f32(1 - ratio);
@@ -247,21 +295,7 @@ function blendPerPixel(img: Image, ratio: number, other: Uint8Array, otherPerPix
   const out = makeImage(img.height, img.width, img.channels);
   const src = img.data,
     dst = out.data;
-  const ch = img.channels;
-  const perPixel = otherPerPixel === 3 && ch === 3;
-  const k = wasmKernels();
-  if (k) {
-    const len = src.length;
-    const { at, heap, f32: f } = wasmLayout([len, perPixel ? len / 3 : len, 1024, 1024, len]);
-    const [s, o, a, b, d] = at as [number, number, number, number, number];
-    heap.set(src, s);
-    heap.set(other.subarray(0, perPixel ? len / 3 : len), o);
-    f.set(ta, a >> 2);
-    f.set(tb, b >> 2);
-    k.blend(s, len, perPixel ? 1 : 0, o, a, b, d);
-    dst.set(heap.subarray(d, d + len));
-    return out;
-  }
+  const perPixel = otherPerPixel === 3 && img.channels === 3;
   if (perPixel) {
     for (let i = 0, p = 0, n = img.height * img.width; p < n; p++, i += 3) {
       const b = tb[other[p]!]!;
@@ -285,6 +319,16 @@ export function sharpness(img: Image, factor: number): Image {
   const { height: h, width: w, channels: ch } = img;
   if (h <= 2 || w <= 2) return { ...img, data: img.data.slice() };
   const src = img.data;
+  const k = wasmKernels();
+  if (k) {
+    const len = src.length;
+    const { at, heap } = wasmLayout([len, len, len]);
+    const [s, blur, dst] = at as [number, number, number];
+    heap.set(src, s);
+    k.sharpenBlur(s, h, w, ch, blur);
+    k.blend(s, len, 0, blur, f32(factor), f32(1 - factor), dst);
+    return copyOut(img, heap, dst);
+  }
   const blurred = u8Scratch(src.length);
   blurred.set(src);
   const row = w * ch;
@@ -308,6 +352,21 @@ export function autoContrast(img: Image): Image {
   checkImage('augment.ops.autoContrast', img);
   const ch = img.channels;
   const src = img.data;
+  const lo = [0, 0, 0],
+    hi = [0, 0, 0];
+  const k = wasmKernels();
+  if (k) {
+    // One copy in: the channel ranges and the table lookup both read the resident pixels.
+    const { at, heap } = wasmLayout([src.length, 6, 768, src.length]);
+    const [s, range, tables, dst] = at as [number, number, number, number];
+    heap.set(src, s);
+    k.channelRange(s, img.height * img.width, ch, range);
+    for (let c = 0; c < ch; c++) {
+      lo[c] = heap[range + c]!;
+      hi[c] = heap[range + 3 + c]!;
+    }
+    return mapResidentLut(img, heap, s, tables, dst, autoContrastLuts(ch, lo, hi));
+  }
   // A 256-entry presence table per channel is cheaper than comparisons per value.
   const seen = HIST;
   seen.fill(0, 0, 768);
@@ -318,8 +377,6 @@ export function autoContrast(img: Image): Image {
       seen[256 + src[i + 1]!] = 1;
       seen[512 + src[i + 2]!] = 1;
     }
-  const lo = [0, 0, 0],
-    hi = [0, 0, 0];
   for (let c = 0; c < ch; c++) {
     let a = 0,
       b = 255;
@@ -328,6 +385,11 @@ export function autoContrast(img: Image): Image {
     lo[c] = a;
     hi[c] = b;
   }
+  return mapLutPerChannel(img, autoContrastLuts(ch, lo, hi));
+}
+
+/** autocontrast's table of each channel from its smallest and largest value. */
+function autoContrastLuts(ch: number, lo: readonly number[], hi: readonly number[]): Uint8Array[] {
   const luts: Uint8Array[] = [];
   for (let c = 0; c < ch; c++) {
     const lut = LUT[c]!;
@@ -341,7 +403,7 @@ export function autoContrast(img: Image): Image {
     for (let v = 0; v < 256; v++) lut[v] = clampTrunc(f32((v - min) * scale));
     luts.push(lut);
   }
-  return mapLutPerChannel(img, luts);
+  return luts;
 }
 
 /** Histogram equalization per channel (F.equalize, PIL's ImageOps.equalize). */
@@ -349,7 +411,16 @@ export function equalize(img: Image): Image {
   checkImage('augment.ops.equalize', img);
   const ch = img.channels;
   const src = img.data;
-  const luts: Uint8Array[] = [];
+  const k = wasmKernels();
+  if (k) {
+    // One copy in: the histograms and the table lookup both read the resident pixels.
+    const { at, heap, i32 } = wasmLayout([src.length, 768 * 4, 768, src.length]);
+    const [s, hist, tables, dst] = at as [number, number, number, number];
+    heap.set(src, s);
+    k.histogram(s, img.height * img.width, ch, hist);
+    const luts = equalizeLuts(ch, i32.subarray(hist >> 2, (hist >> 2) + 768));
+    return mapResidentLut(img, heap, s, tables, dst, luts);
+  }
   const all = HIST;
   all.fill(0, 0, 768);
   if (ch === 1) for (let i = 0; i < src.length; i++) all[src[i]!]!++;
@@ -359,6 +430,12 @@ export function equalize(img: Image): Image {
       all[256 + src[i + 1]!]!++;
       all[512 + src[i + 2]!]!++;
     }
+  return mapLutPerChannel(img, equalizeLuts(ch, all));
+}
+
+/** equalize's table of each channel from its histogram (`all[256·c + v]`). */
+function equalizeLuts(ch: number, all: Int32Array): Uint8Array[] {
+  const luts: Uint8Array[] = [];
   for (let c = 0; c < ch; c++) {
     const hist = all.subarray(c * 256, c * 256 + 256);
     // step = (sum of the histogram without its last non-zero bin) // 255
@@ -385,7 +462,7 @@ export function equalize(img: Image): Image {
     }
     luts.push(lut);
   }
-  return mapLutPerChannel(img, luts);
+  return luts;
 }
 
 /**
@@ -479,17 +556,16 @@ function copyBytes(dst: Uint8Array, di: number, src: Uint8Array, si: number, len
 export function hflip(img: Image): Image {
   checkImage('augment.ops.hflip', img);
   const { height: h, width: w, channels: ch } = img;
-  const out = makeImage(h, w, ch);
-  const src = img.data,
-    dst = out.data;
+  const src = img.data;
   const k = wasmKernels();
   if (k) {
     const { at, heap } = wasmLayout([src.length, src.length]);
     heap.set(src, at[0]!);
     k.hflip(at[0]!, h, w, ch, at[1]!);
-    dst.set(heap.subarray(at[1]!, at[1]! + src.length));
-    return out;
+    return copyOut(img, heap, at[1]!);
   }
+  const out = makeImage(h, w, ch);
+  const dst = out.data;
   if (ch === 1) {
     for (let y = 0; y < h; y++) {
       const o = y * w;
@@ -646,14 +722,12 @@ export function warpAffine(
 /** warpAffine's sampling as the WebAssembly kernel (native-wasm/pixels.c), from the same float32 coefficients. */
 function warpWasm(img: Image, coefficients: readonly number[], fill: Uint8Array): Image {
   const len = img.data.length;
-  const { at, heap } = wasmLayout([len, img.channels, len]);
+  const { at, heap } = wasmLayout([len, 4, len]);
   const [src, fillAt, dst] = at as [number, number, number];
   heap.set(img.data, src);
   heap.set(fill.subarray(0, img.channels), fillAt);
   wasmKernels()!.warpNearest(src, img.height, img.width, img.channels, ...coefficients, fillAt, dst);
-  const out = makeImage(img.height, img.width, img.channels);
-  out.data.set(heap.subarray(dst, dst + len));
-  return out;
+  return copyOut(img, heap, dst);
 }
 
 /** Rotate counter-clockwise by `degrees` about the image centre (F.rotate, nearest, no expand). */

@@ -5,7 +5,7 @@
 // Taps are integers summing to 2^WEIGHT_BITS; the intermediate pass keeps EXTRA_BITS fraction bits, so the result
 // is within ~0.01 of the exact float filter before rounding: ±1 of torchvision's float result at worst, where a
 // value sits on .5. Integer math is what makes it fast in JavaScript (no float→uint8 rounding calls per sample).
-import { makeImage, type Image } from './image.js';
+import { allocImage, makeImage, type Image } from './image.js';
 import { wasmKernels, wasmLayout } from './wasm.js';
 
 const WEIGHT_BITS = 14;
@@ -320,7 +320,7 @@ function resampleJs({ img, top, left, ih, iw, height, width, tx, ty, byRows }: P
   return out;
 }
 
-/** Lays the buffers out in the kernels' linear memory and runs the two passes there. */
+/** Lays the buffers out in the kernels' linear memory and runs the two passes there (the intermediate is int16). */
 function resampleWasm({ img, top, left, ih, iw, height, width, tx, ty, byRows }: Plan): Image {
   const k = wasmKernels()!;
   const ch = img.channels;
@@ -334,13 +334,12 @@ function resampleWasm({ img, top, left, ih, iw, height, width, tx, ty, byRows }:
     ty.count.byteLength,
     ty.w.byteLength,
     ih * rowLen,
-    midLen * 4,
-    Math.max(width, iw) * ch * 4,
+    midLen * 2,
     height * width * ch,
   ]);
   const txAt = at.slice(0, 3),
     tyAt = at.slice(3, 6);
-  const [srcAt, midAt, accAt, outAt] = at.slice(6) as [number, number, number, number];
+  const [srcAt, midAt, outAt] = at.slice(6) as [number, number, number];
   for (const [t, [s, c, w]] of [
     [tx, txAt],
     [ty, tyAt],
@@ -350,18 +349,20 @@ function resampleWasm({ img, top, left, ih, iw, height, width, tx, ty, byRows }:
     i32.set(t.w, w! >> 2);
   }
   const srcStride = img.width * ch;
-  for (let y = 0; y < ih; y++) {
-    const from = (top + y) * srcStride + left * ch;
-    heap.set(img.data.subarray(from, from + rowLen), srcAt + y * rowLen);
-  }
+  if (rowLen === srcStride) heap.set(img.data.subarray(top * srcStride, (top + ih) * srcStride), srcAt);
+  else
+    for (let y = 0; y < ih; y++) {
+      const from = (top + y) * srcStride + left * ch;
+      heap.set(img.data.subarray(from, from + rowLen), srcAt + y * rowLen);
+    }
   if (byRows) {
-    k.rowsFirst(srcAt, rowLen, rowLen, tyAt[0]!, tyAt[1]!, tyAt[2]!, ty.stride, height, midAt, accAt);
+    k.rowsFirst(srcAt, rowLen, rowLen, tyAt[0]!, tyAt[1]!, tyAt[2]!, ty.stride, height, midAt);
     k.colsFinal(midAt, rowLen, height, ch, txAt[0]!, txAt[1]!, txAt[2]!, tx.stride, width, outAt);
   } else {
     k.colsFirst(srcAt, rowLen, ih, ch, txAt[0]!, txAt[1]!, txAt[2]!, tx.stride, width, midAt);
-    k.rowsFinal(midAt, width * ch, width * ch, tyAt[0]!, tyAt[1]!, tyAt[2]!, ty.stride, height, outAt, accAt);
+    k.rowsFinal(midAt, width * ch, width * ch, tyAt[0]!, tyAt[1]!, tyAt[2]!, ty.stride, height, outAt);
   }
-  const out = makeImage(height, width, ch);
+  const out = allocImage(height, width, ch);
   out.data.set(heap.subarray(outAt, outAt + out.data.length));
   return out;
 }

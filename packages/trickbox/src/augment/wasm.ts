@@ -21,10 +21,14 @@ export interface WasmKernels {
   colsFirst: Kernel;
   colsFinal: Kernel;
   lutMap: Kernel;
+  histogram: Kernel;
+  channelRange: Kernel;
   warpNearest: Kernel;
   hflip: Kernel;
-  gray: Kernel;
+  /** Returns the sum of the gray levels. */
+  gray: (...args: number[]) => number;
   blend: Kernel;
+  sharpenBlur: Kernel;
 }
 
 let memory: WasmMemory | undefined;
@@ -35,7 +39,10 @@ const compiled: WasmKernels | undefined = (() => {
   try {
     const bytes = Uint8Array.from(atob(KERNELS_WASM_BASE64), (c) => c.charCodeAt(0));
     const mem = new api.Memory({ initial: 16 });
-    const e = new api.Instance(new api.Module(bytes), { env: { memory: mem } }).exports as Record<string, Kernel>;
+    const e = new api.Instance(new api.Module(bytes), { env: { memory: mem } }).exports as Record<
+      string,
+      (...args: number[]) => number
+    >;
     memory = mem;
     return {
       rowsFirst: e.rows_first!,
@@ -43,10 +50,13 @@ const compiled: WasmKernels | undefined = (() => {
       colsFirst: e.cols_first!,
       colsFinal: e.cols_final!,
       lutMap: e.lut_map!,
+      histogram: e.histogram!,
+      channelRange: e.channel_range!,
       warpNearest: e.warp_nearest!,
       hflip: e.hflip!,
       gray: e.gray!,
       blend: e.blend!,
+      sharpenBlur: e.sharpen_blur!,
     };
   } catch {
     return undefined;
@@ -75,10 +85,13 @@ export function useWasmKernels(on: boolean): void {
 
 // Buffers start above the module's stack (the first 64 KB of linear memory, plus its static data).
 const BASE = 2 << 16;
+// Bytes left free after every buffer: the vector loops read and write up to 16 bytes past their buffers.
+const SLACK = 16;
 
 /**
- * Byte offsets of consecutive buffers of the given sizes (16-byte aligned) in the kernels' linear memory, grown when
- * needed, and views of that memory. Every call reuses the same region: a kernel call's buffers live until the next.
+ * Byte offsets of consecutive buffers of the given sizes (16-byte aligned, SLACK bytes apart) in the kernels' linear
+ * memory, grown when needed, and views of that memory. Every call reuses the same region: a kernel call's buffers
+ * live until the next.
  */
 export function wasmLayout(sizes: readonly number[]): {
   at: number[];
@@ -90,7 +103,7 @@ export function wasmLayout(sizes: readonly number[]): {
   let end = BASE;
   for (const s of sizes) {
     at.push(end);
-    end += (s + 15) & ~15;
+    end += (s + SLACK + 15) & ~15;
   }
   const pages = Math.ceil(end / 65536) - memory!.buffer.byteLength / 65536;
   if (pages > 0) memory!.grow(pages);
