@@ -80,71 +80,89 @@ void rows_final(const int16_t* src, int src_stride, int row_len, const int32_t* 
   ROWS_BODY(int16_t, load8_i16, OUT_ROUND, to_u8, out_store8)
 }
 
-// RGB columns pass, one output pixel at a time: taps k and k + 1 of the three channels as
-// [r_k, r_k+1, g_k, g_k+1, b_k, b_k+1, 0, 0] · [w_k, w_k+1, …] in one dot product, giving [r, g, b, 0].
-static inline v128_t tap_pair_weights(const int32_t* wx, int k, int n) {
-  const int32_t w1 = k + 1 < n ? wx[k + 1] : 0;
-  return wasm_i32x4_splat((int32_t)(((uint32_t)w1 << 16) | ((uint32_t)wx[k] & 0xffff)));
-}
-
-static inline v128_t cols_rgb_u8(const uint8_t* s, int n, const int32_t* wx, v128_t acc) {
-  for (int k = 0; k < n; k += 2, s += 6) {
-    // bytes of pixels k, k+1 widened to [r_k, r_k+1, g_k, g_k+1, b_k, b_k+1, 0, 0]
+// RGB columns pass: taps k and k + 1 of the three channels of one output pixel as
+// [r_k, r_k+1, g_k, g_k+1, b_k, b_k+1, 0, 0] · [w_k, w_k+1, …] in one dot product, giving [r, g, b, 0]. `pairs`
+// holds each output's taps packed two by two as int16 (w_k | w_k+1 << 16), zero-padded to an even count.
+static inline v128_t cols_rgb_u8(const uint8_t* s, int n, const int32_t* wp, v128_t acc) {
+  for (int k = 0; k < n; k += 2, s += 6, wp++) {
     const v128_t px = wasm_v128_load64_zero(s);
     const v128_t x = wasm_i8x16_shuffle(px, wasm_i64x2_const(0, 0), 0, 16, 3, 16, 1, 16, 4, 16, 2, 16, 5, 16, 16, 16,
                                         16, 16);
-    acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(x, tap_pair_weights(wx, k, n)));
+    acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(x, wasm_v128_load32_splat(wp)));
   }
   return acc;
 }
 
-static inline v128_t cols_rgb_i16(const int16_t* s, int n, const int32_t* wx, v128_t acc) {
-  for (int k = 0; k < n; k += 2, s += 6) {
+static inline v128_t cols_rgb_i16(const int16_t* s, int n, const int32_t* wp, v128_t acc) {
+  for (int k = 0; k < n; k += 2, s += 6, wp++) {
     const v128_t px = wasm_v128_load(s);
     const v128_t x = wasm_i16x8_shuffle(px, wasm_i64x2_const(0, 0), 0, 3, 1, 4, 2, 5, 8, 8);
-    acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(x, tap_pair_weights(wx, k, n)));
+    acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(x, wasm_v128_load32_splat(wp)));
   }
   return acc;
 }
 
-// Columns pass over `rows` rows of `ch` interleaved channels (RGB vectorised, gray scalar).
-#define COLS_BODY(SRC_T, DST_T, ROUND, STORE, RGB_TAPS, RGB_STORE)                     \
-  const int dst_row = out_cols * ch;                                                    \
-  const v128_t round = wasm_i32x4_splat(ROUND);                                         \
-  for (int y = 0; y < rows; y++) {                                                      \
-    const SRC_T* r = src + y * src_stride;                                              \
-    DST_T* o = dst + y * dst_row;                                                       \
-    if (ch == 3) {                                                                      \
-      for (int x = 0; x < out_cols; x++) {                                              \
-        const v128_t a = RGB_TAPS(r + start[x] * 3, count[x], w + x * stride, round);   \
-        RGB_STORE(o + x * 3, a);                                                        \
-      }                                                                                 \
-      continue;                                                                         \
-    }                                                                                   \
-    for (int x = 0; x < out_cols; x++) {                                                \
-      const int n = count[x];                                                           \
-      const int32_t* wx = w + x * stride;                                               \
-      const SRC_T* s = r + start[x] * ch;                                               \
-      for (int c = 0; c < ch; c++) {                                                    \
-        int32_t a = ROUND;                                                              \
-        for (int k = 0; k < n; k++) a += wx[k] * s[k * ch + c];                          \
-        o[x * ch + c] = STORE(a);                                                       \
-      }                                                                                 \
-    }                                                                                   \
-  }
-
-// [r, g, b, 0] sums → three int16 (the fourth lane, 0, lands on the next pixel's first value, written after).
+// Four pixels' [r, g, b, 0] sums → 12 int16, or one pixel's → 3 (its fourth lane, 0, lands on the next pixel's first
+// value, written after).
+static inline void mid_store_rgb4(int16_t* o, v128_t a0, v128_t a1, v128_t a2, v128_t a3) {
+  const v128_t v0 = wasm_i16x8_narrow_i32x4(wasm_i32x4_shr(a0, MID_SHIFT), wasm_i32x4_shr(a1, MID_SHIFT));
+  const v128_t v1 = wasm_i16x8_narrow_i32x4(wasm_i32x4_shr(a2, MID_SHIFT), wasm_i32x4_shr(a3, MID_SHIFT));
+  wasm_v128_store(o, wasm_i16x8_shuffle(v0, v1, 0, 1, 2, 4, 5, 6, 8, 9));
+  wasm_v128_store64_lane(o + 8, wasm_i16x8_shuffle(v1, v1, 2, 4, 5, 6, 0, 0, 0, 0), 0);
+}
 static inline void mid_store_rgb(int16_t* o, v128_t a) {
   wasm_v128_store64_lane(o, wasm_i16x8_narrow_i32x4(wasm_i32x4_shr(a, MID_SHIFT), a), 0);
 }
+// The same to uint8: 12 bytes and 4 more that the next pixels overwrite (or the slack after the buffer).
+static inline void out_store_rgb4(uint8_t* o, v128_t a0, v128_t a1, v128_t a2, v128_t a3) {
+  wasm_v128_store(o, wasm_i8x16_shuffle(final_u8(a0, a1, a2, a3), wasm_i64x2_const(0, 0), 0, 1, 2, 4, 5, 6, 8, 9, 10,
+                                        12, 13, 14, 16, 16, 16, 16));
+}
 static inline void out_store_rgb(uint8_t* o, v128_t a) { wasm_v128_store32_lane(o, final_u8(a, a, a, a), 0); }
 
+// Columns pass over `rows` rows of `ch` interleaved channels (RGB vectorised, four output pixels per step; gray
+// scalar).
+#define COLS_BODY(SRC_T, DST_T, ROUND, STORE, RGB_TAPS, RGB_STORE4, RGB_STORE)               \
+  const int dst_row = out_cols * ch;                                                          \
+  const int pair_stride = (stride + 1) / 2;                                                   \
+  const v128_t round = wasm_i32x4_splat(ROUND);                                               \
+  for (int y = 0; y < rows; y++) {                                                            \
+    const SRC_T* r = src + y * src_stride;                                                    \
+    DST_T* o = dst + y * dst_row;                                                             \
+    if (ch == 3) {                                                                            \
+      int x = 0;                                                                              \
+      for (; x + 4 <= out_cols; x += 4) {                                                     \
+        const v128_t a0 = RGB_TAPS(r + start[x] * 3, count[x], pairs + x * pair_stride, round); \
+        const v128_t a1 =                                                                     \
+            RGB_TAPS(r + start[x + 1] * 3, count[x + 1], pairs + (x + 1) * pair_stride, round); \
+        const v128_t a2 =                                                                     \
+            RGB_TAPS(r + start[x + 2] * 3, count[x + 2], pairs + (x + 2) * pair_stride, round); \
+        const v128_t a3 =                                                                     \
+            RGB_TAPS(r + start[x + 3] * 3, count[x + 3], pairs + (x + 3) * pair_stride, round); \
+        RGB_STORE4(o + x * 3, a0, a1, a2, a3);                                                \
+      }                                                                                       \
+      for (; x < out_cols; x++)                                                               \
+        RGB_STORE(o + x * 3, RGB_TAPS(r + start[x] * 3, count[x], pairs + x * pair_stride, round)); \
+      continue;                                                                               \
+    }                                                                                         \
+    for (int x = 0; x < out_cols; x++) {                                                      \
+      const int n = count[x];                                                                 \
+      const int32_t* wx = w + x * stride;                                                     \
+      const SRC_T* s = r + start[x] * ch;                                                     \
+      for (int c = 0; c < ch; c++) {                                                          \
+        int32_t a = ROUND;                                                                    \
+        for (int k = 0; k < n; k++) a += wx[k] * s[k * ch + c];                                \
+        o[x * ch + c] = STORE(a);                                                             \
+      }                                                                                       \
+    }                                                                                         \
+  }
+
 void cols_first(const uint8_t* src, int src_stride, int rows, int ch, const int32_t* start, const int32_t* count,
-                const int32_t* w, int stride, int out_cols, int16_t* dst) {
-  COLS_BODY(uint8_t, int16_t, MID_ROUND, MID_STORE, cols_rgb_u8, mid_store_rgb)
+                const int32_t* w, const int32_t* pairs, int stride, int out_cols, int16_t* dst) {
+  COLS_BODY(uint8_t, int16_t, MID_ROUND, MID_STORE, cols_rgb_u8, mid_store_rgb4, mid_store_rgb)
 }
 
 void cols_final(const int16_t* src, int src_stride, int rows, int ch, const int32_t* start, const int32_t* count,
-                const int32_t* w, int stride, int out_cols, uint8_t* dst) {
-  COLS_BODY(int16_t, uint8_t, OUT_ROUND, to_u8, cols_rgb_i16, out_store_rgb)
+                const int32_t* w, const int32_t* pairs, int stride, int out_cols, uint8_t* dst) {
+  COLS_BODY(int16_t, uint8_t, OUT_ROUND, to_u8, cols_rgb_i16, out_store_rgb4, out_store_rgb)
 }

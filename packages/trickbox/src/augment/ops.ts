@@ -117,8 +117,15 @@ function mapResidentLut(
   dst: number,
   luts: readonly Uint8Array[],
 ): Image {
-  for (let c = 0; c < img.channels; c++) heap.set(luts[c]!.subarray(0, 256), tables + 256 * c);
-  wasmKernels()!.lutMap(src, img.height * img.width, img.channels, tables, dst);
+  const n = img.height * img.width;
+  if (img.channels === 1 || (luts[0] === luts[1] && luts[1] === luts[2])) {
+    // one table for every channel: a plain lookup over all the values
+    heap.set(luts[0]!.subarray(0, 256), tables);
+    wasmKernels()!.lutMap(src, n * img.channels, 1, tables, dst);
+  } else {
+    for (let c = 0; c < img.channels; c++) heap.set(luts[c]!.subarray(0, 256), tables + 256 * c);
+    wasmKernels()!.lutMap(src, n, img.channels, tables, dst);
+  }
   return copyOut(img, heap, dst);
 }
 

@@ -23,6 +23,8 @@ interface Taps {
   /** Taps per output sample in `w`. */
   stride: number;
   maxCount: number;
+  /** The taps as int16 pairs, w[2j] | w[2j + 1] << 16, ceil(stride / 2) per output (the WebAssembly columns pass). */
+  pairs: Int32Array;
 }
 
 const tapCache = new Map<string, Taps>();
@@ -101,7 +103,15 @@ function makeTaps(inSize: number, outSize: number, antialias: boolean): Taps {
       count[o] = 2;
     }
   }
-  return { start, count, w, stride, maxCount };
+  const pairStride = (stride + 1) >> 1;
+  const pairs = new Int32Array(outSize * pairStride);
+  for (let o = 0; o < outSize; o++)
+    for (let j = 0; j < pairStride; j++) {
+      const lo = w[o * stride + 2 * j]!,
+        hi = 2 * j + 1 < stride ? w[o * stride + 2 * j + 1]! : 0;
+      pairs[o * pairStride + j] = (hi << 16) | (lo & 0xffff);
+    }
+  return { start, count, w, stride, maxCount, pairs };
 }
 
 let midScratch = new Int32Array(0);
@@ -330,6 +340,7 @@ function resampleWasm({ img, top, left, ih, iw, height, width, tx, ty, byRows }:
     tx.start.byteLength,
     tx.count.byteLength,
     tx.w.byteLength,
+    tx.pairs.byteLength,
     ty.start.byteLength,
     ty.count.byteLength,
     ty.w.byteLength,
@@ -338,8 +349,10 @@ function resampleWasm({ img, top, left, ih, iw, height, width, tx, ty, byRows }:
     height * width * ch,
   ]);
   const txAt = at.slice(0, 3),
-    tyAt = at.slice(3, 6);
-  const [srcAt, midAt, outAt] = at.slice(6) as [number, number, number];
+    pairsAt = at[3]!,
+    tyAt = at.slice(4, 7);
+  const [srcAt, midAt, outAt] = at.slice(7) as [number, number, number];
+  i32.set(tx.pairs, pairsAt >> 2);
   for (const [t, [s, c, w]] of [
     [tx, txAt],
     [ty, tyAt],
@@ -357,9 +370,9 @@ function resampleWasm({ img, top, left, ih, iw, height, width, tx, ty, byRows }:
     }
   if (byRows) {
     k.rowsFirst(srcAt, rowLen, rowLen, tyAt[0]!, tyAt[1]!, tyAt[2]!, ty.stride, height, midAt);
-    k.colsFinal(midAt, rowLen, height, ch, txAt[0]!, txAt[1]!, txAt[2]!, tx.stride, width, outAt);
+    k.colsFinal(midAt, rowLen, height, ch, txAt[0]!, txAt[1]!, txAt[2]!, pairsAt, tx.stride, width, outAt);
   } else {
-    k.colsFirst(srcAt, rowLen, ih, ch, txAt[0]!, txAt[1]!, txAt[2]!, tx.stride, width, midAt);
+    k.colsFirst(srcAt, rowLen, ih, ch, txAt[0]!, txAt[1]!, txAt[2]!, pairsAt, tx.stride, width, midAt);
     k.rowsFinal(midAt, width * ch, width * ch, tyAt[0]!, tyAt[1]!, tyAt[2]!, ty.stride, height, outAt);
   }
   const out = allocImage(height, width, ch);
