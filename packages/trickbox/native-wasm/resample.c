@@ -41,6 +41,17 @@ static inline v128_t load8_i16(const int16_t* p) { return wasm_v128_load(p); }
     const SRC_T* s = src + start[y] * src_stride;                                             \
     DST_T* d = dst + y * row_len;                                                             \
     int i = 0;                                                                                \
+    if (n == 2) { /* enlarging: the common case, both taps in registers */                    \
+      const v128_t w0 = wasm_i16x8_splat((int16_t)wy[0]), w1 = wasm_i16x8_splat((int16_t)wy[1]); \
+      for (; i + 8 <= row_len; i += 8) {                                                      \
+        const v128_t x0 = LOAD8(s + i), x1 = LOAD8(s + src_stride + i);                       \
+        const v128_t lo = wasm_i32x4_add(wasm_i32x4_add(round, wasm_i32x4_extmul_low_i16x8(x0, w0)), \
+                                         wasm_i32x4_extmul_low_i16x8(x1, w1));                \
+        const v128_t hi = wasm_i32x4_add(wasm_i32x4_add(round, wasm_i32x4_extmul_high_i16x8(x0, w0)), \
+                                         wasm_i32x4_extmul_high_i16x8(x1, w1));               \
+        VECTOR_STORE(d + i, lo, hi);                                                          \
+      }                                                                                       \
+    }                                                                                         \
     for (; i + 8 <= row_len; i += 8) {                                                        \
       v128_t lo = round, hi = round;                                                          \
       for (int k = 0; k < n; k++) {                                                           \
@@ -120,8 +131,25 @@ static inline void out_store_rgb4(uint8_t* o, v128_t a0, v128_t a1, v128_t a2, v
 }
 static inline void out_store_rgb(uint8_t* o, v128_t a) { wasm_v128_store32_lane(o, final_u8(a, a, a, a), 0); }
 
-// Columns pass over `rows` rows of `ch` interleaved channels (RGB vectorised, four output pixels per step; gray
-// scalar).
+// One row's RGB outputs, four per step; N(x) is output x's tap count.
+#define COLS_RGB_ROW(RGB_TAPS, RGB_STORE4, RGB_STORE, N)                                       \
+  {                                                                                           \
+    int x = 0;                                                                                \
+    for (; x + 4 <= out_cols; x += 4) {                                                       \
+      const v128_t a0 = RGB_TAPS(r + start[x] * 3, N(x), pairs + x * pair_stride, round);     \
+      const v128_t a1 = RGB_TAPS(r + start[x + 1] * 3, N(x + 1), pairs + (x + 1) * pair_stride, round); \
+      const v128_t a2 = RGB_TAPS(r + start[x + 2] * 3, N(x + 2), pairs + (x + 2) * pair_stride, round); \
+      const v128_t a3 = RGB_TAPS(r + start[x + 3] * 3, N(x + 3), pairs + (x + 3) * pair_stride, round); \
+      RGB_STORE4(o + x * 3, a0, a1, a2, a3);                                                  \
+    }                                                                                         \
+    for (; x < out_cols; x++)                                                                 \
+      RGB_STORE(o + x * 3, RGB_TAPS(r + start[x] * 3, N(x), pairs + x * pair_stride, round)); \
+  }
+#define TAPS_TWO(x) 2
+#define TAPS_OF(x) count[x]
+
+// Columns pass over `rows` rows of `ch` interleaved channels (RGB vectorised, gray scalar); `two_taps` says every
+// output has exactly two taps (enlarging, see makeTaps), which lets the compiler drop the tap loop.
 #define COLS_BODY(SRC_T, DST_T, ROUND, STORE, RGB_TAPS, RGB_STORE4, RGB_STORE)               \
   const int dst_row = out_cols * ch;                                                          \
   const int pair_stride = (stride + 1) / 2;                                                   \
@@ -130,19 +158,10 @@ static inline void out_store_rgb(uint8_t* o, v128_t a) { wasm_v128_store32_lane(
     const SRC_T* r = src + y * src_stride;                                                    \
     DST_T* o = dst + y * dst_row;                                                             \
     if (ch == 3) {                                                                            \
-      int x = 0;                                                                              \
-      for (; x + 4 <= out_cols; x += 4) {                                                     \
-        const v128_t a0 = RGB_TAPS(r + start[x] * 3, count[x], pairs + x * pair_stride, round); \
-        const v128_t a1 =                                                                     \
-            RGB_TAPS(r + start[x + 1] * 3, count[x + 1], pairs + (x + 1) * pair_stride, round); \
-        const v128_t a2 =                                                                     \
-            RGB_TAPS(r + start[x + 2] * 3, count[x + 2], pairs + (x + 2) * pair_stride, round); \
-        const v128_t a3 =                                                                     \
-            RGB_TAPS(r + start[x + 3] * 3, count[x + 3], pairs + (x + 3) * pair_stride, round); \
-        RGB_STORE4(o + x * 3, a0, a1, a2, a3);                                                \
-      }                                                                                       \
-      for (; x < out_cols; x++)                                                               \
-        RGB_STORE(o + x * 3, RGB_TAPS(r + start[x] * 3, count[x], pairs + x * pair_stride, round)); \
+      if (two_taps)                                                                           \
+        COLS_RGB_ROW(RGB_TAPS, RGB_STORE4, RGB_STORE, TAPS_TWO)                               \
+      else                                                                                    \
+        COLS_RGB_ROW(RGB_TAPS, RGB_STORE4, RGB_STORE, TAPS_OF)                                \
       continue;                                                                               \
     }                                                                                         \
     for (int x = 0; x < out_cols; x++) {                                                      \
@@ -158,11 +177,11 @@ static inline void out_store_rgb(uint8_t* o, v128_t a) { wasm_v128_store32_lane(
   }
 
 void cols_first(const uint8_t* src, int src_stride, int rows, int ch, const int32_t* start, const int32_t* count,
-                const int32_t* w, const int32_t* pairs, int stride, int out_cols, int16_t* dst) {
+                const int32_t* w, const int32_t* pairs, int stride, int two_taps, int out_cols, int16_t* dst) {
   COLS_BODY(uint8_t, int16_t, MID_ROUND, MID_STORE, cols_rgb_u8, mid_store_rgb4, mid_store_rgb)
 }
 
 void cols_final(const int16_t* src, int src_stride, int rows, int ch, const int32_t* start, const int32_t* count,
-                const int32_t* w, const int32_t* pairs, int stride, int out_cols, uint8_t* dst) {
+                const int32_t* w, const int32_t* pairs, int stride, int two_taps, int out_cols, uint8_t* dst) {
   COLS_BODY(int16_t, uint8_t, OUT_ROUND, to_u8, cols_rgb_i16, out_store_rgb4, out_store_rgb)
 }

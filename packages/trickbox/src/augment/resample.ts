@@ -370,9 +370,35 @@ function resampleWasm({ img, top, left, ih, iw, height, width, tx, ty, byRows }:
     }
   if (byRows) {
     k.rowsFirst(srcAt, rowLen, rowLen, tyAt[0]!, tyAt[1]!, tyAt[2]!, ty.stride, height, midAt);
-    k.colsFinal(midAt, rowLen, height, ch, txAt[0]!, txAt[1]!, txAt[2]!, pairsAt, tx.stride, width, outAt);
+    k.colsFinal(
+      midAt,
+      rowLen,
+      height,
+      ch,
+      txAt[0]!,
+      txAt[1]!,
+      txAt[2]!,
+      pairsAt,
+      tx.stride,
+      tx.maxCount === 2 ? 1 : 0,
+      width,
+      outAt,
+    );
   } else {
-    k.colsFirst(srcAt, rowLen, ih, ch, txAt[0]!, txAt[1]!, txAt[2]!, pairsAt, tx.stride, width, midAt);
+    k.colsFirst(
+      srcAt,
+      rowLen,
+      ih,
+      ch,
+      txAt[0]!,
+      txAt[1]!,
+      txAt[2]!,
+      pairsAt,
+      tx.stride,
+      tx.maxCount === 2 ? 1 : 0,
+      width,
+      midAt,
+    );
     k.rowsFinal(midAt, width * ch, width * ch, tyAt[0]!, tyAt[1]!, tyAt[2]!, ty.stride, height, outAt);
   }
   const out = allocImage(height, width, ch);
