@@ -9,7 +9,7 @@ out=packages/trickbox/src/augment/kernels_wasm.ts
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 exports=""
-for f in rows_first rows_final cols_first cols_final lut_map histogram channel_range warp_nearest hflip gray blend sharpen_blur; do exports="$exports -Wl,--export=$f"; done
+for f in rows_first rows_final cols_first cols_final lut_map invert_mask histogram channel_range warp_nearest hflip gray blend sharpen_blur; do exports="$exports -Wl,--export=$f"; done
 # shellcheck disable=SC2086
 clang --target=wasm32 -O3 -msimd128 -ffp-contract=off -nostdlib -ffreestanding -fno-builtin -Wall -Wextra \
   -Wl,--no-entry -Wl,--import-memory -Wl,--strip-all $exports \

@@ -26,6 +26,20 @@ void lut_map(const uint8_t* src, int n, int ch, const uint8_t* luts, uint8_t* ds
   }
 }
 
+// invert, solarize and posterize without a table: dst = (x >= t ? 255 - x : x) & keep for every value, t in
+// [0, 256] (256: never inverted); 16 values per step.
+void invert_mask(const uint8_t* src, int len, int t, int keep, uint8_t* dst) {
+  const v128_t vt = wasm_u8x16_splat((uint8_t)(t > 255 ? 255 : t)), vk = wasm_u8x16_splat((uint8_t)keep);
+  const v128_t enabled = wasm_i8x16_splat(t > 255 ? 0 : -1);
+  int i = 0;
+  for (; i + 16 <= len; i += 16) {
+    const v128_t x = wasm_v128_load(src + i);
+    const v128_t flip = wasm_v128_and(wasm_u8x16_ge(x, vt), enabled);
+    wasm_v128_store(dst + i, wasm_v128_and(wasm_v128_xor(x, flip), vk));
+  }
+  for (; i < len; i++) dst[i] = (uint8_t)((src[i] >= t ? 255 - src[i] : src[i]) & keep);
+}
+
 // Per-channel histograms of n pixels of ch channels: hist[256·c + v] (ch·256 int32, cleared here).
 void histogram(const uint8_t* src, int n, int ch, int32_t* hist) {
   for (int i = 0; i < 256 * ch; i++) hist[i] = 0;

@@ -136,6 +136,15 @@ function copyOut(img: Image, heap: Uint8Array, dst: number): Image {
   return out;
 }
 
+/** (x >= t ? 255 - x : x) & keep on every value, as the WebAssembly kernel: invert, solarize, posterize. */
+function invertMaskWasm(img: Image, t: number, keep: number): Image {
+  const len = img.data.length;
+  const { at, heap } = wasmLayout([len, len]);
+  heap.set(img.data, at[0]!);
+  wasmKernels()!.invertMask(at[0]!, len, t, keep, at[1]!);
+  return copyOut(img, heap, at[1]!);
+}
+
 /** LUT of torchvision's `_blend(img, other, ratio)` for a constant `other` (a float32 value). */
 function blendConstLut(ratio: number, other: number, lut: Uint8Array = LUT[0]!): Uint8Array {
   const r = f32(ratio);
@@ -149,6 +158,7 @@ function blendConstLut(ratio: number, other: number, lut: Uint8Array = LUT[0]!):
 /** 255 - x (F.invert). */
 export function invert(img: Image): Image {
   checkImage('augment.ops.invert', img);
+  if (wasmKernels()) return invertMaskWasm(img, 0, 0xff);
   return mapLut(img, INVERT_LUT);
 }
 
@@ -156,6 +166,7 @@ export function invert(img: Image): Image {
 export function posterize(img: Image, bits: number): Image {
   checkImage('augment.ops.posterize', img);
   checkInt('augment.ops.posterize', 'bits', bits, 0, 8);
+  if (wasmKernels()) return invertMaskWasm(img, 256, (0xff << (8 - bits)) & 0xff);
   return mapLut(img, POSTERIZE_LUTS[bits]!);
 }
 
@@ -163,6 +174,8 @@ export function posterize(img: Image, bits: number): Image {
 export function solarize(img: Image, threshold: number): Image {
   checkImage('augment.ops.solarize', img);
   checkNumber('augment.ops.solarize', 'threshold', threshold, { min: 0, max: 255, range: 'a number in [0, 255]' });
+  // an integer v is >= threshold exactly when v >= ceil(threshold)
+  if (wasmKernels()) return invertMaskWasm(img, Math.ceil(threshold), 0xff);
   const lut = solarizeCache.get(threshold, (l) => {
     for (let v = 0; v < 256; v++) l[v] = v >= threshold ? 255 - v : v;
   });

@@ -21,6 +21,7 @@ export interface WasmKernels {
   colsFirst: Kernel;
   colsFinal: Kernel;
   lutMap: Kernel;
+  invertMask: Kernel;
   histogram: Kernel;
   channelRange: Kernel;
   warpNearest: Kernel;
@@ -50,6 +51,7 @@ const compiled: WasmKernels | undefined = (() => {
       colsFirst: e.cols_first!,
       colsFinal: e.cols_final!,
       lutMap: e.lut_map!,
+      invertMask: e.invert_mask!,
       histogram: e.histogram!,
       channelRange: e.channel_range!,
       warpNearest: e.warp_nearest!,

@@ -98,6 +98,11 @@ test('the WebAssembly pixel kernels give exactly the TypeScript ops (tables, war
     ['invert', (i) => ops.invert(i)],
     ['posterize 3', (i) => ops.posterize(i, 3)],
     ['solarize 100', (i) => ops.solarize(i, 100)],
+    ['solarize 127.4', (i) => ops.solarize(i, 127.4)],
+    ['solarize 0', (i) => ops.solarize(i, 0)],
+    ['solarize 255', (i) => ops.solarize(i, 255)],
+    ['posterize 0', (i) => ops.posterize(i, 0)],
+    ['posterize 8', (i) => ops.posterize(i, 8)],
     ['brightness 1.7', (i) => ops.brightness(i, 1.7)],
     ['contrast 0.4', (i) => ops.contrast(i, 0.4)],
     ['autoContrast', (i) => ops.autoContrast(i)],
@@ -133,6 +138,33 @@ test('the WebAssembly pixel kernels give exactly the TypeScript ops (tables, war
       } finally {
         useWasmKernels(true);
       }
+    }
+  }
+});
+
+test('the WebAssembly invert / solarize / posterize kernel gives the tables of the TypeScript ops on every value', () => {
+  // every value 0–255 in every channel, at a length that leaves a scalar tail after the 16-value steps
+  const img: Image = {
+    data: Uint8Array.from({ length: 3 * 401 }, (_, i) => (i * 7) % 256),
+    height: 1,
+    width: 401,
+    channels: 3,
+  };
+  const cases: [string, (img: Image) => Image][] = [
+    ['invert', (i) => ops.invert(i)],
+    ...[0, 1, 3, 8].map((b): [string, (img: Image) => Image] => [`posterize ${b}`, (i) => ops.posterize(i, b)]),
+    ...[0, 0.5, 100, 127.4, 254.9, 255].map((t): [string, (img: Image) => Image] => [
+      `solarize ${t}`,
+      (i) => ops.solarize(i, t),
+    ]),
+  ];
+  for (const [name, op] of cases) {
+    const wasm = op(img);
+    useWasmKernels(false);
+    try {
+      assert.deepEqual(wasm.data, op(img).data, name);
+    } finally {
+      useWasmKernels(true);
     }
   }
 });
