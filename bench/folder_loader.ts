@@ -4,7 +4,9 @@
 // and peak RSS per epoch. See docs/benchmarks.md ("Streaming image folders").
 //
 // Usage: node --import tsx bench/folder_loader.ts DIR [--workers 2] [--rounds 3] [--size 256] [--budget-mb 256]
-//        [--batch 64] [--skip-torch] [--json out.json]
+//        [--batch 64] [--original] [--skip-torch] [--json out.json]
+// --original: trickbox decodes each image at its own size (`resizeOnDecode: false`) and crops from it, as
+// torchvision does; without it, each image is resized to --size while decoding (the in-memory loader's pixels).
 // DIR: e.g. made by `/usr/bin/python3 scripts/data/make-jpeg-folder.py DIR --count 3000`.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -24,6 +26,7 @@ const { values: args, positionals } = parseArgs({
     size: { type: 'string', default: '256' },
     'budget-mb': { type: 'string', default: '256' },
     batch: { type: 'string', default: '64' },
+    original: { type: 'boolean', default: false },
     'skip-torch': { type: 'boolean', default: false },
     child: { type: 'boolean', default: false },
     json: { type: 'string' },
@@ -56,7 +59,14 @@ interface EpochResult {
 /** One epoch of trickbox's loader, in this process (run as a child of the parent, so each epoch starts fresh). */
 async function oursEpoch(): Promise<EpochResult> {
   const data = await import('../packages/trickbox/src/data/index.js');
-  const ds = await data.openImageFolder({ dir, height: size, width: size, memoryBudget: budget, log: () => undefined });
+  const ds = await data.openImageFolder({
+    dir,
+    height: size,
+    width: size,
+    memoryBudget: budget,
+    resizeOnDecode: !args.original,
+    log: () => undefined,
+  });
   const streaming = data.isFileDataset(ds);
   const loader = new data.DataLoader(ds, {
     batchSize: batch,
@@ -100,8 +110,8 @@ async function oursEpoch(): Promise<EpochResult> {
       batchSize: batch,
       workers,
       prefetch: loader.prefetchDepth,
-      height: size,
-      width: size,
+      height: ds.height,
+      width: ds.width,
       channels: 3,
       outHeight: 224,
       outWidth: 224,
@@ -124,13 +134,15 @@ async function main(): Promise<void> {
   const self = fileURLToPath(import.meta.url);
   const childArgs = [...process.execArgv, self, dir, '--child', '--workers', String(workers), '--size', String(size)];
   childArgs.push('--budget-mb', String(args['budget-mb']), '--batch', String(batch));
+  if (args.original) childArgs.push('--original');
   const load = [
     loadavg()
       .map((x) => x.toFixed(2))
       .join(' '),
   ];
   console.log(`folder loader benchmark: ${cpus()[0]?.model ?? 'cpu'}, ${cpus().length} CPUs, load ${load[0]}`);
-  console.log(`${dir}: ${workers} worker(s), batch ${batch}, trickbox decodes to ${size}x${size} (sharp) then`);
+  const decodes = args.original ? 'at its own size' : `to ${size}x${size}`;
+  console.log(`${dir}: ${workers} worker(s), batch ${batch}, trickbox decodes ${decodes} (sharp) then`);
   console.log(
     `randomResizedCrop 224 + flip + normalise; torchvision: PIL decode + RandomResizedCrop(224) + flip + ToTensor + Normalize\n`,
   );
@@ -194,6 +206,7 @@ async function main(): Promise<void> {
     batch,
     size,
     budget,
+    original: args.original,
     load,
     ours,
     torchvision: theirs,

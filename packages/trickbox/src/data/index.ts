@@ -13,6 +13,7 @@ export { imageFolder, listImageFolder, type ImageFolderOptions } from './imageFo
 export {
   openImageFolder,
   streamingMemoryBound,
+  streamingRuntimeReserve,
   decodedBytes,
   defaultMemoryBudget,
   isFileDataset,

@@ -11,7 +11,7 @@ import {
   type SampleTransform,
   type TransformSpec,
 } from './transforms.js';
-import { decodeBatch, isFileDataset, streamingPrefetch, type FileDataset } from './streamingFolder.js';
+import { isFileDataset, streamBatch, streamingPrefetch, type FileDataset } from './streamingFolder.js';
 import { Rng } from '../rng/index.js';
 
 export interface LoaderOptions {
@@ -50,14 +50,17 @@ interface Pending {
  * Node 20 does not apply tsx's `--import` hooks to a worker's entry file, so a one-line bootstrap registers
  * tsx in the worker and then imports worker.ts.
  */
-function startWorker(workerData: unknown): Worker {
+function startWorker(workerData: unknown, streaming: boolean): Worker {
   const execArgv = process.execArgv;
+  // A streaming worker's garbage is mostly sharp's decoded buffers: a small young generation collects it sooner
+  // (4 MiB: 40 MiB less RSS with 2 workers, docs/image-folders.md, "Memory").
+  const resourceLimits = streaming ? { maxYoungGenerationSizeMb: 4 } : undefined;
   if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./worker.js', import.meta.url), { workerData, execArgv });
+    return new Worker(new URL('./worker.js', import.meta.url), { workerData, execArgv, resourceLimits });
   const api = import.meta.resolve('tsx/esm/api');
   const target = new URL('./worker.ts', import.meta.url).href;
   const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`;
-  return new Worker(code, { eval: true, workerData, execArgv });
+  return new Worker(code, { eval: true, workerData, execArgv, resourceLimits });
 }
 
 export class DataLoader {
@@ -136,16 +139,19 @@ export class DataLoader {
     const { height, width, channels } = this.ds;
     const { transforms: specs, mean, std, seed } = this.opts;
     // In memory: one shared copy of the pixels for all workers; streaming: the file list (each worker decodes).
-    let source: { images: SharedArrayBuffer } | { files: string[]; limitInputPixels: number };
-    if (isFileDataset(this.ds)) source = { files: this.ds.files, limitInputPixels: this.ds.limitInputPixels };
-    else {
+    let source: { images: SharedArrayBuffer } | { files: string[]; limitInputPixels: number; resizeOnDecode: boolean };
+    if (isFileDataset(this.ds)) {
+      const { files, limitInputPixels, resizeOnDecode } = this.ds;
+      source = { files, limitInputPixels, resizeOnDecode };
+    } else {
       const shared = new SharedArrayBuffer(this.ds.images.length);
       new Uint8Array(shared).set(this.ds.images);
       source = { images: shared };
     }
     for (let w = 0; w < this.opts.workers; w++) {
       const modules = this.workerModules;
-      const worker = startWorker({ ...source, height, width, channels, specs, modules, mean, std, seed });
+      const data = { ...source, height, width, channels, specs, modules, mean, std, seed };
+      const worker = startWorker(data, isFileDataset(this.ds));
       worker.on('message', (m: { id: number; error?: string; x: Float32Array; height: number; width: number }) => {
         const p = this.pending.get(m.id);
         if (!p) return;
@@ -174,10 +180,7 @@ export class DataLoader {
       const { height, width, channels } = this.ds;
       const { seed, mean, std } = this.opts;
       const ds = this.ds;
-      if (isFileDataset(ds))
-        return decodeBatch(ds, indices).then((imgs) =>
-          produceBatch(imgs, ds, indices, epoch, seed, this.localTransform, mean, std),
-        );
+      if (isFileDataset(ds)) return streamBatch(ds, indices, epoch, seed, this.localTransform, mean, std);
       try {
         const out = produceBatch(
           ds.images,

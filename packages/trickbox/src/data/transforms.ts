@@ -89,10 +89,82 @@ export function epochOrder(n: number, seed: number, epoch: number, shuffle: bool
   return new Rng(derivedSeed(seed, epoch, -1)).permutation(n);
 }
 
+/** The augmented image of sample `index` in `epoch` (its own Rng and SampleInfo, so any thread gets the same). */
+export function augmentSample(
+  img: Image,
+  transform: SampleTransform | undefined,
+  seed: number,
+  epoch: number,
+  index: number,
+): Image {
+  return transform ? transform(img, sampleRng(seed, epoch, index), sampleInfo(seed, epoch, index)) : img;
+}
+
+/**
+ * Writes augmented images, one at a time, normalised as `(p/255 − mean[c]) / std[c]` (torchvision ToTensor +
+ * Normalize convention: mean/std on the [0, 1] scale) into a Float32Array [B, H', W', C]; H'×W' is the first
+ * image's size and every other image must have it.
+ */
+export class BatchWriter {
+  private x: Float32Array | undefined;
+  private oh = 0;
+  private ow = 0;
+  // One float32 table per channel: the same values as computing p·scale − shift per pixel, without the arithmetic.
+  private readonly luts: Float32Array[];
+
+  constructor(
+    private readonly count: number,
+    private readonly channels: 1 | 3,
+    mean: readonly number[],
+    std: readonly number[],
+  ) {
+    this.luts = Array.from({ length: channels }, (_, c) => {
+      const scale = 1 / (255 * std[c]!),
+        shift = mean[c]! / std[c]!;
+      return Float32Array.from({ length: 256 }, (_, p) => p * scale - shift);
+    });
+  }
+
+  /** Normalises `img` into slot `b` of the batch. */
+  write(b: number, img: Image): void {
+    const { channels } = this;
+    if (!this.x) {
+      this.oh = img.height;
+      this.ow = img.width;
+      this.x = new Float32Array(this.count * this.oh * this.ow * channels);
+    } else if (img.height !== this.oh || img.width !== this.ow) {
+      throw new RangeError(
+        `data loader: augmentations produced images of different sizes (${this.oh}×${this.ow} and ${img.height}×${img.width}); ` +
+          'end the pipeline with a fixed-size transform such as randomCrop or randomResizedCrop',
+      );
+    }
+    if (img.channels !== channels)
+      throw new RangeError(`data loader: a transform changed channels ${channels} → ${img.channels}`);
+    const x = this.x;
+    const d = img.data;
+    const base = b * this.oh * this.ow * channels;
+    if (channels === 3) {
+      const [l0, l1, l2] = this.luts as [Float32Array, Float32Array, Float32Array];
+      for (let p = 0; p < d.length; p += 3) {
+        x[base + p] = l0[d[p]!]!;
+        x[base + p + 1] = l1[d[p + 1]!]!;
+        x[base + p + 2] = l2[d[p + 2]!]!;
+      }
+    } else {
+      const l0 = this.luts[0]!;
+      for (let p = 0; p < d.length; p++) x[base + p] = l0[d[p]!]!;
+    }
+  }
+
+  /** The batch; an empty batch has the given size. */
+  result(height: number, width: number): { x: Float32Array; height: number; width: number } {
+    return { x: this.x ?? new Float32Array(0), height: this.oh || height, width: this.ow || width };
+  }
+}
+
 /**
  * Augments `indices` of a dataset (`images`: the whole in-memory set, or the batch's images already decoded, one per
- * index, as the streaming loader passes them) and writes them normalised, `(p/255 − mean[c]) / std[c]` (torchvision
- * ToTensor + Normalize convention: mean/std on the [0, 1] scale), into a Float32Array [B, H', W', C].
+ * index) and writes them normalised (`BatchWriter`) into a Float32Array [B, H', W', C].
  */
 export function produceBatch(
   images: Uint8Array | readonly Image[],
@@ -106,47 +178,14 @@ export function produceBatch(
 ): { x: Float32Array; height: number; width: number } {
   const { height, width, channels } = shape;
   const per = height * width * channels;
-  let x: Float32Array | undefined;
-  let oh = 0;
-  let ow = 0;
-  // One float32 table per channel: the same values as computing p·scale − shift per pixel, without the arithmetic.
-  const luts = Array.from({ length: channels }, (_, c) => {
-    const scale = 1 / (255 * std[c]),
-      shift = mean[c] / std[c];
-    return Float32Array.from({ length: 256 }, (_, p) => p * scale - shift);
-  });
+  const writer = new BatchWriter(indices.length, channels, mean, std);
   for (let b = 0; b < indices.length; b++) {
-    const j = indices[b];
-    let img: Image =
+    const j = indices[b]!;
+    const img: Image =
       images instanceof Uint8Array
         ? { data: images.subarray(j * per, (j + 1) * per), height, width, channels }
         : images[b]!;
-    if (transform) img = transform(img, sampleRng(seed, epoch, j), sampleInfo(seed, epoch, j));
-    if (!x) {
-      oh = img.height;
-      ow = img.width;
-      x = new Float32Array(indices.length * oh * ow * channels);
-    } else if (img.height !== oh || img.width !== ow) {
-      throw new RangeError(
-        `data loader: augmentations produced images of different sizes (${oh}×${ow} and ${img.height}×${img.width}); ` +
-          'end the pipeline with a fixed-size transform such as randomCrop or randomResizedCrop',
-      );
-    }
-    if (img.channels !== channels)
-      throw new RangeError(`data loader: a transform changed channels ${channels} → ${img.channels}`);
-    const d = img.data;
-    const base = b * oh * ow * channels;
-    if (channels === 3) {
-      const [l0, l1, l2] = luts as [Float32Array, Float32Array, Float32Array];
-      for (let p = 0; p < d.length; p += 3) {
-        x[base + p] = l0[d[p]!]!;
-        x[base + p + 1] = l1[d[p + 1]!]!;
-        x[base + p + 2] = l2[d[p + 2]!]!;
-      }
-    } else {
-      const l0 = luts[0]!;
-      for (let p = 0; p < d.length; p++) x[base + p] = l0[d[p]!]!;
-    }
+    writer.write(b, augmentSample(img, transform, seed, epoch, j));
   }
-  return { x: x ?? new Float32Array(0), height: oh || height, width: ow || width };
+  return writer.result(height, width);
 }

@@ -1,7 +1,7 @@
 // Worker thread of the data loader: augments and normalises the batches the main thread asks for.
 import { parentPort, workerData } from 'node:worker_threads';
 import { buildTransform, produceBatch, type TransformSpec } from './transforms.js';
-import { decodeBatch } from './streamingFolder.js';
+import { streamBatch } from './streamingFolder.js';
 import { importTransformRow } from './transform_registry.js';
 
 interface Init {
@@ -9,6 +9,7 @@ interface Init {
   images?: SharedArrayBuffer;
   files?: string[];
   limitInputPixels?: number;
+  resizeOnDecode?: boolean;
   height: number;
   width: number;
   channels: 1 | 3;
@@ -36,11 +37,11 @@ const transform = (async () => {
 transform.catch(() => undefined); // reported with the first request
 const produce = async (req: Request) => {
   const t = await transform;
-  const source =
-    images ?? (await decodeBatch({ ...init, files: files!, limitInputPixels: init.limitInputPixels! }, req.indices));
-  return produceBatch(source, init, req.indices, req.epoch, init.seed, t, init.mean, init.std);
+  if (images) return produceBatch(images, init, req.indices, req.epoch, init.seed, t, init.mean, init.std);
+  const ds = { ...init, files: files!, limitInputPixels: init.limitInputPixels!, resizeOnDecode: init.resizeOnDecode! };
+  return streamBatch(ds, req.indices, req.epoch, init.seed, t, init.mean, init.std);
 };
-// One request at a time, in arrival order: a streaming worker holds one batch of decoded images at most.
+// One request at a time, in arrival order: a streaming worker fills one batch at a time, one decoded image at a time.
 let queue: Promise<void> = Promise.resolve();
 parentPort!.on('message', (req: Request) => {
   queue = queue.then(async () => {

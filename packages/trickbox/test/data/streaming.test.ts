@@ -11,10 +11,12 @@ import {
   isFileDataset,
   openImageFolder,
   streamingMemoryBound,
+  streamingRuntimeReserve,
   type Batch,
   type Dataset,
   type FileDataset,
 } from '../../src/data/index.js';
+import { decodeImageFileOriginal } from '../../src/data/decodeImage.js';
 import { bombPng, tempDir, writeImageFolder } from './files.js';
 
 /** Textured images (so that crops and flips change pixels), of sizes that differ per file, in PNG and JPEG. */
@@ -75,25 +77,35 @@ test("openImageFolder streams when the decoded set exceeds the memory budget ('a
   );
 });
 
-test('a streaming loader prefetches within the memory budget (streamingMemoryBound)', async () => {
+test('a streaming loader prefetches within the memory budget (streamingMemoryBound + runtime reserve)', async () => {
   const dir = tempDir();
   await writeTexturedFolder(dir, ['a'], 3);
   const opts = { batchSize: 2, mean: [0, 0, 0], std: [1, 1, 1], workers: 2 };
   const transforms = [{ name: 'randomResizedCrop', options: { size: 8 } }];
   const roomy = await openImageFolder({ dir, height: 16, width: 18, streaming: true });
   assert.equal(new DataLoader(roomy, { ...opts, transforms }).prefetchDepth, 4, 'the default, 2 per worker');
-  // bound = (prefetch + 1)·batch + workers·(decoded + batch), batch = 2·8·8·3·4 B, decoded = 2·16·18·3 B
+  // bound = (prefetch + 1)·batch + workers·(decoded + augmented): batch = 2·8·8·3·4 B, one image 16·18·3 B, its crop 8·8·3 B
   const batch = 2 * 8 * 8 * 3 * 4,
-    decoded = 2 * 16 * 18 * 3;
-  const bound = (p: number) => (p + 1) * batch + 2 * (decoded + batch);
+    decoded = 16 * 18 * 3,
+    augmented = 8 * 8 * 3;
+  const bound = (p: number) => (p + 1) * batch + 2 * (decoded + augmented);
   assert.equal(
     streamingMemoryBound({ ...opts, prefetch: 3, height: 16, width: 18, channels: 3, outHeight: 8, outWidth: 8 }),
     bound(3),
   );
-  const tight = await openImageFolder({ dir, height: 16, width: 18, streaming: true, memoryBudget: bound(2) });
-  assert.equal(new DataLoader(tight, { ...opts, transforms }).prefetchDepth, 2);
+  const reserve = streamingRuntimeReserve(2);
+  assert.equal(reserve, (96 + 2 * 64) * 2 ** 20);
+  const tight = await openImageFolder({
+    dir,
+    height: 16,
+    width: 18,
+    streaming: true,
+    memoryBudget: reserve + bound(3),
+  });
+  assert.equal(new DataLoader(tight, { ...opts, transforms }).prefetchDepth, 3);
   const tiny = await openImageFolder({ dir, height: 16, width: 18, streaming: true, memoryBudget: 1 });
-  assert.equal(new DataLoader(tiny, { ...opts, transforms }).prefetchDepth, 1, 'never below 1');
+  assert.equal(new DataLoader(tiny, { ...opts, transforms }).prefetchDepth, 2, 'never below one batch per worker');
+  assert.equal(new DataLoader(tiny, { ...opts, workers: 0, transforms }).prefetchDepth, 1, 'or below 1');
   assert.equal(
     new DataLoader(tiny, { ...opts, transforms, prefetch: 5 }).prefetchDepth,
     5,
@@ -175,4 +187,30 @@ test('streaming: bad files are named, or skipped and logged, as by the in-memory
     }
   }
   assert.equal(foundAtEpoch, 1, 'only the truncated JPEG passes the header check');
+});
+
+test('resizeOnDecode false: each image decoded at its own size, the same batches for 0, 1 and 3 workers', async () => {
+  const dir = tempDir();
+  await writeTexturedFolder(dir, ['a', 'b', 'c'], 5);
+  const ds = await openImageFolder({ dir, height: 16, width: 18, resizeOnDecode: false });
+  assert.ok(isFileDataset(ds), "'auto' streams: in memory every image has one size");
+  assert.equal(ds.resizeOnDecode, false);
+  // the largest decoded size is what the memory bound counts: heights 20 + 3i (i < 5), widths 24 + 2·class
+  assert.deepEqual([ds.height, ds.width], [32, 28]);
+  const decoded = await decodeImageFileOriginal(ds.files[4]!, { channels: 3 });
+  const meta = await sharp(ds.files[4]!).metadata();
+  assert.deepEqual([decoded.height, decoded.width], [meta.height, meta.width]);
+  const want = await epochs(ds, 0);
+  for (const workers of [1, 3]) assert.deepEqual(await epochs(ds, workers), want, `${workers} workers`);
+  // the crop resamples the original, not the 16×18 image: the batches differ from the in-memory loader's
+  assert.notDeepEqual(want, await epochs(await imageFolder({ dir, height: 16, width: 18 }), 0));
+  await assert.rejects(
+    openImageFolder({ dir, streaming: false, resizeOnDecode: false }),
+    /data\.openImageFolder: resizeOnDecode must be true when streaming is false/,
+  );
+  // without a fixed-size transform the batch cannot be formed: an error saying what to add
+  const loader = new DataLoader(ds, { batchSize: 5, mean: [0, 0, 0], std: [1, 1, 1] });
+  await assert.rejects(async () => {
+    for await (const b of loader.epoch(0)) void b;
+  }, /different sizes .* randomResizedCrop/);
 });
