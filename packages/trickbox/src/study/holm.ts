@@ -6,7 +6,8 @@
 /** Holm-adjusted p-values, in the order given (the family is all of `pValues`). */
 export function holmAdjust(pValues: readonly number[]): number[] {
   for (const [i, p] of pValues.entries())
-    if (!(p >= 0 && p <= 1)) throw new RangeError(`holmAdjust: pValues[${i}] must be a probability in [0, 1], got ${p}`);
+    if (!(p >= 0 && p <= 1))
+      throw new RangeError(`holmAdjust: pValues[${i}] must be a probability in [0, 1], got ${p}`);
   const m = pValues.length;
   const order = pValues.map((p, i) => [p, i] as const).sort((x, y) => x[0] - y[0]);
   const adjusted = new Array<number>(m);
