@@ -185,10 +185,16 @@ export function deltaChart(r: StudyResults): TopLevelSpec {
           strokeWidth: { condition: { test: 'datum.holm', value: 2 }, value: 0 },
         },
       },
+      // the star beyond the interval's outer end, away from zero
       {
-        transform: [{ filter: 'datum.holm' }],
+        transform: [{ filter: 'datum.holm && datum.delta >= 0' }],
         mark: { type: 'text', text: '*', align: 'left', dx: 4, fontSize: 16, fontWeight: 'bold' },
         encoding: { x: { field: 'hi', type: 'quantitative' } },
+      },
+      {
+        transform: [{ filter: 'datum.holm && datum.delta < 0' }],
+        mark: { type: 'text', text: '*', align: 'right', dx: -4, fontSize: 16, fontWeight: 'bold' },
+        encoding: { x: { field: 'lo', type: 'quantitative' } },
       },
       {
         mark: { type: 'rule', color: '#222' },
