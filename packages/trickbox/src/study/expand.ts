@@ -2,7 +2,13 @@
 // the config's overrides, then training.seed), resolved by the recipe functions every run uses.
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { loadRecipe, RecipeError, type Recipe } from '../train/recipe.js';
-import type { ConfigRecipe, StudyFile } from './study_file.js';
+import type { StudyFile } from './study_file.js';
+
+/** A config as it runs: its recipe file (absolute) and overrides. */
+export interface ResolvedConfig {
+  recipe: string;
+  set: string[];
+}
 
 export interface Trial {
   config: string;
@@ -16,7 +22,7 @@ export interface StudyPlan {
   study: StudyFile;
   baseline: string;
   /** Config name → its recipe file (absolute) and overrides, in order (named configs first, then the grid). */
-  configs: Map<string, ConfigRecipe>;
+  configs: Map<string, ResolvedConfig>;
   trials: Trial[];
 }
 
@@ -36,10 +42,12 @@ const fromStudyFile = (studyFile: string, p: string): string => (isAbsolute(p) ?
 export function planStudy(study: StudyFile, studyFile: string): StudyPlan {
   // parseStudy has checked that the study names a recipe wherever a config has none of its own
   const shared = study.recipe === undefined ? '' : fromStudyFile(studyFile, study.recipe);
-  const configs = new Map<string, ConfigRecipe>(
+  const configs = new Map<string, ResolvedConfig>(
     Object.entries(study.configs ?? {}).map(([name, c]) => [
       name,
-      Array.isArray(c) ? { recipe: shared, set: c } : { recipe: fromStudyFile(studyFile, c.recipe), set: c.set },
+      Array.isArray(c)
+        ? { recipe: shared, set: c }
+        : { recipe: c.recipe === undefined ? shared : fromStudyFile(studyFile, c.recipe), set: c.set },
     ]),
   );
   for (const [name, sets] of expandGrid(study.grid ?? {})) {
@@ -51,6 +59,11 @@ export function planStudy(study: StudyFile, studyFile: string): StudyPlan {
   if (!configs.has(baseline))
     throw new RecipeError(
       `${studyFile}: baseline '${baseline}' is not a config; accepted: ${[...configs.keys()].join(', ')}`,
+    );
+  const claimed = study.configs?.[baseline];
+  if (claimed && !Array.isArray(claimed) && claimed.paper)
+    throw new RecipeError(
+      `${studyFile}: configs.${baseline}.paper: '${baseline}' is the baseline, which is not compared with anything; give the paper's direction on the configs compared with it`,
     );
   const trials: Trial[] = [];
   for (const [config, { recipe: recipeFile, set }] of configs) {
@@ -80,7 +93,10 @@ export function withAbsolutePaths(study: StudyFile, studyFile: string): StudyFil
     ...(study.recipe === undefined ? {} : { recipe: abs(study.recipe) }),
     ...(study.configs && {
       configs: Object.fromEntries(
-        Object.entries(study.configs).map(([n, c]) => [n, Array.isArray(c) ? c : { ...c, recipe: abs(c.recipe) }]),
+        Object.entries(study.configs).map(([n, c]) => [
+          n,
+          Array.isArray(c) || c.recipe === undefined ? c : { ...c, recipe: abs(c.recipe) },
+        ]),
       ),
     }),
   };

@@ -6,8 +6,10 @@ import type { StudyPlan } from './expand.js';
 import { provenanceKey, type Provenance } from './provenance.js';
 import { readPruned } from './prune.js';
 import { readOutcome, trialState } from './run_dir.js';
+import { significance, type StudySignificance } from './significance.js';
 import { summarize, welch } from './stats.js';
-import type { Metric } from './study_file.js';
+import type { Metric, PaperClaim } from './study_file.js';
+import type { Verdict } from './verdict.js';
 
 export type TrialStatus = 'finished' | 'failed' | 'pruned' | 'pending';
 
@@ -31,11 +33,19 @@ export interface ConfigResult {
   delta: number | null;
   deltaCi95: [number, number] | null;
   pValue: number | null;
+  /** Holm-adjusted pValue over the study's family (StudyResults.holmFamily); null where pValue is. */
+  pHolm: number | null;
+  /** Smallest |delta| Welch's test detects with power mdePower at alpha, the observed stds taken as true. */
+  mde: number | null;
+  /** The same at Holm's strictest level, alpha / holmFamily. */
+  mdeHolm: number | null;
   wallSeconds: number | null;
+  paper: PaperClaim | null;
+  verdict: Verdict | null;
   trials: TrialRow[];
 }
 
-export interface StudyResults {
+export interface StudyResults extends StudySignificance {
   name: string;
   metric: Metric;
   baseline: string;
@@ -122,7 +132,7 @@ export function collectResults(
       .map((r) => r.metric)
       .filter(finite);
   const base = values(plan.baseline);
-  const configs: Record<string, ConfigResult> = {};
+  const configs: Record<string, Omit<ConfigResult, 'pHolm' | 'mde' | 'mdeHolm' | 'paper' | 'verdict'>> = {};
   for (const [config, trials] of rows) {
     const v = values(config);
     const s = summarize(v);
@@ -143,6 +153,15 @@ export function collectResults(
       trials,
     };
   }
+  const papers = Object.fromEntries(
+    Object.entries(plan.study.configs ?? {}).map(([name, c]) => [name, Array.isArray(c) ? undefined : c.paper]),
+  );
+  const sig = significance(configs, plan.baseline, metric, papers);
+  const withSignificance: Record<string, ConfigResult> = {};
+  for (const [name, { trials, wallSeconds, ...c }] of Object.entries(configs)) {
+    const { paper, verdict, ...tests } = sig.configs[name];
+    withSignificance[name] = { ...c, ...tests, wallSeconds, paper, verdict, trials };
+  }
   const curves: CurvePoint[] = [];
   for (const [config, runs] of epochsOf) {
     const longest = Math.max(...runs.map((r) => r.length));
@@ -156,7 +175,14 @@ export function collectResults(
     }
   }
   return {
-    results: { name: plan.study.name, metric, baseline: plan.baseline, provenance: provenance?.p ?? null, configs },
+    results: {
+      name: plan.study.name,
+      metric,
+      baseline: plan.baseline,
+      provenance: provenance?.p ?? null,
+      ...sig.study,
+      configs: withSignificance,
+    },
     curves,
   };
 }

@@ -46,17 +46,32 @@ export function summarize(x: readonly number[]): Summary {
   return { n, mean: m, std, ci95: [m - half, m + half] };
 }
 
+/**
+ * The standard error of mean(b) − mean(a) and its Welch–Satterthwaite degrees of freedom,
+ *   df = (va + vb)² / (va²/(na − 1) + vb²/(nb − 1)),  va = sa²/na, vb = sb²/nb;
+ * null below two values on a side or with no spread at all.
+ */
+export function welchSe(
+  a: { n: number; std: number | null },
+  b: { n: number; std: number | null },
+): { se: number; df: number } | null {
+  if (a.n < 2 || b.n < 2 || a.std === null || b.std === null) return null;
+  const va = (a.std * a.std) / a.n;
+  const vb = (b.std * b.std) / b.n;
+  const se2 = va + vb;
+  if (!(se2 > 0)) return null;
+  return { se: Math.sqrt(se2), df: (se2 * se2) / ((va * va) / (a.n - 1) + (vb * vb) / (b.n - 1)) };
+}
+
 /** Welch's t-test of b against a (scipy `ttest_ind(b, a, equal_var=False)`), and the 95% interval of b − a. */
 export function welch(a: readonly number[], b: readonly number[]): Comparison {
   const delta = mean(b) - mean(a);
-  if (a.length < 2 || b.length < 2) return { delta, deltaCi95: null, pValue: null, t: null, df: null };
-  const va = sampleVariance(a) / a.length;
-  const vb = sampleVariance(b) / b.length;
-  const se2 = va + vb;
-  if (!(se2 > 0)) return { delta, deltaCi95: null, pValue: null, t: null, df: null };
-  // Welch–Satterthwaite: df = (va + vb)² / (va²/(na − 1) + vb²/(nb − 1))
-  const df = (se2 * se2) / ((va * va) / (a.length - 1) + (vb * vb) / (b.length - 1));
-  const se = Math.sqrt(se2);
+  const w = welchSe(
+    { n: a.length, std: a.length < 2 ? null : Math.sqrt(sampleVariance(a)) },
+    { n: b.length, std: b.length < 2 ? null : Math.sqrt(sampleVariance(b)) },
+  );
+  if (!w) return { delta, deltaCi95: null, pValue: null, t: null, df: null };
+  const { se, df } = w;
   const t = delta / se;
   const pValue = Math.min(1, 2 * tCdf(-Math.abs(t), df));
   const half = studentTQuantile(0.975, df) * se;

@@ -9,11 +9,26 @@ import { RecipeError } from '../train/recipe.js';
 export const METRICS = ['testTop1', 'testTop5', 'testLoss', 'valTop1', 'valTop5', 'valLoss'] as const;
 export type Metric = (typeof METRICS)[number];
 
-/** A config with its own recipe file (relative to the study file) and overrides. */
-export interface ConfigRecipe {
-  recipe: string;
-  set: string[];
+/** The direction a paper reports for a trick: `gain` moves the metric its better way (up for top-1, down for a loss). */
+export interface PaperClaim {
+  direction: 'gain' | 'loss';
+  /** Where the paper says so, e.g. "Zhang et al. 2018, Table 1". */
+  source: string;
 }
+
+/** A config in the object form: its own recipe file (relative to the study file; default the study's), overrides. */
+export interface ConfigRecipe {
+  recipe?: string;
+  set: string[];
+  paper?: PaperClaim;
+}
+
+const PAPER_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['direction', 'source'],
+  properties: { direction: { enum: ['gain', 'loss'] }, source: { type: 'string', minLength: 1 } },
+} as const;
 
 export interface StudyFile {
   name: string;
@@ -58,10 +73,10 @@ const schema = {
           {
             type: 'object',
             additionalProperties: false,
-            required: ['recipe'],
             properties: {
               recipe: { type: 'string', minLength: 1 },
               set: { type: 'array', items: { type: 'string' } },
+              paper: PAPER_SCHEMA,
             },
           },
         ],
@@ -96,17 +111,19 @@ const schema = {
 // verbose: errors carry the offending value (e.data) for the message
 const validate = new Ajv({ useDefaults: true, verbose: true }).compile(schema);
 
+const isPlainObject = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v);
+
 const field = (e: ErrorObject): string => e.instancePath.slice(1).replace(/\//g, '.') || '(top level)';
 
 function describe(e: ErrorObject): string {
   const p = e.params as Record<string, any>;
   switch (e.keyword) {
     case 'additionalProperties':
-      return `unknown field '${e.instancePath ? `${field(e)}.` : ''}${p.additionalProperty}'; accepted: ${Object.keys(schema.properties).join(', ')}`;
+      return `unknown field '${e.instancePath ? `${field(e)}.` : ''}${p.additionalProperty}'; accepted: ${Object.keys((e.parentSchema as { properties: object }).properties).join(', ')}`;
     case 'required':
       return e.schemaPath.startsWith('#/anyOf')
         ? 'needs "configs" or "grid" (or both)'
-        : `missing field '${p.missingProperty}'`;
+        : `missing field '${e.instancePath ? `${field(e)}.` : ''}${p.missingProperty}'`;
     case 'propertyNames':
       return `config name '${p.propertyName}' is not accepted: letters, digits and . _ = , + - only`;
     case 'enum':
@@ -123,18 +140,23 @@ export function parseStudy(raw: unknown, source: string): StudyFile {
   const data = structuredClone(raw);
   if (!validate(data)) {
     const errors = validate.errors ?? [];
-    // a config that is neither form: ajv's first error would name only one of them
+    // a config that is neither form: ajv's first error would name only one of them; an object is the object
+    // form, so its own first error names the field inside it (configs.x.paper.direction)
     const config = errors.find((e) => e.keyword === 'anyOf' && e.instancePath.startsWith('/configs/'));
+    const inObject =
+      config && isPlainObject(config.data)
+        ? errors.find((e) => e.schemaPath.includes('/anyOf/1/') && e.instancePath.startsWith(config.instancePath))
+        : undefined;
     throw new RecipeError(
-      `${source}: ${config ? `${field(config)} must be a list of --set overrides or { "recipe": file, "set": [...] }` : describe(errors[0])}`,
+      `${source}: ${inObject ? describe(inObject) : config ? `${field(config)} must be a list of --set overrides or { "recipe": file, "set": [...], "paper": {...} }` : describe(errors[0])}`,
     );
   }
   const s = data as unknown as StudyFile;
   for (const c of Object.values(s.configs ?? {})) if (!Array.isArray(c)) c.set ??= [];
-  const shared = s.grid || Object.values(s.configs ?? {}).some((c) => Array.isArray(c));
+  const shared = s.grid || Object.values(s.configs ?? {}).some((c) => Array.isArray(c) || c.recipe === undefined);
   if (s.recipe === undefined && shared)
     throw new RecipeError(
-      `${source}: missing field 'recipe' (needed by the grid and by configs given as a --set list)`,
+      `${source}: missing field 'recipe' (needed by the grid and by configs without a recipe of their own)`,
     );
   if (s.selectBy.startsWith('test'))
     throw new RecipeError(

@@ -85,11 +85,38 @@ test('bad study files: one line naming the file and the field, exit 2, nothing w
     [{ metric: 'accuracy' }, /metric is "accuracy"; accepted: testTop1/],
     [
       { recipe: undefined },
-      /study\.json: missing field 'recipe' \(needed by the grid and by configs given as a --set list\)/,
+      /study\.json: missing field 'recipe' \(needed by the grid and by configs without a recipe of their own\)/,
     ],
     [
       { configs: { baseline: [], own: { recipe: 'x.json', sets: [] } } },
-      /study\.json: configs\.own must be a list of --set overrides or \{ "recipe": file, "set": \[\.\.\.\] \}/,
+      /study\.json: unknown field 'configs\.own\.sets'; accepted: recipe, set, paper/,
+    ],
+    [
+      { configs: { baseline: [], own: 'x.json' } },
+      /study\.json: configs\.own must be a list of --set overrides or \{ "recipe": file, "set": \[\.\.\.\], "paper": \{\.\.\.\} \}/,
+    ],
+    [
+      { configs: { baseline: [], mixup: { set: [], paper: { direction: 'up', source: 'Zhang et al. 2018' } } } },
+      /study\.json: configs\.mixup\.paper\.direction is "up"; accepted: gain, loss/,
+    ],
+    [
+      { configs: { baseline: [], mixup: { paper: { direction: 'gain' } } } },
+      /study\.json: missing field 'configs\.mixup\.paper\.source'/,
+    ],
+    [
+      { configs: { baseline: [], mixup: { paper: { direction: 'gain', source: 'x', figure: 2 } } } },
+      /study\.json: unknown field 'configs\.mixup\.paper\.figure'; accepted: direction, source/,
+    ],
+    [
+      {
+        recipe: undefined,
+        configs: { baseline: { recipe: join(recipesDir, 'fashion-quick.json') }, mixup: { set: [] } },
+      },
+      /study\.json: missing field 'recipe' \(needed by the grid and by configs without a recipe of their own\)/,
+    ],
+    [
+      { configs: { baseline: { set: [], paper: { direction: 'gain', source: 'x' } }, smoothing: [] } },
+      /study\.json: configs\.baseline\.paper: 'baseline' is the baseline/,
     ],
   ];
   for (const [fields, re] of cases) {
