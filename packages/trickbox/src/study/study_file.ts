@@ -1,6 +1,7 @@
 // Study files (docs/studies.md): a recipe, overrides for every trial, named configs and/or a grid, seeds, the
 // baseline and the reported metric. Validated by ajv; every error names the study file and the field. A named config
-// may bring a recipe of its own (`trickbox ablate` compares recipe files this way).
+// may bring a recipe of its own (`trickbox ablate` compares recipe files this way) and a distillation teacher: another
+// config of the same study (docs/studies.md, "Distillation in a study").
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { RecipeError } from '../train/recipe.js';
@@ -15,6 +16,17 @@ export interface ConfigRecipe {
   set: string[];
 }
 
+/** A config's teacher: another config of the study, the trial of `seed` (default: the student's own seed). */
+export interface ConfigTeacher {
+  teacher: string;
+  teacherSeed?: number;
+}
+
+/** The object form of a config: its own recipe (default: the study's), overrides, a teacher. */
+export interface ConfigObject extends Partial<ConfigRecipe>, Partial<ConfigTeacher> {
+  set: string[];
+}
+
 export interface StudyFile {
   name: string;
   /** Path of the recipe, relative to the study file; optional when every config names its own. */
@@ -24,7 +36,7 @@ export interface StudyFile {
   seeds: number[];
   /** Name of the config the others are compared with; default: the first config. */
   baseline?: string;
-  configs?: Record<string, string[] | ConfigRecipe>;
+  configs?: Record<string, string[] | ConfigObject>;
   /** `--set` path → values; expands to one config per combination. */
   grid?: Record<string, (number | string | boolean | null)[]>;
   metric: Metric;
@@ -35,6 +47,13 @@ export interface StudyFile {
 }
 
 const NAME = '^[A-Za-z0-9][A-Za-z0-9._=,+-]*$';
+
+const CONFIG_OBJECT_FIELDS = {
+  recipe: { type: 'string', minLength: 1 },
+  set: { type: 'array', items: { type: 'string' } },
+  teacher: { type: 'string', minLength: 1 },
+  teacherSeed: { type: 'integer', minimum: 0 },
+} as const;
 
 const schema = {
   type: 'object',
@@ -58,11 +77,7 @@ const schema = {
           {
             type: 'object',
             additionalProperties: false,
-            required: ['recipe'],
-            properties: {
-              recipe: { type: 'string', minLength: 1 },
-              set: { type: 'array', items: { type: 'string' } },
-            },
+            properties: CONFIG_OBJECT_FIELDS,
           },
         ],
       },
@@ -116,6 +131,17 @@ function describe(e: ErrorObject): string {
   }
 }
 
+/** A config of neither form: the object form's own error when the config is an object, else both forms. */
+function describeConfig(config: ErrorObject, errors: ErrorObject[]): string {
+  const inObject = errors.find(
+    (e) => e.schemaPath.includes('/anyOf/1/') && e.instancePath.startsWith(config.instancePath) && e !== config,
+  );
+  if (inObject?.keyword === 'additionalProperties')
+    return `unknown field '${field(config)}.${(inObject.params as { additionalProperty: string }).additionalProperty}'; accepted: ${Object.keys(CONFIG_OBJECT_FIELDS).join(', ')}`;
+  if (inObject && inObject.keyword !== 'type') return `${field(inObject)} ${inObject.message}`;
+  return `${field(config)} must be a list of --set overrides or { "recipe": file, "set": [...], "teacher": config }`;
+}
+
 /** Validates a parsed study (defaults filled in a copy); throws RecipeError (exit code 2) naming the field. */
 export function parseStudy(raw: unknown, source: string): StudyFile {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
@@ -125,16 +151,14 @@ export function parseStudy(raw: unknown, source: string): StudyFile {
     const errors = validate.errors ?? [];
     // a config that is neither form: ajv's first error would name only one of them
     const config = errors.find((e) => e.keyword === 'anyOf' && e.instancePath.startsWith('/configs/'));
-    throw new RecipeError(
-      `${source}: ${config ? `${field(config)} must be a list of --set overrides or { "recipe": file, "set": [...] }` : describe(errors[0])}`,
-    );
+    throw new RecipeError(`${source}: ${config ? describeConfig(config, errors) : describe(errors[0])}`);
   }
   const s = data as unknown as StudyFile;
   for (const c of Object.values(s.configs ?? {})) if (!Array.isArray(c)) c.set ??= [];
-  const shared = s.grid || Object.values(s.configs ?? {}).some((c) => Array.isArray(c));
+  const shared = s.grid || Object.values(s.configs ?? {}).some((c) => Array.isArray(c) || c.recipe === undefined);
   if (s.recipe === undefined && shared)
     throw new RecipeError(
-      `${source}: missing field 'recipe' (needed by the grid and by configs given as a --set list)`,
+      `${source}: missing field 'recipe' (needed by the grid and by configs without a recipe of their own)`,
     );
   if (s.selectBy.startsWith('test'))
     throw new RecipeError(

@@ -85,11 +85,11 @@ test('bad study files: one line naming the file and the field, exit 2, nothing w
     [{ metric: 'accuracy' }, /metric is "accuracy"; accepted: testTop1/],
     [
       { recipe: undefined },
-      /study\.json: missing field 'recipe' \(needed by the grid and by configs given as a --set list\)/,
+      /study\.json: missing field 'recipe' \(needed by the grid and by configs without a recipe of their own\)/,
     ],
     [
       { configs: { baseline: [], own: { recipe: 'x.json', sets: [] } } },
-      /study\.json: configs\.own must be a list of --set overrides or \{ "recipe": file, "set": \[\.\.\.\] \}/,
+      /study\.json: unknown field 'configs\.own\.sets'; accepted: recipe, set, teacher, teacherSeed/,
     ],
   ];
   for (const [fields, re] of cases) {
