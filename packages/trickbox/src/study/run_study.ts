@@ -129,6 +129,8 @@ export async function runStudy(
     }, 200);
     const queue = startOrder(plan, pending);
     const failures = new Map<Trial, string>();
+    // taken by a worker and not ended yet
+    const taken = new Set<Trial>();
     const failTrial = (t: Trial, reason: string): void => {
       failed++;
       finished++;
@@ -146,7 +148,7 @@ export async function runStudy(
       if (failures.has(teacher)) return `teacher ${name} failed: ${failures.get(teacher)}`;
       if (state === 'pruned')
         return `teacher ${name} was pruned (teacher trials are never pruned; an earlier study's mark)`;
-      return queue.includes(teacher) || running.has(teacher) ? 'wait' : `teacher ${name} did not finish`;
+      return queue.includes(teacher) || taken.has(teacher) ? 'wait' : `teacher ${name} did not finish`;
     };
     /** The next trial that can start, failing the students whose teacher cannot finish; undefined when none is left. */
     const next = async (): Promise<Trial | undefined> => {
@@ -160,7 +162,10 @@ export async function runStudy(
             continue;
           }
           queue.splice(i--, 1);
-          if (why === null) return t;
+          if (why === null) {
+            taken.add(t);
+            return t;
+          }
           failTrial(t, why);
         }
         if (!waits) return undefined;
@@ -215,6 +220,7 @@ export async function runStudy(
         } finally {
           if (pruner) clearInterval(pruner);
           running.delete(t);
+          taken.delete(t);
           wake();
         }
       }

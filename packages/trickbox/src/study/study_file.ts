@@ -138,7 +138,8 @@ function describeConfig(config: ErrorObject, errors: ErrorObject[]): string {
   );
   if (inObject?.keyword === 'additionalProperties')
     return `unknown field '${field(config)}.${(inObject.params as { additionalProperty: string }).additionalProperty}'; accepted: ${Object.keys(CONFIG_OBJECT_FIELDS).join(', ')}`;
-  if (inObject && inObject.keyword !== 'type') return `${field(inObject)} ${inObject.message}`;
+  // an object with a bad field (not a config that is no object at all)
+  if (inObject && inObject.instancePath !== config.instancePath) return `${field(inObject)} ${inObject.message}`;
   return `${field(config)} must be a list of --set overrides or { "recipe": file, "set": [...], "teacher": config }`;
 }
 
