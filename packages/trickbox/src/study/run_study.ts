@@ -206,12 +206,13 @@ export async function runStudy(
           if (readPruned(dir)) rmSync(join(dir, PRUNED_FILE));
           if (trialState(dir) !== 'finished') writeOutcome(dir, outcome);
           const s = (performance.now() - t0) / 1000;
+          // may throw (e.g. mixed provenance): before the trial is counted, so the catch counts it once
+          const v = collectResults(plan, out, notes).results.configs[t.config].trials.find((r) => r.seed === t.seed);
           seconds.push(s);
           finished++;
           const left = total - finished;
           const mean = seconds.reduce((a, b) => a + b, 0) / seconds.length;
           const eta = left ? `, ETA ${minutes((left * mean) / Math.min(executor.concurrency, left))}` : '';
-          const v = collectResults(plan, out, notes).results.configs[t.config].trials.find((r) => r.seed === t.seed);
           log(
             `study: done   ${label}: ${plan.study.metric} ${v?.metric ?? '–'} in ${Math.round(s)} s  ${bar(finished, total)}${eta}`,
           );
