@@ -1,14 +1,9 @@
 // A study's trials: every (config, seed), each with its resolved recipe (the study's recipe, the study's `set`,
-// the config's overrides, then training.seed), resolved by the recipe functions every run uses.
+// the config's overrides, then training.seed), resolved by the recipe functions every run uses. A student config's
+// recipe names its teacher trial's run directory in distillation.teacher, relative to the study directory.
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { loadRecipe, RecipeError, type Recipe } from '../train/recipe.js';
-import type { StudyFile } from './study_file.js';
-
-/** A config as it runs: its recipe file (absolute) and overrides. */
-export interface ResolvedConfig {
-  recipe: string;
-  set: string[];
-}
+import type { ConfigRecipe, ConfigTeacher, StudyFile } from './study_file.js';
 
 export interface Trial {
   config: string;
@@ -16,15 +11,23 @@ export interface Trial {
   /** Run directory relative to the study directory: trials/<config>/seed-<s>. */
   runDir: string;
   recipe: Recipe;
+  /** A student's teacher trial: its run directory relative to the study directory (= recipe.distillation.teacher). */
+  teacher?: string;
+  /** A trial of a teacher config (never pruned; on a queue its model travels back with its results). */
+  teaches?: true;
 }
 
 export interface StudyPlan {
   study: StudyFile;
   baseline: string;
   /** Config name → its recipe file (absolute) and overrides, in order (named configs first, then the grid). */
-  configs: Map<string, ResolvedConfig>;
+  configs: Map<string, ConfigRecipe>;
+  /** Student config → its teacher config (and the teacher's seed, when one seed teaches every student). */
+  teachers: Map<string, ConfigTeacher>;
   trials: Trial[];
 }
+
+const trialDir = (config: string, seed: number): string => join('trials', config, `seed-${seed}`);
 
 const shownValue = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
@@ -42,7 +45,7 @@ const fromStudyFile = (studyFile: string, p: string): string => (isAbsolute(p) ?
 export function planStudy(study: StudyFile, studyFile: string): StudyPlan {
   // parseStudy has checked that the study names a recipe wherever a config has none of its own
   const shared = study.recipe === undefined ? '' : fromStudyFile(studyFile, study.recipe);
-  const configs = new Map<string, ResolvedConfig>(
+  const configs = new Map<string, ConfigRecipe>(
     Object.entries(study.configs ?? {}).map(([name, c]) => [
       name,
       Array.isArray(c)
@@ -65,8 +68,11 @@ export function planStudy(study: StudyFile, studyFile: string): StudyPlan {
     throw new RecipeError(
       `${studyFile}: configs.${baseline}.paper: '${baseline}' is the baseline, which is not compared with anything; give the paper's direction on the configs compared with it`,
     );
+  const teachers = checkTeachers(study, configs, studyFile);
+  const teaching = new Set([...teachers.values()].map((t) => t.teacher));
   const trials: Trial[] = [];
   for (const [config, { recipe: recipeFile, set }] of configs) {
+    const teacher = teachers.get(config);
     for (const seed of study.seeds) {
       let recipe: Recipe;
       try {
@@ -75,14 +81,88 @@ export function planStudy(study: StudyFile, studyFile: string): StudyPlan {
         if (!(e instanceof RecipeError)) throw e;
         throw new RecipeError(`${studyFile}: config '${config}': ${e.message}`);
       }
+      const teacherDir = teacher && trialDir(teacher.teacher, teacher.teacherSeed ?? seed);
+      if (teacherDir) {
+        if (recipe.distillation.teacher !== null)
+          throw new RecipeError(
+            `${studyFile}: config '${config}': its recipe already names distillation.teacher ${JSON.stringify(recipe.distillation.teacher)}; drop it or drop configs.${config}.teacher`,
+          );
+        recipe = { ...recipe, distillation: { ...recipe.distillation, teacher: teacherDir } };
+      }
       if (study.prune && study.selectBy.startsWith('val') && recipe.data.valSplit === 0)
         throw new RecipeError(
           `${studyFile}: config '${config}': prune looks at selectBy '${study.selectBy}', which needs a validation split: add "data.valSplit=0.1" to set`,
         );
-      trials.push({ config, seed, runDir: join('trials', config, `seed-${seed}`), recipe });
+      trials.push({
+        config,
+        seed,
+        runDir: trialDir(config, seed),
+        recipe,
+        ...(teacherDir && { teacher: teacherDir }),
+        ...(teaching.has(config) && { teaches: true as const }),
+      });
     }
   }
-  return { study, baseline, configs, trials };
+  return { study, baseline, configs, teachers, trials };
+}
+
+/** The configs' teachers, checked: each one a config, not the student itself nor in a cycle, its seed a study seed. */
+function checkTeachers(
+  study: StudyFile,
+  configs: Map<string, ConfigRecipe>,
+  studyFile: string,
+): Map<string, ConfigTeacher> {
+  const teachers = new Map<string, ConfigTeacher>();
+  for (const [name, c] of Object.entries(study.configs ?? {})) {
+    if (Array.isArray(c)) continue;
+    const field = `configs.${name}`;
+    if (c.teacher === undefined) {
+      if (c.teacherSeed !== undefined)
+        throw new RecipeError(`${studyFile}: ${field}.teacherSeed needs ${field}.teacher (the config that teaches)`);
+      continue;
+    }
+    if (c.teacher === name)
+      throw new RecipeError(`${studyFile}: ${field}.teacher is '${name}': a config cannot be its own teacher`);
+    if (!configs.has(c.teacher))
+      throw new RecipeError(
+        `${studyFile}: ${field}.teacher '${c.teacher}' is not a config; accepted: ${[...configs.keys()].filter((k) => k !== name).join(', ')}`,
+      );
+    if (c.teacherSeed !== undefined && !study.seeds.includes(c.teacherSeed))
+      throw new RecipeError(
+        `${studyFile}: ${field}.teacherSeed is ${c.teacherSeed}; accepted: one of the study's seeds (${study.seeds.join(', ')})`,
+      );
+    teachers.set(name, { teacher: c.teacher, ...(c.teacherSeed !== undefined && { teacherSeed: c.teacherSeed }) });
+  }
+  for (const start of teachers.keys()) {
+    const chain = [start];
+    for (let t = teachers.get(start)?.teacher; t !== undefined; t = teachers.get(t)?.teacher) {
+      if (t === start)
+        throw new RecipeError(
+          `${studyFile}: configs.${start}.teacher: a cycle of teachers (${[...chain, t].join(' → ')})`,
+        );
+      chain.push(t);
+    }
+  }
+  return teachers;
+}
+
+/**
+ * The order trials are started in: teachers (a teacher of a teacher first), then students, then the other trials, each
+ * group in the study's order. A student is taken once its teacher has finished; the others keep the workers busy.
+ */
+export function startOrder(plan: StudyPlan, trials: readonly Trial[]): Trial[] {
+  const depth = new Map<string, number>();
+  const teaching = new Set([...plan.teachers.values()].map((t) => t.teacher));
+  // how far a teacher is from the configs that teach nobody: its students wait for it, so it goes first
+  const height = (config: string): number => {
+    if (depth.has(config)) return depth.get(config)!;
+    const students = [...plan.teachers].filter(([, t]) => t.teacher === config).map(([s]) => s);
+    const h = teaching.has(config) ? 1 + Math.max(0, ...students.map(height)) : 0;
+    depth.set(config, h);
+    return h;
+  };
+  const rank = (t: Trial): number => 2 * height(t.config) + (t.teacher ? 1 : 0);
+  return [...trials].sort((a, b) => rank(b) - rank(a));
 }
 
 /** The study with every recipe path made absolute (the copy a study directory keeps). */

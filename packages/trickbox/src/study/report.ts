@@ -30,8 +30,9 @@ function tableRows(r: StudyResults): string[][] {
       .map((s) => [s, c.trials.filter((t) => t.status === s).length] as const)
       .filter(([, k]) => k > 0)
       .map(([s, k]) => `${k} ${s}`);
+    const teacher = c.teacher && `${c.teacher}${c.teacherSeed === undefined ? '' : `/seed-${c.teacherSeed}`}`;
     return [
-      name,
+      teacher ? `${name} (teacher: ${teacher})` : name,
       String(c.n) + (counts.length ? ` (${counts.join(', ')})` : ''),
       c.std === null ? fmt(r.metric, c.mean) : `${fmt(r.metric, c.mean)} ± ${fmt(r.metric, c.std)}`,
       interval(r.metric, c.ci95),

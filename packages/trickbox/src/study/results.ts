@@ -23,9 +23,15 @@ export interface TrialRow {
   runDir: string;
   /** Why a trial failed, or that it was trained again because its recipe changed. */
   note?: string;
+  /** A student's teacher trial, relative to the study directory. */
+  teacher?: string;
 }
 
 export interface ConfigResult {
+  /** A student config's teacher config (its trials are a row of their own). */
+  teacher?: string;
+  /** The teacher's seed when one seed teaches every student (else each student's own seed). */
+  teacherSeed?: number;
   n: number;
   mean: number | null;
   std: number | null;
@@ -93,6 +99,7 @@ export function collectResults(
       epochs: 0,
       wallSeconds: null,
       runDir: t.runDir,
+      ...(t.teacher && { teacher: t.teacher }),
     };
     if (trialState(dir) === 'finished') {
       const o = readOutcome(dir);
@@ -142,6 +149,7 @@ export function collectResults(
       .map((r) => r.wallSeconds)
       .filter(finite);
     configs[config] = {
+      ...plan.teachers.get(config),
       n: s.n,
       mean: s.n ? s.mean : null,
       std: s.std,

@@ -1,9 +1,10 @@
 // Runs a study: plans its trials, keeps finished ones whose resolved recipe is unchanged, moves changed ones aside,
 // hands the rest to an executor (local child processes or the BullMQ queue), prints one line per trial start and
-// finish with an overall bar and ETA, then writes study.json/md/html.
+// finish with an overall bar and ETA, then writes study.json/md/html. Teachers start first; a student starts once its
+// teacher trial has finished, and fails (with the reason) when its teacher cannot finish.
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { planStudy, type StudyPlan, type Trial } from './expand.js';
+import { planStudy, startOrder, type StudyPlan, type Trial } from './expand.js';
 import { provenanceKey, type Provenance } from './provenance.js';
 import type { EpochLine } from '../report/run.js';
 import { PRUNED_FILE, readPruned, type PruneRecord } from './prune.js';
@@ -66,10 +67,19 @@ export async function runStudy(
   mkdirSync(out, { recursive: true });
   const notes = new Map<string, { status?: TrialStatus; note?: string }>();
   const pending: Trial[] = [];
-  for (const t of plan.trials) {
+  const teacherOf = (t: Trial): Trial | undefined => plan.trials.find((o) => o.runDir === t.teacher);
+  // teachers first: a student whose teacher trains again (or anew) trains again too
+  for (const t of startOrder(plan, plan.trials)) {
     const dir = join(out, t.runDir);
     const state = trialState(dir);
-    if (state !== 'absent' && !sameRecipe(dir, t.recipe) && !executor) {
+    const teacher = teacherOf(t);
+    if (executor && state !== 'absent' && teacher && pending.includes(teacher)) {
+      const aside = `${dir}.replaced-${stamp()}`;
+      renameSync(dir, aside);
+      notes.set(t.runDir, {
+        note: `trained again: its teacher ${teacher.config}/seed-${teacher.seed} trains again (the old run is in ${aside.slice(out.length + 1)})`,
+      });
+    } else if (state !== 'absent' && !sameRecipe(dir, t.recipe) && !executor) {
       // a report changes nothing: the trial is reported as it was trained (its own recipe.json), with a note
       notes.set(t.runDir, {
         note: 'reported as trained: its recipe.json differs from what the study file resolves to now',
@@ -106,18 +116,73 @@ export async function runStudy(
     const seconds: number[] = [];
     const running = new Map<Trial, TrialHandle>();
     const stopAll = (): void => running.forEach((h) => h.stop());
-    const watch = setInterval(() => stopSignal.stop && stopAll(), 200);
-    const queue = [...pending];
+    // workers waiting for a teacher to finish
+    let waiting: (() => void)[] = [];
+    const wake = (): void => {
+      waiting.forEach((w) => w());
+      waiting = [];
+    };
+    const watch = setInterval(() => {
+      if (!stopSignal.stop) return;
+      stopAll();
+      wake();
+    }, 200);
+    const queue = startOrder(plan, pending);
+    const failures = new Map<Trial, string>();
+    // taken by a worker and not ended yet
+    const taken = new Set<Trial>();
+    const failTrial = (t: Trial, reason: string): void => {
+      failed++;
+      finished++;
+      failures.set(t, reason); // its students fail in turn
+      notes.set(t.runDir, { status: 'failed', note: reason });
+      log(`study: FAILED ${t.config}/seed-${t.seed}: ${reason}  ${bar(finished, total)}`);
+    };
+    /** Why a student cannot start: null when it can (no teacher, or a finished one), 'wait' while its teacher runs. */
+    const blocked = (t: Trial): string | 'wait' | null => {
+      const teacher = teacherOf(t);
+      if (!teacher) return null;
+      const name = `${teacher.config}/seed-${teacher.seed}`;
+      const state = trialState(join(out, teacher.runDir));
+      if (state === 'finished') return null;
+      if (failures.has(teacher)) return `teacher ${name} failed: ${failures.get(teacher)}`;
+      if (state === 'pruned')
+        return `teacher ${name} was pruned (teacher trials are never pruned; an earlier study's mark)`;
+      return queue.includes(teacher) || taken.has(teacher) ? 'wait' : `teacher ${name} did not finish`;
+    };
+    /** The next trial that can start, failing the students whose teacher cannot finish; undefined when none is left. */
+    const next = async (): Promise<Trial | undefined> => {
+      while (!stopSignal.stop) {
+        let waits = false;
+        for (let i = 0; i < queue.length; i++) {
+          const t = queue[i];
+          const why = blocked(t);
+          if (why === 'wait') {
+            waits = true;
+            continue;
+          }
+          queue.splice(i--, 1);
+          if (why === null) {
+            taken.add(t);
+            return t;
+          }
+          failTrial(t, why);
+        }
+        if (!waits) return undefined;
+        await new Promise<void>((r) => waiting.push(r));
+      }
+      return undefined;
+    };
     const worker = async (): Promise<void> => {
-      for (let t = queue.shift(); t && !stopSignal.stop; t = queue.shift()) {
+      for (let t = await next(); t && !stopSignal.stop; t = await next()) {
         const label = `${t.config}/seed-${t.seed}`;
         const dir = join(out, t.runDir);
         const resuming = trialState(dir) === 'started';
-        log(`study: start  ${label}${resuming ? ' (resuming)' : ''}`);
+        log(`study: start  ${label}${resuming ? ' (resuming)' : ''}${t.teacher ? ` (teacher ${t.teacher})` : ''}`);
         const t0 = performance.now();
-        const handle = executor.run({ runDir: dir, recipe: t.recipe, label }, t);
+        const handle = executor.run({ runDir: dir, recipe: t.recipe, label, ...(t.teacher && { studyDir: out }) }, t);
         running.set(t, handle);
-        const pruner = plan.study.prune ? watchForPruning(plan, out, t, handle, running) : undefined;
+        const pruner = plan.study.prune && !t.teaches ? watchForPruning(plan, out, t, handle, running) : undefined;
         try {
           const outcome = await handle.done;
           if (pruner) clearInterval(pruner);
@@ -141,24 +206,23 @@ export async function runStudy(
           if (readPruned(dir)) rmSync(join(dir, PRUNED_FILE));
           if (trialState(dir) !== 'finished') writeOutcome(dir, outcome);
           const s = (performance.now() - t0) / 1000;
+          // may throw (e.g. mixed provenance): before the trial is counted, so the catch counts it once
+          const v = collectResults(plan, out, notes).results.configs[t.config].trials.find((r) => r.seed === t.seed);
           seconds.push(s);
           finished++;
           const left = total - finished;
           const mean = seconds.reduce((a, b) => a + b, 0) / seconds.length;
           const eta = left ? `, ETA ${minutes((left * mean) / Math.min(executor.concurrency, left))}` : '';
-          const v = collectResults(plan, out, notes).results.configs[t.config].trials.find((r) => r.seed === t.seed);
           log(
             `study: done   ${label}: ${plan.study.metric} ${v?.metric ?? '–'} in ${Math.round(s)} s  ${bar(finished, total)}${eta}`,
           );
         } catch (e) {
-          failed++;
-          finished++;
-          const message = (e as Error).message.split('\n')[0];
-          notes.set(t.runDir, { status: 'failed', note: message });
-          log(`study: FAILED ${label}: ${message}  ${bar(finished, total)}`);
+          failTrial(t, (e as Error).message.split('\n')[0]);
         } finally {
           if (pruner) clearInterval(pruner);
           running.delete(t);
+          taken.delete(t);
+          wake();
         }
       }
     };

@@ -1,6 +1,7 @@
 // Study files (docs/studies.md): a recipe, overrides for every trial, named configs and/or a grid, seeds, the
 // baseline and the reported metric. Validated by ajv; every error names the study file and the field. A named config
-// may bring a recipe of its own (`trickbox ablate` compares recipe files this way).
+// may bring a recipe of its own (`trickbox ablate` compares recipe files this way) and a distillation teacher: another
+// config of the same study (docs/studies.md, "Distillation in a study").
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { RecipeError } from '../train/recipe.js';
@@ -16,9 +17,20 @@ export interface PaperClaim {
   source: string;
 }
 
-/** A config in the object form: its own recipe file (relative to the study file; default the study's), overrides. */
+/** A config as it runs: its recipe file and overrides. */
 export interface ConfigRecipe {
-  recipe?: string;
+  recipe: string;
+  set: string[];
+}
+
+/** A config's teacher: another config of the study, the trial of `seed` (default: the student's own seed). */
+export interface ConfigTeacher {
+  teacher: string;
+  teacherSeed?: number;
+}
+
+/** The object form of a config: its own recipe (default: the study's), overrides, a teacher, the paper's claim. */
+export interface ConfigObject extends Partial<ConfigRecipe>, Partial<ConfigTeacher> {
   set: string[];
   paper?: PaperClaim;
 }
@@ -30,6 +42,14 @@ const PAPER_SCHEMA = {
   properties: { direction: { enum: ['gain', 'loss'] }, source: { type: 'string', minLength: 1 } },
 } as const;
 
+const CONFIG_OBJECT_FIELDS = {
+  recipe: { type: 'string', minLength: 1 },
+  set: { type: 'array', items: { type: 'string' } },
+  teacher: { type: 'string', minLength: 1 },
+  teacherSeed: { type: 'integer', minimum: 0 },
+  paper: PAPER_SCHEMA,
+} as const;
+
 export interface StudyFile {
   name: string;
   /** Path of the recipe, relative to the study file; optional when every config names its own. */
@@ -39,7 +59,7 @@ export interface StudyFile {
   seeds: number[];
   /** Name of the config the others are compared with; default: the first config. */
   baseline?: string;
-  configs?: Record<string, string[] | ConfigRecipe>;
+  configs?: Record<string, string[] | ConfigObject>;
   /** `--set` path → values; expands to one config per combination. */
   grid?: Record<string, (number | string | boolean | null)[]>;
   metric: Metric;
@@ -73,11 +93,7 @@ const schema = {
           {
             type: 'object',
             additionalProperties: false,
-            properties: {
-              recipe: { type: 'string', minLength: 1 },
-              set: { type: 'array', items: { type: 'string' } },
-              paper: PAPER_SCHEMA,
-            },
+            properties: CONFIG_OBJECT_FIELDS,
           },
         ],
       },
@@ -148,7 +164,7 @@ export function parseStudy(raw: unknown, source: string): StudyFile {
         ? errors.find((e) => e.schemaPath.includes('/anyOf/1/') && e.instancePath.startsWith(config.instancePath))
         : undefined;
     throw new RecipeError(
-      `${source}: ${inObject ? describe(inObject) : config ? `${field(config)} must be a list of --set overrides or { "recipe": file, "set": [...], "paper": {...} }` : describe(errors[0])}`,
+      `${source}: ${inObject ? describe(inObject) : config ? `${field(config)} must be a list of --set overrides or { "recipe": file, "set": [...], "teacher": config, "paper": {...} }` : describe(errors[0])}`,
     );
   }
   const s = data as unknown as StudyFile;

@@ -15,6 +15,8 @@ export interface TrialJob {
   recipe: Recipe;
   /** Name shown in messages: <config>/seed-<s>. */
   label: string;
+  /** A student's study directory (absolute): its recipe's distillation.teacher is relative to it. */
+  studyDir?: string;
 }
 
 export async function executeTrial(
@@ -40,6 +42,7 @@ export async function executeTrial(
     runDir,
     resume: existsSync(join(runDir, 'recipe.json')),
     stopSignal,
+    teacherBase: job.studyDir,
     log,
     callbacks: [{ onEpochEnd: onEpoch }],
   });

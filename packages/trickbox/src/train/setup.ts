@@ -1,6 +1,7 @@
 // Everything a run needs before its first step: data and loader, schedule, model, optimizer and the recipe's
 // plug-ins. Errors in a recipe section are recipe errors (exit code 2) naming the field.
 import * as tf from '@tensorflow/tfjs';
+import { resolve } from 'node:path';
 import { DataLoader, type Dataset } from '../data/index.js';
 import { TrickboxOptimizer } from '../optim/base.js';
 import type { TrainPlugin } from '../plugin/index.js';
@@ -38,8 +39,14 @@ export function recipeField<T>(field: string, fn: () => T): T {
   }
 }
 
-async function teacherFor(recipe: Recipe, inputShape: number[], numClasses: number): Promise<tf.LayersModel> {
-  const t = await loadModel(recipe.distillation.teacher!).catch((e: Error) => {
+async function teacherFor(
+  recipe: Recipe,
+  inputShape: number[],
+  numClasses: number,
+  base: string | undefined,
+): Promise<tf.LayersModel> {
+  const path = base === undefined ? recipe.distillation.teacher! : resolve(base, recipe.distillation.teacher!);
+  const t = await loadModel(path).catch((e: Error) => {
     throw new RecipeError(`recipe: distillation.teacher: ${e.message.split('\n')[0]}`);
   });
   const tin = t.model.inputs[0].shape.slice(1).join('×');
@@ -71,7 +78,13 @@ function trainableVariables(model: tf.LayersModel, optimizer: tf.Optimizer, reci
 
 export async function setupRun(
   recipe: Recipe,
-  opts: { model?: ModelFactory; datasets?: { train: Dataset; test: Dataset }; log: (m: string) => void },
+  opts: {
+    model?: ModelFactory;
+    datasets?: { train: Dataset; test: Dataset };
+    /** The directory a relative distillation.teacher is resolved against (default: the working directory). */
+    teacherBase?: string;
+    log: (m: string) => void;
+  },
 ): Promise<RunSetup> {
   const seed = recipe.training.seed;
   const data = prepareData(recipe, opts.datasets ?? (await loadDatasets(recipe, opts.log)));
@@ -102,7 +115,9 @@ export async function setupRun(
   // built at the base rate, not schedule(0): AdaBound scales its bounds by lr / initial lr, and a warmup may start at 0
   const optimizer = recipeField('optimizer', () => buildOptimizer(recipe, baseLr(recipe)));
   const trainable = trainableVariables(model, optimizer, recipe);
-  const plugins = await recipePlugins(recipe, { loadTeacher: () => teacherFor(recipe, inputShape, numClasses) });
+  const plugins = await recipePlugins(recipe, {
+    loadTeacher: () => teacherFor(recipe, inputShape, numClasses, opts.teacherBase),
+  });
   return {
     data,
     loader,

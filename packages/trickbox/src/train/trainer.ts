@@ -67,6 +67,11 @@ export interface TrainOptions {
   stopSignal?: { stop: boolean };
   /** Stop (with a checkpoint) once this many steps are done — to simulate an interruption in tests. */
   stopAtStep?: number;
+  /**
+   * A relative `distillation.teacher` is resolved against this directory instead of the working directory (a study's
+   * student names its teacher trial relative to the study directory, so the directory can move).
+   */
+  teacherBase?: string;
   log?: (message: string) => void;
 }
 
@@ -141,7 +146,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     }
   }
   checkRunDir(runDir, opts);
-  const setup = await setupRun(opts.recipe, { model: opts.model, datasets: opts.datasets, log });
+  const setup = await setupRun(opts.recipe, {
+    model: opts.model,
+    datasets: opts.datasets,
+    teacherBase: opts.teacherBase,
+    log,
+  });
   const callbacks = opts.callbacks ?? [];
   const run: Run = {
     ...setup,

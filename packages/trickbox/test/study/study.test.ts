@@ -89,11 +89,11 @@ test('bad study files: one line naming the file and the field, exit 2, nothing w
     ],
     [
       { configs: { baseline: [], own: { recipe: 'x.json', sets: [] } } },
-      /study\.json: unknown field 'configs\.own\.sets'; accepted: recipe, set, paper/,
+      /study\.json: unknown field 'configs\.own\.sets'; accepted: recipe, set, teacher, teacherSeed, paper/,
     ],
     [
       { configs: { baseline: [], own: 'x.json' } },
-      /study\.json: configs\.own must be a list of --set overrides or \{ "recipe": file, "set": \[\.\.\.\], "paper": \{\.\.\.\} \}/,
+      /study\.json: configs\.own must be a list of --set overrides or \{ "recipe": file, "set": \[\.\.\.\], "teacher": config, "paper": \{\.\.\.\} \}/,
     ],
     [
       { configs: { baseline: [], mixup: { set: [], paper: { direction: 'up', source: 'Zhang et al. 2018' } } } },
