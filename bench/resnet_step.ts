@@ -10,6 +10,8 @@
 // instead of training steps; the model is the freshly initialised one after the 3 untimed training steps.
 // --native-profile: time every call into the native addon during the timed steps and print, per addon function, calls
 // and milliseconds per step (batch-norm calls split by their [rows, channels]); the rest of a step is JavaScript.
+// Also printed: the median CPU time per step of the process (all threads, user + system), the figure to compare on a
+// loaded machine (with GOMP_SPINCOUNT=0 so that OpenMP's spinning does not count).
 // Environment: TFJS_ONEDNN_THREADS, GOMP_SPINCOUNT (see docs/backend.md).
 import * as tf from '@tensorflow/tfjs';
 import 'tfjs-backend-onednn';
@@ -90,11 +92,18 @@ if (values['js-only'] || values['native-profile']) {
   }
 }
 const times: number[] = [];
+// CPU time of the whole process (every thread, user + system) per step: on a machine other jobs keep busy, wall time
+// measures the share of the cores this process got, CPU time the work it did (plus OpenMP spinning, which
+// GOMP_SPINCOUNT=0 removes).
+const cpuTimes: number[] = [];
 for (let i = 0; i < 3 && values.infer; i++) timedStep();
 for (let i = 0; i < steps; i++) {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   timedStep();
   times.push(performance.now() - t0);
+  const c = process.cpuUsage(c0);
+  cpuTimes.push((c.user + c.system) / 1000);
 }
 const windowSize = Number(values.window);
 const windowMedians: string[] = [];
@@ -104,7 +113,7 @@ for (let i = 0; i + windowSize <= times.length; i += windowSize) {
 const stepMedian = median(times);
 console.log(
   `ResNet-20 [${h},${w},${c}] batch ${batch}: ${values.infer ? 'fastInference batch' : 'training step'} median ${stepMedian.toFixed(1)} ms (${((batch / stepMedian) * 1000).toFixed(0)} img/s), ` +
-    `best ${Math.min(...times).toFixed(1)} ms, tensors ${tf.memory().numTensors}, GOMP_SPINCOUNT=${process.env.GOMP_SPINCOUNT}, tricks ${values.tricks}` +
+    `best ${Math.min(...times).toFixed(1)} ms, CPU ${median(cpuTimes).toFixed(1)} ms per step (median, all threads), tensors ${tf.memory().numTensors}, GOMP_SPINCOUNT=${process.env.GOMP_SPINCOUNT}, tricks ${values.tricks}` +
     (values['js-only'] ? ', JS only (native calls skipped)' : ''),
 );
 if (windowMedians.length > 1)
