@@ -164,7 +164,9 @@ export function collectResults(
   const papers = Object.fromEntries(
     Object.entries(plan.study.configs ?? {}).map(([name, c]) => [name, Array.isArray(c) ? undefined : c.paper]),
   );
-  const sig = significance(configs, plan.baseline, metric, papers);
+  // a teacher config tests a model, not a trick: reported, but outside Holm's family
+  const teachers = new Set([...plan.teachers.values()].map((t) => t.teacher));
+  const sig = significance(configs, plan.baseline, metric, papers, teachers);
   const withSignificance: Record<string, ConfigResult> = {};
   for (const [name, { trials, wallSeconds, ...c }] of Object.entries(configs)) {
     const { paper, verdict, ...tests } = sig.configs[name];

@@ -28,7 +28,7 @@ export interface ConfigSignificance {
 
 export interface StudySignificance {
   alpha: number;
-  /** m: the compared (non-baseline) configs with a p-value; Holm's family. */
+  /** m: the compared (non-baseline, non-teacher) configs with a p-value; Holm's family. */
   holmFamily: number;
   mdePower: number;
   /** Medians over the configs that have one; null when none has. */
@@ -51,8 +51,11 @@ export function significance(
   baseline: string,
   metric: Metric,
   papers: Record<string, PaperClaim | undefined>,
+  outsideFamily: ReadonlySet<string> = new Set(),
 ): { study: StudySignificance; configs: Record<string, ConfigSignificance> } {
-  const family = Object.entries(configs).filter(([name, c]) => name !== baseline && c.pValue !== null);
+  const family = Object.entries(configs).filter(
+    ([name, c]) => name !== baseline && !outsideFamily.has(name) && c.pValue !== null,
+  );
   const adjusted = new Map(
     holmAdjust(family.map(([, c]) => c.pValue!)).map((p, i) => [family[i][0], p] as [string, number]),
   );
