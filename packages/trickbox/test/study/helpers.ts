@@ -1,7 +1,7 @@
 // Tiny studies for the study tests: a small simpleCnn on a few hundred Fashion-MNIST images (Debian's
 // dataset-fashion-mnist), run through the CLI in child processes; and a private redis-server for the queue tests.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,3 +108,13 @@ export async function startRedis(): Promise<{ url: string; stop(): Promise<void>
 }
 
 export const redisAvailable = spawnSync('redis-server', ['--version']).status === 0;
+
+/** The epoch lines of a run directory without the timing fields (what two runs of one trial must share). */
+export const epochLines = (runDir: string): unknown[] =>
+  readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('"type":"epoch"'))
+    .map((l) => {
+      const { epochSeconds: _a, wallSeconds: _b, dataWaitFraction: _c, ...rest } = JSON.parse(l);
+      return rest;
+    });

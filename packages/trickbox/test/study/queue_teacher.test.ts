@@ -7,18 +7,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Queue } from 'bullmq';
 import { QUEUE_NAME, type QueuedResult, type QueuedTrial } from '../../src/study/queue.js';
-import { cli, redisAvailable, start, startRedis, tempDir, waitFor, writeStudy, type Running } from './helpers.js';
+import {
+  cli,
+  epochLines,
+  redisAvailable,
+  start,
+  startRedis,
+  tempDir,
+  waitFor,
+  writeStudy,
+  type Running,
+} from './helpers.js';
 
 const skip = redisAvailable ? false : 'redis-server is not installed (setup.sh installs it)';
-
-const epochLines = (runDir: string): unknown[] =>
-  readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
-    .split('\n')
-    .filter((l) => l.includes('"type":"epoch"'))
-    .map((l) => {
-      const { epochSeconds: _a, wallSeconds: _b, dataWaitFraction: _c, ...rest } = JSON.parse(l);
-      return rest;
-    });
 
 test(
   "queue: a student is queued after its teacher's result, and its worker gets the teacher's model with the job",

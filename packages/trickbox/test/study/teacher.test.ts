@@ -13,23 +13,13 @@ import { MAX_TRAVELLING_MODEL_BYTES, packModel, unpackModel } from '../../src/st
 import { main } from '../../src/cli/main.js';
 import type { TrialOutcome } from '../../src/study/run_dir.js';
 import { runStudy, type TrialExecutor } from '../../src/study/run_study.js';
-import { cli, recipesDir, start, tempDir, TINY, waitFor, writeStudy } from './helpers.js';
+import { cli, epochLines, recipesDir, start, tempDir, TINY, waitFor, writeStudy } from './helpers.js';
 
 const recipe = join(recipesDir, 'fashion-quick.json');
 const KD = ['distillation.alpha=0.5', 'distillation.temperature=2'];
 const WIDE = ['model.options.filters=[16,32]'];
 
 const readJson = (file: string): any => JSON.parse(readFileSync(file, 'utf8'));
-
-/** The epoch lines of a run directory without the timing fields. */
-const epochLines = (runDir: string): unknown[] =>
-  readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
-    .split('\n')
-    .filter((l) => l.includes('"type":"epoch"'))
-    .map((l) => {
-      const { epochSeconds: _a, wallSeconds: _b, dataWaitFraction: _c, ...rest } = JSON.parse(l);
-      return rest;
-    });
 
 test('a student names its teacher trial relative to the study directory; teacherSeed picks one teacher for all', () => {
   const study = parseStudy(
