@@ -5,44 +5,9 @@ import { readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import * as optim from '../../src/optim/index.js';
 import { fixturePath } from '../helpers/paths.js';
+import { buildOptimizer, fixtureProblem, nearAll } from './fixture_problem.js';
 
 const fx = JSON.parse(readFileSync(fixturePath('training_math', 'optim.json'), 'utf8'));
-
-let uid = 0;
-function build(opts: any): optim.TrickboxOptimizer {
-  const { type, ...rest } = opts;
-  switch (type) {
-    case 'sgd':
-      return optim.sgd(rest);
-    case 'adam':
-      return optim.adam(rest);
-    case 'adamw':
-      return optim.adamw(rest);
-    case 'adabound':
-      return optim.adabound(rest);
-    case 'adaboundw':
-      return optim.adaboundw(rest);
-  }
-  throw new Error(`unknown optimizer ${type}`);
-}
-
-/** The fixture problem: mean((tanh(X W + b) - Y)²), variables named like tfjs-layers weights. */
-function problem() {
-  const id = uid++;
-  const W = tf.variable(tf.tensor2d(fx.W0), true, `p${id}/dense_Dense1/kernel`);
-  const b = tf.variable(tf.tensor1d(fx.b0), true, `p${id}/dense_Dense1/bias`);
-  const X = tf.tensor2d(fx.X);
-  const Y = tf.tensor2d(fx.Y);
-  const loss = () => tf.mean(tf.square(tf.sub(tf.tanh(tf.add(tf.matMul(X, W), b)), Y))) as tf.Scalar;
-  const step = (o: tf.Optimizer) => o.minimize(loss, false, [W, b]);
-  return { W, b, step, dispose: () => tf.dispose([W, b, X, Y]) };
-}
-
-/** Issue 4 tolerance: 1e-5 relative, 1e-6 absolute floor (float32 run vs the float64 PyTorch reference). */
-function nearAll(a: ArrayLike<number>, e: number[], what: string): void {
-  for (let i = 0; i < e.length; i++)
-    assert.ok(Math.abs(a[i]! - e[i]!) <= 1e-5 * Math.abs(e[i]!) + 1e-6, `${what}[${i}]: got ${a[i]}, torch ${e[i]}`);
-}
 
 // On 'onednn' the SGD momentum cases run the fused in-place kernel (backendAwareSgdUpdate); the others its kernels.
 for (const backend of ['cpu', 'onednn']) {
@@ -52,8 +17,8 @@ for (const backend of ['cpu', 'onednn']) {
     });
     for (const [name, c] of Object.entries<any>(fx.cases)) {
       it(`${name}: ${JSON.stringify(c.opts)}`, () => {
-        const p = problem();
-        const o = build(c.opts);
+        const p = fixtureProblem(fx, 'p');
+        const o = buildOptimizer(c.opts);
         for (let t = 0; t < fx.steps; t++) {
           o.setLearningRate(c.lrs[t]);
           p.step(o);
@@ -75,8 +40,8 @@ describe('optimizers: state, memory, hooks, rules', () => {
       { type: 'adamw', lr: 1e-3 },
       { type: 'adabound', lr: 1e-3, amsbound: true, weightDecay: 1e-4 },
     ]) {
-      const p = problem();
-      const o = build(opts);
+      const p = fixtureProblem(fx, 'p');
+      const o = buildOptimizer(opts);
       p.step(o); // first step creates the slot variables
       const start = tf.memory().numTensors;
       for (let t = 0; t < 1000; t++) {
@@ -92,8 +57,8 @@ describe('optimizers: state, memory, hooks, rules', () => {
   it('getWeights/setWeights: a restored optimizer continues exactly (checkpoint + resume)', async () => {
     for (const key of ['sgd_nesterov_wd', 'adamw', 'amsbound']) {
       const c = fx.cases[key];
-      const p = problem();
-      const o = build(c.opts);
+      const p = fixtureProblem(fx, 'p');
+      const o = buildOptimizer(c.opts);
       for (let t = 0; t < 10; t++) {
         o.setLearningRate(c.lrs[t]);
         p.step(o);
@@ -103,7 +68,7 @@ describe('optimizers: state, memory, hooks, rules', () => {
       const names = saved.slice(1).map((w) => w.name.slice(0, w.name.lastIndexOf('/')));
       assert.ok(names.includes(p.W.name) && names.includes(p.b.name));
       o.dispose(); // the original optimizer is gone; a new one resumes from the saved state
-      const o2 = build(c.opts);
+      const o2 = buildOptimizer(c.opts);
       await o2.setWeights(saved);
       tf.dispose(saved.map((w) => w.tensor));
       assert.equal(o2.iterations, 10);
@@ -119,7 +84,7 @@ describe('optimizers: state, memory, hooks, rules', () => {
   });
 
   it('SGD per-variable update is one replaceable function (backend hook)', () => {
-    const p = problem();
+    const p = fixtureProblem(fx, 'p');
     let calls = 0;
     const prev = optim.setSgdUpdateImplementation((v, g, s, h) => {
       calls++;

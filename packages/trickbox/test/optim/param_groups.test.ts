@@ -8,34 +8,10 @@ import { before, describe, it } from 'node:test';
 import * as optim from '../../src/optim/index.js';
 import { loadModel, resolveRecipe, train } from '../../src/train/index.js';
 import { fixturePath } from '../helpers/paths.js';
+import { buildOptimizer, fixtureProblem, nearAll } from './fixture_problem.js';
 import { barDataset, tempRunDir, tinyCnn, tinyRecipe } from '../train/helpers.js';
 
 const fx = JSON.parse(readFileSync(fixturePath('param_groups', 'optim_groups.json'), 'utf8'));
-
-function build(opts: any): optim.TrickboxOptimizer {
-  const { type, ...rest } = opts;
-  const make = { sgd: optim.sgd, adam: optim.adam, adamw: optim.adamw, adabound: optim.adabound } as const;
-  return make[type as keyof typeof make](rest);
-}
-
-let uid = 0;
-/** The fixture problem mean((tanh(X W + b) - Y)²), its variables named like tfjs-layers weights. */
-function problem() {
-  const id = uid++;
-  const W = tf.variable(tf.tensor2d(fx.W0), true, `g${id}/dense_Dense1/kernel`);
-  const b = tf.variable(tf.tensor1d(fx.b0), true, `g${id}/dense_Dense1/bias`);
-  const X = tf.tensor2d(fx.X);
-  const Y = tf.tensor2d(fx.Y);
-  const loss = () => tf.mean(tf.square(tf.sub(tf.tanh(tf.add(tf.matMul(X, W), b)), Y))) as tf.Scalar;
-  const step = (o: tf.Optimizer) => o.minimize(loss, false, [W, b]);
-  return { W, b, step, dispose: () => tf.dispose([W, b, X, Y]) };
-}
-
-/** 1e-5 relative, 1e-6 absolute (float32 run vs the float64 torch reference), as test/optim/optim.test.ts. */
-function nearAll(a: ArrayLike<number>, e: number[], what: string): void {
-  for (let i = 0; i < e.length; i++)
-    assert.ok(Math.abs(a[i]! - e[i]!) <= 1e-5 * Math.abs(e[i]!) + 1e-6, `${what}[${i}]: got ${a[i]}, torch ${e[i]}`);
-}
 
 for (const backend of ['cpu', 'onednn']) {
   describe(`parameter groups vs torch on '${backend}' (${fx.steps} steps, lr set every step)`, () => {
@@ -44,8 +20,8 @@ for (const backend of ['cpu', 'onednn']) {
     });
     for (const [name, c] of Object.entries<any>(fx.cases)) {
       it(`${name}: ${JSON.stringify(c.opts)}`, () => {
-        const p = problem();
-        const o = build(c.opts);
+        const p = fixtureProblem(fx, 'g');
+        const o = buildOptimizer(c.opts);
         for (let t = 0; t < fx.steps; t++) {
           o.setLearningRate(c.lrs[t]);
           p.step(o);
@@ -65,10 +41,10 @@ describe('frozen groups', () => {
   });
   it('leave the variable bit for bit, keep no state for it, and the tensor count stays flat', async () => {
     for (const type of ['sgd', 'adamw', 'adabound']) {
-      const p = problem();
+      const p = fixtureProblem(fx, 'g');
       const b0 = p.b.dataSync().slice();
       const W0 = p.W.dataSync().slice();
-      const o = build({
+      const o = buildOptimizer({
         type,
         lr: 0.01,
         momentum: 0.9,
