@@ -94,6 +94,24 @@ def evaluate(model, loader):
     return correct / n, loss_sum / n
 
 
+def print_epoch(epoch, step, loss_sum, correct, n, top1, test_loss, train_seconds, t0, wall_start) -> None:
+    """One epoch line of metrics.jsonl's shape, as bench/baseline.ts and bench/speedrun.ts read it."""
+    now = time.perf_counter()
+    line = {
+        "type": "epoch",
+        "epoch": epoch,
+        "step": step,
+        "trainLoss": loss_sum / n,
+        "trainAccuracy": correct / n,
+        "testTop1": top1,
+        "testLoss": test_loss,
+        "trainSeconds": train_seconds,
+        "epochSeconds": now - t0,
+        "wallSeconds": now - wall_start,
+    }
+    print(json.dumps(line), flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
@@ -157,23 +175,7 @@ def main():
             n += len(y)
         train_seconds = time.perf_counter() - t0
         top1, test_loss = evaluate(model, test_loader)
-        print(
-            json.dumps(
-                {
-                    "type": "epoch",
-                    "epoch": epoch,
-                    "step": step,
-                    "trainLoss": loss_sum / n,
-                    "trainAccuracy": correct / n,
-                    "testTop1": top1,
-                    "testLoss": test_loss,
-                    "trainSeconds": train_seconds,
-                    "epochSeconds": time.perf_counter() - t0,
-                    "wallSeconds": time.perf_counter() - WALL_START,
-                }
-            ),
-            flush=True,
-        )
+        print_epoch(epoch, step, loss_sum, correct, n, top1, test_loss, train_seconds, t0, WALL_START)
     print(
         json.dumps(
             {

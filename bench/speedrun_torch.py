@@ -51,7 +51,7 @@ import torchvision.transforms as T  # noqa: E402
 from PIL import Image  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from baseline_torch import find, read_idx  # noqa: E402  (the IDX reader of the baseline's PyTorch side)
+from baseline_torch import find, print_epoch, read_idx  # noqa: E402  (the IDX reader of the baseline's PyTorch side)
 
 # speednet's defaults (packages/trickbox/src/models/speednet.ts) for the options a recipe leaves out.
 SPEEDNET_DEFAULTS = {
@@ -607,23 +607,7 @@ def main() -> None:
         train_seconds = time.perf_counter() - t0
         train_total += train_seconds
         top1, test_loss = evaluate(model, test_loader, ev["flipTta"], ev["translateTta"])
-        print(
-            json.dumps(
-                {
-                    "type": "epoch",
-                    "epoch": epoch + 1,
-                    "step": step,
-                    "trainLoss": loss_sum / n,
-                    "trainAccuracy": correct / n,
-                    "testTop1": top1,
-                    "testLoss": test_loss,
-                    "trainSeconds": train_seconds,
-                    "epochSeconds": time.perf_counter() - t0,
-                    "wallSeconds": time.perf_counter() - WALL_START,
-                }
-            ),
-            flush=True,
-        )
+        print_epoch(epoch + 1, step, loss_sum, correct, n, top1, test_loss, train_seconds, t0, WALL_START)
     print(
         json.dumps(
             {
