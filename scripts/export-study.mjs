@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Copies a study directory's results into the repository (docs/results/studies/<study>/): the study's input and
 // report files, and per trial the files its numbers come from (recipe.json, metrics.jsonl, summary.json,
-// provenance.json, confusion.json, pruned.json) — never checkpoints, models or locks. `trickbox study --report` on
-// the copy rebuilds study.json/md/html from these files alone.
+// provenance.json, confusion.json, pruned.json) — never checkpoints or locks, and a model only for a distillation
+// teacher's trials (their model/ directory: its students read it, so a later session can train them from the copy).
+// `trickbox study --report` on the copy rebuilds study.json/md/html from these files alone.
 //   node scripts/export-study.mjs <study dir> <destination dir>
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -42,8 +43,15 @@ if (srcRepo && destRepo) {
   input.recipe = relative(resolve(dest), join(destRepo, relative(srcRepo, input.recipe)));
   writeFileSync(join(dest, 'study-input.json'), JSON.stringify(input, null, 2) + '\n');
 }
+// configs that teach another config: their trials' saved models are part of the study's inputs
+const teaching = new Set(
+  Object.values(input.configs ?? {})
+    .map((c) => (Array.isArray(c) ? undefined : c.teacher))
+    .filter((t) => t !== undefined),
+);
 let finished = 0;
 let partial = 0;
+let models = 0;
 const trials = join(src, 'trials');
 for (const config of existsSync(trials) ? readdirSync(trials) : []) {
   for (const seed of readdirSync(join(trials, config))) {
@@ -57,7 +65,16 @@ for (const config of existsSync(trials) ? readdirSync(trials) : []) {
     const to = join(dest, 'trials', config, seed);
     mkdirSync(to, { recursive: true });
     for (const f of TRIAL_FILES) if (existsSync(join(from, f))) copyFileSync(join(from, f), join(to, f));
+    const model = join(from, 'model');
+    if (teaching.has(config) && existsSync(join(model, 'model.json'))) {
+      mkdirSync(join(to, 'model'), { recursive: true });
+      for (const f of readdirSync(model))
+        if (statSync(join(model, f)).isFile()) copyFileSync(join(model, f), join(to, 'model', f));
+      models++;
+    }
     finished++;
   }
 }
-console.log(`export-study: ${finished} finished trial(s) copied to ${dest}; ${partial} unfinished left out`);
+console.log(
+  `export-study: ${finished} finished trial(s) copied to ${dest} (${models} with a teacher's model); ${partial} unfinished left out`,
+);

@@ -496,6 +496,10 @@ export function buildProgram(): Command {
     .option('--workers <n>', 'local trial processes at a time', int('--workers'), 1)
     .option('--threads <n>', 'native threads per trial process (default: all cores / workers)', int('--threads'))
     .option('--queue <url>', 'put the trials on a BullMQ queue at this Redis URL (redis://HOST:PORT) and wait')
+    .option(
+      '--only <configs>',
+      "train only these configs' trials this time (comma-separated; their teachers too); the report covers all",
+    )
     .option('--report [dir]', 'write the report of a study directory from its finished trials; trains nothing')
     .action(async (study, o) => {
       const { cmdStudy } = await import('./study.js');

@@ -10,7 +10,7 @@ const INPUT = 'study-input.json';
 
 export async function cmdStudy(
   studyFile: string | undefined,
-  o: { out?: string; workers: number; threads?: number; queue?: string; report?: string | boolean },
+  o: { out?: string; workers: number; threads?: number; queue?: string; only?: string; report?: string | boolean },
   io: CliIo,
 ): Promise<number> {
   const { runStudy } = await import('../study/run_study.js');
@@ -18,6 +18,8 @@ export async function cmdStudy(
   const reportOnly = o.report !== undefined && o.report !== false;
   const outDir = typeof o.report === 'string' ? o.report : o.out;
   if (!outDir) throw new RecipeError('study: --out DIR is required (or --report DIR)');
+  const only = o.only === undefined ? undefined : o.only.split(',').map((c) => c.trim());
+  if (only && reportOnly) throw new RecipeError('study: --only chooses what trains; --report trains nothing');
   let file = studyFile;
   if (!file) {
     if (!reportOnly) throw new RecipeError('study: a study file is required (or --report DIR)');
@@ -36,7 +38,12 @@ export async function cmdStudy(
   let closeExecutor = async (): Promise<void> => undefined;
   if (!reportOnly) {
     const { planStudy, withAbsolutePaths } = await import('../study/expand.js');
-    planStudy(study, file); // every config resolves before anything is written
+    const plan = planStudy(study, file); // every config resolves before anything is written
+    const unknown = only?.filter((c) => !plan.configs.has(c)) ?? [];
+    if (unknown.length || only?.length === 0)
+      throw new RecipeError(
+        `study --only: '${unknown[0] ?? ''}' is not a config of ${file}; accepted: ${[...plan.configs.keys()].join(', ')}`,
+      );
     if (o.queue) {
       const { queueExecutor } = await import('../study/queue.js');
       const q = await queueExecutor(o.queue, { log: (m) => io.err(m + '\n') });
@@ -57,6 +64,7 @@ export async function cmdStudy(
     const run = await runStudy(file, outDir, executor, {
       log: (m) => io.err(m + '\n'),
       stopSignal,
+      ...(only && { only }),
     });
     io.out(readFileSync(run.files[1], 'utf8') + `\nwritten: ${run.files.join(', ')}\n`);
     if (run.interrupted) return 130;

@@ -3,7 +3,7 @@
 // recipe names its teacher trial's run directory in distillation.teacher, relative to the study directory.
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { loadRecipe, RecipeError, type Recipe } from '../train/recipe.js';
-import type { ConfigRecipe, ConfigTeacher, StudyFile } from './study_file.js';
+import type { ConfigTeacher, PlannedConfig, StudyFile } from './study_file.js';
 
 export interface Trial {
   config: string;
@@ -20,8 +20,8 @@ export interface Trial {
 export interface StudyPlan {
   study: StudyFile;
   baseline: string;
-  /** Config name → its recipe file (absolute) and overrides, in order (named configs first, then the grid). */
-  configs: Map<string, ConfigRecipe>;
+  /** Config name → its recipe file (absolute), overrides and seeds, in order (named configs first, then the grid). */
+  configs: Map<string, PlannedConfig>;
   /** Student config → its teacher config (and the teacher's seed, when one seed teaches every student). */
   teachers: Map<string, ConfigTeacher>;
   trials: Trial[];
@@ -45,17 +45,21 @@ const fromStudyFile = (studyFile: string, p: string): string => (isAbsolute(p) ?
 export function planStudy(study: StudyFile, studyFile: string): StudyPlan {
   // parseStudy has checked that the study names a recipe wherever a config has none of its own
   const shared = study.recipe === undefined ? '' : fromStudyFile(studyFile, study.recipe);
-  const configs = new Map<string, ConfigRecipe>(
+  const configs = new Map<string, PlannedConfig>(
     Object.entries(study.configs ?? {}).map(([name, c]) => [
       name,
       Array.isArray(c)
-        ? { recipe: shared, set: c }
-        : { recipe: c.recipe === undefined ? shared : fromStudyFile(studyFile, c.recipe), set: c.set },
+        ? { recipe: shared, set: c, seeds: study.seeds }
+        : {
+            recipe: c.recipe === undefined ? shared : fromStudyFile(studyFile, c.recipe),
+            set: c.set,
+            seeds: c.seeds ?? study.seeds,
+          },
     ]),
   );
   for (const [name, sets] of expandGrid(study.grid ?? {})) {
     if (configs.has(name)) throw new RecipeError(`${studyFile}: grid config '${name}' is also a named config`);
-    if (name) configs.set(name, { recipe: shared, set: sets });
+    if (name) configs.set(name, { recipe: shared, set: sets, seeds: study.seeds });
   }
   if (configs.size === 0) throw new RecipeError(`${studyFile}: configs and grid are empty; nothing to run`);
   const baseline = study.baseline ?? [...configs.keys()][0];
@@ -71,9 +75,9 @@ export function planStudy(study: StudyFile, studyFile: string): StudyPlan {
   const teachers = checkTeachers(study, configs, studyFile);
   const teaching = new Set([...teachers.values()].map((t) => t.teacher));
   const trials: Trial[] = [];
-  for (const [config, { recipe: recipeFile, set }] of configs) {
+  for (const [config, { recipe: recipeFile, set, seeds }] of configs) {
     const teacher = teachers.get(config);
-    for (const seed of study.seeds) {
+    for (const seed of seeds) {
       let recipe: Recipe;
       try {
         recipe = loadRecipe(recipeFile, [...study.set, ...set, `training.seed=${seed}`]);
@@ -106,10 +110,13 @@ export function planStudy(study: StudyFile, studyFile: string): StudyPlan {
   return { study, baseline, configs, teachers, trials };
 }
 
-/** The configs' teachers, checked: each one a config, not the student itself nor in a cycle, its seed a study seed. */
+/**
+ * The configs' teachers, checked: each one a config, not the student itself nor in a cycle, and a trial of it for
+ * every student trial (the teacher's seed, or each of the student's seeds, among the teacher config's seeds).
+ */
 function checkTeachers(
   study: StudyFile,
-  configs: Map<string, ConfigRecipe>,
+  configs: Map<string, PlannedConfig>,
   studyFile: string,
 ): Map<string, ConfigTeacher> {
   const teachers = new Map<string, ConfigTeacher>();
@@ -127,9 +134,15 @@ function checkTeachers(
       throw new RecipeError(
         `${studyFile}: ${field}.teacher '${c.teacher}' is not a config; accepted: ${[...configs.keys()].filter((k) => k !== name).join(', ')}`,
       );
-    if (c.teacherSeed !== undefined && !study.seeds.includes(c.teacherSeed))
+    const taught = configs.get(c.teacher)!.seeds;
+    if (c.teacherSeed !== undefined && !taught.includes(c.teacherSeed))
       throw new RecipeError(
-        `${studyFile}: ${field}.teacherSeed is ${c.teacherSeed}; accepted: one of the study's seeds (${study.seeds.join(', ')})`,
+        `${studyFile}: ${field}.teacherSeed is ${c.teacherSeed}; accepted: one of the seeds of '${c.teacher}' (${taught.join(', ')})`,
+      );
+    const untaught = configs.get(name)!.seeds.filter((s) => !taught.includes(s));
+    if (c.teacherSeed === undefined && untaught.length)
+      throw new RecipeError(
+        `${studyFile}: ${field}.teacher '${c.teacher}' has no trial of seed ${untaught.join(', ')} (its seeds: ${taught.join(', ')}); give ${field}.teacherSeed or the same seeds`,
       );
     teachers.set(name, { teacher: c.teacher, ...(c.teacherSeed !== undefined && { teacherSeed: c.teacherSeed }) });
   }

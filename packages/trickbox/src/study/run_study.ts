@@ -51,6 +51,29 @@ const minutes = (s: number): string =>
       ? `${Math.round(s / 60)} min`
       : `${Math.round(s)} s`;
 
+/** The pending trials `--only` leaves out: those of other configs, except the teachers of chosen students. */
+function deferred(plan: StudyPlan, pending: readonly Trial[], only: readonly string[]): Trial[] {
+  const chosen = new Set(only);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const t of pending)
+      if (chosen.has(t.config) && t.teacher) {
+        const teacher = pending.find((o) => o.runDir === t.teacher);
+        if (teacher && !chosen.has(teacher.config)) {
+          chosen.add(teacher.config);
+          grew = true;
+        }
+      }
+  }
+  return pending.filter((t) => !chosen.has(t.config));
+}
+
+/** ' × 3 seeds' when every config has the same number of seeds, else nothing (the trial count says it). */
+function seedCounts(plan: StudyPlan): string {
+  const counts = new Set([...plan.configs.values()].map((c) => c.seeds.length));
+  return counts.size === 1 ? ` × ${[...counts][0]} seeds` : '';
+}
+
 function bar(done: number, total: number, width = 20): string {
   const full = total ? Math.round((width * done) / total) : width;
   return `[${'#'.repeat(full)}${'-'.repeat(width - full)}] ${done}/${total}`;
@@ -60,7 +83,16 @@ export async function runStudy(
   studyFile: string,
   outDir: string,
   executor: TrialExecutor | null,
-  { log, stopSignal = { stop: false } }: { log: (line: string) => void; stopSignal?: { stop: boolean } },
+  {
+    log,
+    stopSignal = { stop: false },
+    only,
+  }: {
+    log: (line: string) => void;
+    stopSignal?: { stop: boolean };
+    /** Train only these configs' trials (and their teachers'); the others are left as they are. */
+    only?: readonly string[];
+  },
 ): Promise<StudyRun> {
   const plan = planStudy(loadStudyFile(studyFile), studyFile);
   const out = resolve(outDir);
@@ -102,10 +134,13 @@ export async function runStudy(
       `${out}: its finished trials ran on ${provenanceKey(before)}; this run would use ${provenanceKey(expected)} — a study does not mix them (finish it where it started, match --threads, or use a new --out)`,
     );
   const kept = plan.trials.length - pending.length;
+  const later = only ? deferred(plan, pending, only) : [];
+  for (const t of later) pending.splice(pending.indexOf(t), 1);
   if (executor && pending.length)
     log(
-      `study ${plan.study.name}: ${plan.trials.length} trials (${plan.configs.size} configs × ${plan.study.seeds.length} seeds)` +
-        `${kept ? `, ${kept} already finished` : ''}; running ${pending.length}, ${executor.concurrency} at a time`,
+      `study ${plan.study.name}: ${plan.trials.length} trials (${plan.configs.size} configs${seedCounts(plan)})` +
+        `${kept ? `, ${kept} already finished` : ''}; running ${pending.length}` +
+        `${later.length ? ` (--only: ${later.length} others left for later)` : ''}, ${executor.concurrency} at a time`,
     );
 
   let failed = 0;

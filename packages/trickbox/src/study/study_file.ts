@@ -23,15 +23,24 @@ export interface ConfigRecipe {
   set: string[];
 }
 
+/** A config as it runs, with the seeds of its trials. */
+export interface PlannedConfig extends ConfigRecipe {
+  seeds: number[];
+}
+
 /** A config's teacher: another config of the study, the trial of `seed` (default: the student's own seed). */
 export interface ConfigTeacher {
   teacher: string;
   teacherSeed?: number;
 }
 
-/** The object form of a config: its own recipe (default: the study's), overrides, a teacher, the paper's claim. */
+/**
+ * The object form of a config: its own recipe (default: the study's), overrides, its own seeds (default: the study's;
+ * e.g. five for the full recipe of a leave-one-out ablation and three for each row), a teacher, the paper's claim.
+ */
 export interface ConfigObject extends Partial<ConfigRecipe>, Partial<ConfigTeacher> {
   set: string[];
+  seeds?: number[];
   paper?: PaperClaim;
 }
 
@@ -42,9 +51,12 @@ const PAPER_SCHEMA = {
   properties: { direction: { enum: ['gain', 'loss'] }, source: { type: 'string', minLength: 1 } },
 } as const;
 
+const SEEDS_SCHEMA = { type: 'array', items: { type: 'integer', minimum: 0 }, minItems: 1, uniqueItems: true } as const;
+
 const CONFIG_OBJECT_FIELDS = {
   recipe: { type: 'string', minLength: 1 },
   set: { type: 'array', items: { type: 'string' } },
+  seeds: SEEDS_SCHEMA,
   teacher: { type: 'string', minLength: 1 },
   teacherSeed: { type: 'integer', minimum: 0 },
   paper: PAPER_SCHEMA,
@@ -82,7 +94,7 @@ const schema = {
     description: { type: 'string' },
     recipe: { type: 'string', minLength: 1 },
     set: { type: 'array', items: { type: 'string' }, default: [] },
-    seeds: { type: 'array', items: { type: 'integer', minimum: 0 }, minItems: 1, uniqueItems: true, default: [0] },
+    seeds: { ...SEEDS_SCHEMA, default: [0] },
     baseline: { type: 'string' },
     configs: {
       type: 'object',
@@ -164,7 +176,7 @@ export function parseStudy(raw: unknown, source: string): StudyFile {
         ? errors.find((e) => e.schemaPath.includes('/anyOf/1/') && e.instancePath.startsWith(config.instancePath))
         : undefined;
     throw new RecipeError(
-      `${source}: ${inObject ? describe(inObject) : config ? `${field(config)} must be a list of --set overrides or { "recipe": file, "set": [...], "teacher": config, "paper": {...} }` : describe(errors[0])}`,
+      `${source}: ${inObject ? describe(inObject) : config ? `${field(config)} must be a list of --set overrides or { "recipe": file, "set": [...], "seeds": [...], "teacher": config, "paper": {...} }` : describe(errors[0])}`,
     );
   }
   const s = data as unknown as StudyFile;

@@ -55,12 +55,45 @@ test('a config may bring its own recipe file, relative to the study file; the st
   );
   assert.deepEqual(study.configs!.quick, { recipe, set: [] });
   const plan = planStudy(study, file);
-  assert.deepEqual(plan.configs.get('smooth'), { recipe: join(dir, 'smooth.json'), set: ['data.subset=300'] });
+  assert.deepEqual(plan.configs.get('smooth'), {
+    recipe: join(dir, 'smooth.json'),
+    set: ['data.subset=300'],
+    seeds: [0],
+  });
   const [quick, smooth] = plan.trials;
   assert.equal(quick.recipe.loss.labelSmoothing, 0);
   assert.equal(smooth.recipe.loss.labelSmoothing, 0.1);
   assert.equal(smooth.recipe.data.subset, 300);
   assert.equal((withAbsolutePaths(study, file).configs!.smooth as { recipe: string }).recipe, join(dir, 'smooth.json'));
+});
+
+test("a config's own seeds replace the study's for its trials (five for the full recipe, three per ablation row)", () => {
+  const study = parseStudy(
+    {
+      name: 'loo',
+      recipe,
+      seeds: [0, 1, 2],
+      configs: { full: { set: [], seeds: [0, 1, 2, 3, 4] }, 'no-flip': ['augment=[]'], 'no-smoothing': { set: [] } },
+      baseline: 'full',
+    },
+    'loo.json',
+  );
+  const plan = planStudy(study, join(recipesDir, 'loo.json'));
+  const seedsOf = (config: string): number[] => plan.trials.filter((t) => t.config === config).map((t) => t.seed);
+  assert.deepEqual(seedsOf('full'), [0, 1, 2, 3, 4]);
+  assert.deepEqual(seedsOf('no-flip'), [0, 1, 2]);
+  assert.deepEqual(seedsOf('no-smoothing'), [0, 1, 2]);
+  assert.equal(plan.trials.length, 11);
+  assert.equal(plan.trials.find((t) => t.config === 'full' && t.seed === 4)!.recipe.training.seed, 4);
+  for (const [seeds, re] of [
+    [[], /configs\.full\.seeds must NOT have fewer than 1 items/],
+    [[1, 1], /configs\.full\.seeds must NOT have duplicate items/],
+    [[-1], /configs\.full\.seeds\.0 must be >= 0/],
+  ] as const)
+    assert.throws(
+      () => parseStudy({ name: 'loo', recipe, configs: { full: { set: [], seeds } } }, 'loo.json'),
+      (e: Error) => re.test(e.message),
+    );
 });
 
 test('bad study files: one line naming the file and the field, exit 2, nothing written', async () => {
@@ -89,11 +122,11 @@ test('bad study files: one line naming the file and the field, exit 2, nothing w
     ],
     [
       { configs: { baseline: [], own: { recipe: 'x.json', sets: [] } } },
-      /study\.json: unknown field 'configs\.own\.sets'; accepted: recipe, set, teacher, teacherSeed, paper/,
+      /study\.json: unknown field 'configs\.own\.sets'; accepted: recipe, set, seeds, teacher, teacherSeed, paper/,
     ],
     [
       { configs: { baseline: [], own: 'x.json' } },
-      /study\.json: configs\.own must be a list of --set overrides or \{ "recipe": file, "set": \[\.\.\.\], "teacher": config, "paper": \{\.\.\.\} \}/,
+      /study\.json: configs\.own must be a list of --set overrides or \{ "recipe": file, "set": \[\.\.\.\], "seeds": \[\.\.\.\], "teacher": config, "paper": \{\.\.\.\} \}/,
     ],
     [
       { configs: { baseline: [], mixup: { set: [], paper: { direction: 'up', source: 'Zhang et al. 2018' } } } },

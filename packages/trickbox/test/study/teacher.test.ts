@@ -114,11 +114,12 @@ async function heldStudy(
   out: string,
   concurrency: number,
   body: (h: ReturnType<typeof heldExecutor>, lines: string[]) => Promise<void>,
+  only?: string[],
 ): Promise<Awaited<ReturnType<typeof runStudy>>> {
   const held = heldExecutor(concurrency);
   const lines: string[] = [];
   const stopSignal = { stop: false };
-  const run = runStudy(file, out, held.executor, { log: (l) => void lines.push(l), stopSignal });
+  const run = runStudy(file, out, held.executor, { log: (l) => void lines.push(l), stopSignal, ...(only && { only }) });
   try {
     await body(held, lines);
   } catch (e) {
@@ -154,6 +155,67 @@ test('scheduling: the other trials keep the workers busy while a teacher trains;
     Object.values(results.configs).map((c) => c.n),
     [1, 1, 1, 1],
   );
+});
+
+test('--only trains the chosen configs (and their teachers) and leaves the rest for a later run; the report covers all', async () => {
+  const dir = tempDir();
+  const file = writeStudy(dir, {
+    seeds: [0],
+    configs: { baseline: [], kd: { set: KD, teacher: 'wide' }, wide: WIDE, other: [] },
+  });
+  const out = join(dir, 'out');
+  let log: string[] = [];
+  const first = await heldStudy(
+    file,
+    out,
+    2,
+    async ({ started, ends }, lines) => {
+      log = lines;
+      await settle();
+      assert.deepEqual(started, ['baseline/seed-0']);
+      ends.get('baseline/seed-0')!.finish();
+    },
+    ['baseline'],
+  );
+  assert.match(log[0], /running 1 \(--only: 3 others left for later\), 2 at a time$/);
+  assert.deepEqual(
+    Object.entries(first.results.configs).map(([c, r]) => [c, r.n, r.trials[0].status]),
+    [
+      ['baseline', 1, 'finished'],
+      ['kd', 0, 'pending'],
+      ['wide', 0, 'pending'],
+      ['other', 0, 'pending'],
+    ],
+  );
+  // a student brings its teacher along; the finished baseline is kept, `other` still waits
+  const second = await heldStudy(
+    file,
+    out,
+    2,
+    async ({ started, ends }) => {
+      await settle();
+      assert.deepEqual(started, ['wide/seed-0']);
+      ends.get('wide/seed-0')!.finish();
+      await settle();
+      assert.deepEqual(started, ['wide/seed-0', 'kd/seed-0']);
+      ends.get('kd/seed-0')!.finish();
+    },
+    ['kd'],
+  );
+  assert.equal(second.failed, 0);
+  assert.deepEqual(
+    Object.values(second.results.configs).map((r) => r.n),
+    [1, 1, 1, 0],
+  );
+  let stderr = '';
+  const code = await main(['study', file, '--out', join(dir, 'other-out'), '--only', 'baseline,nope'], {
+    out: () => undefined,
+    err: (t) => void (stderr += t),
+  });
+  assert.equal(code, 2, stderr);
+  assert.match(stderr, /study --only: 'nope' is not a config of .*study\.json; accepted: baseline, kd, wide, other$/m);
+  assert.equal(stderr.trim().split('\n').length, 1, stderr);
+  assert.ok(!existsSync(join(dir, 'other-out')));
 });
 
 test('scheduling: a teacher that fails fails its students (and theirs) without starting them; a waiting worker is freed', async () => {
@@ -209,18 +271,22 @@ test('bad teachers: one line naming the field, exit 2, nothing written', async (
     ],
     [
       { kd: { set: KD, teacher: 'wide', teacherSeed: 7 }, wide: WIDE },
-      /study\.json: configs\.kd\.teacherSeed is 7; accepted: one of the study's seeds \(0, 1\)/,
+      /study\.json: configs\.kd\.teacherSeed is 7; accepted: one of the seeds of 'wide' \(0, 1\)/,
+    ],
+    [
+      { kd: { set: KD, teacher: 'wide', seeds: [0, 1, 2] }, wide: { set: WIDE, seeds: [1] } },
+      /study\.json: configs\.kd\.teacher 'wide' has no trial of seed 0, 2 \(its seeds: 1\); give configs\.kd\.teacherSeed or the same seeds/,
     ],
     [{ kd: { set: KD, teacherSeed: 0 } }, /study\.json: configs\.kd\.teacherSeed needs configs\.kd\.teacher/],
     [{ kd: { teacher: 'wide', teacherSeed: 'x' }, wide: [] }, /study\.json: configs\.kd\.teacherSeed must be integer/],
     [{ kd: { teacher: '' }, wide: [] }, /study\.json: configs\.kd\.teacher must NOT have fewer than 1 characters/],
     [
       { kd: { teachr: 'wide' }, wide: [] },
-      /unknown field 'configs\.kd\.teachr'; accepted: recipe, set, teacher, teacherSeed/,
+      /unknown field 'configs\.kd\.teachr'; accepted: recipe, set, seeds, teacher, teacherSeed/,
     ],
     [
       { kd: 3 },
-      /configs\.kd must be a list of --set overrides or \{ "recipe": file, "set": \[\.\.\.\], "teacher": config, "paper": \{\.\.\.\} \}/,
+      /configs\.kd must be a list of --set overrides or \{ "recipe": file, "set": \[\.\.\.\], "seeds": \[\.\.\.\], "teacher": config, "paper": \{\.\.\.\} \}/,
     ],
     [
       { kd: { recipe: 'with-teacher.json', teacher: 'wide' }, wide: [] },
