@@ -92,6 +92,25 @@ interface Run {
   loadAfter: number[];
   /** seed → the trial's testTop1 in study.json */
   metrics: Record<string, number | null>;
+  /** Sum of the trials' own wall times (their summary.json `wallSeconds`: trainer start to end). */
+  trialSeconds: number;
+  /** The study's wall time outside its trials: process start-up, queue pick-up, results, the report. */
+  outsideSeconds: number;
+  /** Median of every trial's epoch training seconds (metrics.jsonl `epochSeconds`). */
+  medianEpochSeconds: number;
+}
+
+/** What the trials themselves took, read from their run directories (the script removes them at the end). */
+function trialTimes(out: string): { trialSeconds: number; medianEpochSeconds: number } {
+  const dirs = Array.from({ length: trials }, (_, seed) => join(out, 'trials', 'quick', `seed-${seed}`));
+  const walls = dirs.map((d) => JSON.parse(readFileSync(join(d, 'summary.json'), 'utf8')).wallSeconds as number);
+  const epochs = dirs.flatMap((d) =>
+    readFileSync(join(d, 'metrics.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"type":"epoch"'))
+      .map((l) => JSON.parse(l).epochSeconds as number),
+  );
+  return { trialSeconds: walls.reduce((a, b) => a + b, 0), medianEpochSeconds: median(epochs) };
 }
 
 async function timed(kind: Run['kind'], out: string, url: string): Promise<Run> {
@@ -111,7 +130,16 @@ async function timed(kind: Run['kind'], out: string, url: string): Promise<Run> 
   const metrics = Object.fromEntries(
     sj.configs.quick.trials.map((t: { seed: number; metric: number | null }) => [String(t.seed), t.metric]),
   );
-  return { kind, seconds, loadBefore, loadAfter: load(), metrics };
+  const times = trialTimes(out);
+  return {
+    kind,
+    seconds,
+    loadBefore,
+    loadAfter: load(),
+    metrics,
+    ...times,
+    outsideSeconds: seconds - times.trialSeconds,
+  };
 }
 
 const port = await freePort();
@@ -156,6 +184,13 @@ try {
       `pair ${p + 1} (${order.join(' first, ')} second): local ${l.seconds.toFixed(1)} s, queue ${q.seconds.toFixed(1)} s, ` +
         `ratio ${(q.seconds / l.seconds).toFixed(3)}; load ${l.loadBefore[0]}–${q.loadAfter[0]}`,
     );
+    // the ratio mixes what the queue adds with how fast the trials trained: the time outside the trials is the
+    // queue's own cost, the median epoch says whether the trials ran at the same speed both ways
+    for (const r of [l, q])
+      console.log(
+        `  ${r.kind}: trials ${r.trialSeconds.toFixed(1)} s, outside them ${r.outsideSeconds.toFixed(1)} s ` +
+          `(${(r.outsideSeconds / trials).toFixed(2)} s per trial), median epoch ${r.medianEpochSeconds.toFixed(2)} s`,
+      );
   }
 } catch (e) {
   if (worker) console.error(`worker's last lines:\n${worker.text().split('\n').slice(-10).join('\n')}`);
@@ -173,9 +208,15 @@ const reference = JSON.stringify(all[0].metrics);
 const identical = all.every((r) => JSON.stringify(r.metrics) === reference);
 const medianRatio = median(ratios);
 const trialSeconds = median(all.filter((r) => r.kind === 'local').map((r) => r.seconds / trials));
+const outsidePerTrial = (kind: Run['kind']): number =>
+  median(all.filter((r) => r.kind === kind).map((r) => r.outsideSeconds / trials));
 console.log(
   `median queue/local over ${pairs} pair(s): ${medianRatio.toFixed(3)} (target < 1.05); about ${trialSeconds.toFixed(0)} s ` +
     `per trial locally; per-trial metrics ${identical ? 'identical' : 'DIFFER'} in every run`,
+);
+console.log(
+  `outside the trials (median per trial): local ${outsidePerTrial('local').toFixed(2)} s, queue ` +
+    `${outsidePerTrial('queue').toFixed(2)} s`,
 );
 const result = {
   date: new Date().toISOString(),
@@ -187,6 +228,7 @@ const result = {
   ratios,
   medianRatio,
   localSecondsPerTrial: trialSeconds,
+  outsideSecondsPerTrial: { local: outsidePerTrial('local'), queue: outsidePerTrial('queue') },
   identicalMetrics: identical,
 };
 const stamp = result.date.slice(0, 16).replace(/[T:]/g, '-');
