@@ -9,5 +9,6 @@ export function pythonCannotImport(modules: string): string | undefined {
   const check = spawnSync(PYTHON, ['-c', `import ${modules}`], { encoding: 'utf8' });
   if (check.status === 0) return undefined;
   const why = check.error?.message ?? (check.stderr || '').trim().split('\n').pop();
-  return `${PYTHON} -c 'import ${modules}' failed: ${why}`;
+  // setup.sh leaves the peers out (the tests need no Python): say how to get them
+  return `${PYTHON} -c 'import ${modules}' failed: ${why} (as root: apt-get install -y python3-torch python3-torchvision)`;
 }
