@@ -29,7 +29,7 @@ test('a config in the object form may leave out its recipe (the study’s) and c
   assert.deepEqual(study.configs!.mixup, { set: ['mixing.name=mixup'], paper });
   assert.deepEqual(study.configs!.plain, { set: [] });
   const plan = planStudy(study, file);
-  assert.deepEqual(plan.configs.get('mixup'), { recipe, set: ['mixing.name=mixup'] });
+  assert.deepEqual(plan.configs.get('mixup'), { recipe, set: ['mixing.name=mixup'], seeds: [0] });
   assert.equal(plan.trials.find((t) => t.config === 'mixup')!.recipe.mixing.name, 'mixup');
   assert.deepEqual(withAbsolutePaths(study, file).configs!.mixup, { set: ['mixing.name=mixup'], paper });
 });
