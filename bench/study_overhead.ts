@@ -100,17 +100,17 @@ interface Run {
   medianEpochSeconds: number;
 }
 
-/** What the trials themselves took, read from their run directories (the script removes them at the end). */
-function trialTimes(out: string): { trialSeconds: number; medianEpochSeconds: number } {
-  const dirs = Array.from({ length: trials }, (_, seed) => join(out, 'trials', 'quick', `seed-${seed}`));
-  const walls = dirs.map((d) => JSON.parse(readFileSync(join(d, 'summary.json'), 'utf8')).wallSeconds as number);
-  const epochs = dirs.flatMap((d) =>
-    readFileSync(join(d, 'metrics.jsonl'), 'utf8')
+/** The median epoch of the trials, read from their run directories (the script removes them at the end). */
+function medianEpoch(out: string): number {
+  const epochs = Array.from({ length: trials }, (_, seed) =>
+    readFileSync(join(out, 'trials', 'quick', `seed-${seed}`, 'metrics.jsonl'), 'utf8'),
+  ).flatMap((text) =>
+    text
       .split('\n')
       .filter((l) => l.includes('"type":"epoch"'))
       .map((l) => JSON.parse(l).epochSeconds as number),
   );
-  return { trialSeconds: walls.reduce((a, b) => a + b, 0), medianEpochSeconds: median(epochs) };
+  return median(epochs);
 }
 
 async function timed(kind: Run['kind'], out: string, url: string): Promise<Run> {
@@ -127,18 +127,19 @@ async function timed(kind: Run['kind'], out: string, url: string): Promise<Run> 
   if (code !== 0)
     throw new Error(`trickbox ${args.join(' ')}: exit ${code}\n${study.text().split('\n').slice(-15).join('\n')}`);
   const sj = JSON.parse(readFileSync(join(out, 'study.json'), 'utf8'));
-  const metrics = Object.fromEntries(
-    sj.configs.quick.trials.map((t: { seed: number; metric: number | null }) => [String(t.seed), t.metric]),
-  );
-  const times = trialTimes(out);
+  const rows: { seed: number; metric: number | null; wallSeconds: number }[] = sj.configs.quick.trials;
+  const metrics = Object.fromEntries(rows.map((t) => [String(t.seed), t.metric]));
+  // study.json's trial wallSeconds is each trial's summary.json wallSeconds
+  const inTrials = rows.reduce((a, t) => a + t.wallSeconds, 0);
   return {
     kind,
     seconds,
     loadBefore,
     loadAfter: load(),
     metrics,
-    ...times,
-    outsideSeconds: seconds - times.trialSeconds,
+    trialSeconds: inTrials,
+    outsideSeconds: seconds - inTrials,
+    medianEpochSeconds: medianEpoch(out),
   };
 }
 

@@ -39,10 +39,10 @@ export async function cmdStudy(
   if (!reportOnly) {
     const { planStudy, withAbsolutePaths } = await import('../study/expand.js');
     const plan = planStudy(study, file); // every config resolves before anything is written
-    const unknown = only?.filter((c) => !plan.configs.has(c)) ?? [];
-    if (unknown.length || only?.length === 0)
+    const unknown = only?.find((c) => !plan.configs.has(c));
+    if (unknown !== undefined)
       throw new RecipeError(
-        `study --only: '${unknown[0] ?? ''}' is not a config of ${file}; accepted: ${[...plan.configs.keys()].join(', ')}`,
+        `study --only: '${unknown}' is not a config of ${file}; accepted: ${[...plan.configs.keys()].join(', ')}`,
       );
     if (o.queue) {
       const { queueExecutor } = await import('../study/queue.js');

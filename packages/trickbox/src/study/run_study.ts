@@ -52,7 +52,7 @@ const minutes = (s: number): string =>
       : `${Math.round(s)} s`;
 
 /** The pending trials `--only` leaves out: those of other configs, except the teachers of chosen students. */
-function deferred(plan: StudyPlan, pending: readonly Trial[], only: readonly string[]): Trial[] {
+function deferred(pending: readonly Trial[], only: readonly string[]): Trial[] {
   const chosen = new Set(only);
   for (let grew = true; grew;) {
     grew = false;
@@ -134,7 +134,7 @@ export async function runStudy(
       `${out}: its finished trials ran on ${provenanceKey(before)}; this run would use ${provenanceKey(expected)} — a study does not mix them (finish it where it started, match --threads, or use a new --out)`,
     );
   const kept = plan.trials.length - pending.length;
-  const later = only ? deferred(plan, pending, only) : [];
+  const later = only ? deferred(pending, only) : [];
   for (const t of later) pending.splice(pending.indexOf(t), 1);
   if (executor && pending.length)
     log(
